@@ -1,0 +1,29 @@
+/**
+ * Names shared by the code, host.json and infra: queues, tables and functions. The infra tests
+ * check that Bicep uses exactly these.
+ */
+export const QUEUES = {
+  /** Event Grid delivers ImagePushed / ImageDeleted events here (base64, Event Grid schema). */
+  imagePushed: 'image-pushed',
+  /** One message per shard of a nightly run (a registry, or a subscription's workloads). */
+  auditShard: 'audit-shard',
+  /** Outbox wake-ups: notification ids to deliver. */
+  notifications: 'notifications',
+} as const;
+
+export const TABLES = {
+  findings: 'findings',
+  runs: 'runs',
+  notifications: 'notifications',
+} as const;
+
+export const FUNCTIONS = {
+  onImagePushedEventGrid: 'onImagePushedEventGrid',
+  onImagePushedQueue: 'onImagePushedQueue',
+  nightlyAudit: 'nightlyAudit',
+  auditShard: 'auditShard',
+  deliverNotifications: 'deliverNotifications',
+  retryNotifications: 'retryNotifications',
+} as const;
+
+export const poisonQueue = (name: string): string => `${name}-poison`;

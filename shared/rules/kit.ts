@@ -1,0 +1,79 @@
+/**
+ * The rule kit: a rule is metadata beside a pure, synchronous `evaluate(subject, { now, params })`.
+ * `defineRule` ties the rule's `target` to its subject type, so `evaluate` is typed without annotations.
+ */
+import type { Severity } from '../domain/severity.js';
+import type { Gap, ImageFacts, RegistryFacts, WorkloadImageFacts } from '../domain/snapshots.js';
+import type { RuleParams } from './params.js';
+
+export interface Subjects {
+  registry: RegistryFacts;
+  image: ImageFacts;
+  workloadImage: WorkloadImageFacts;
+  scope: Gap;
+}
+export type RuleTarget = keyof Subjects;
+
+/** The Microsoft guidance a rule implements. */
+export type GuidanceSection =
+  | 'private-approved-registries'
+  | 'approved-images'
+  | 'protected-credentials'
+  | 'audited-admin-access'
+  | 'images-up-to-date'
+  | 'audit-coverage';
+
+export interface RuleMetadata<T extends RuleTarget = RuleTarget> {
+  /** `<target>.<compliant-condition>`, stable forever, equal to the file name. */
+  id: string;
+  /** States the compliant condition. */
+  title: string;
+  target: T;
+  severity: Severity;
+  /** Why it matters: the risk when the rule fails. */
+  rationale: string;
+  remediation: { description: string; cli: string; bicep?: string };
+  guidance: GuidanceSection;
+  /** Microsoft cloud security benchmark control ids, where known (e.g. IM-1, NS-2). */
+  mcsb: string[];
+  references: string[];
+  /** Where the rule runs: the push-time audit, the nightly audit, or both. */
+  modes: Array<'push' | 'nightly'>;
+}
+
+export interface EvaluationContext {
+  /** The audit's clock, passed in: rules never read the time themselves. */
+  now: Date;
+  params: RuleParams;
+}
+
+export type Evaluation =
+  | { status: 'pass'; message: string; evidence?: Record<string, unknown> }
+  | { status: 'fail'; message: string; evidence?: Record<string, unknown>; severity?: Severity }
+  | { status: 'not_applicable'; message: string; evidence?: Record<string, unknown>; conclusive?: boolean };
+
+export interface Rule<T extends RuleTarget = RuleTarget> extends RuleMetadata<T> {
+  evaluate(subject: Subjects[T], ctx: EvaluationContext): Evaluation;
+}
+
+export function defineRule<T extends RuleTarget>(rule: Rule<T>): Rule<T> {
+  return Object.freeze(rule);
+}
+
+export const pass = (message: string, evidence?: Record<string, unknown>): Evaluation => ({ status: 'pass', message, ...(evidence ? { evidence } : {}) });
+export const fail = (message: string, evidence?: Record<string, unknown>): Evaluation => ({ status: 'fail', message, ...(evidence ? { evidence } : {}) });
+export const notApplicable = (message: string, opts: { conclusive?: boolean; evidence?: Record<string, unknown> } = {}): Evaluation => ({
+  status: 'not_applicable',
+  message,
+  conclusive: opts.conclusive ?? true,
+  ...(opts.evidence ? { evidence: opts.evidence } : {}),
+});
+
+export const DAY_MS = 86_400_000;
+
+/** Whole days between an ISO time and now (never negative). */
+export function ageInDays(iso: string, now: Date): number {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return Number.NaN;
+  return Math.max(0, Math.floor((now.getTime() - t) / DAY_MS));
+}

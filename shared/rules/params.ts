@@ -1,0 +1,59 @@
+/**
+ * Rule parameters: one zod schema, defaults in one place. Configuration fills them from settings;
+ * tests build them with `ruleParams({...})`.
+ */
+import { z } from 'zod';
+import { compileImagePattern, compileRegistryPattern, type ImageMatcher, type RegistryMatcher } from '../domain/patterns.js';
+
+export const staleOverrideSchema = z.object({
+  /** Repository pattern inside any registry, `*` matches any run of characters (`/` included). */
+  repository: z.string().min(1),
+  days: z.number().int().min(1).max(3650),
+});
+
+export const ruleParamsSchema = z.object({
+  approvedRegistries: z.array(z.string()).default([]),
+  approvedBaseImages: z.array(z.string()).default([]),
+  staleAfterDays: z.number().int().min(1).max(3650).default(90),
+  staleOverrides: z.array(staleOverrideSchema).default([]),
+  adminLookbackDays: z.number().int().min(1).max(730).default(30),
+});
+
+export type RuleParamsInput = z.input<typeof ruleParamsSchema>;
+
+/** Parameters with their patterns compiled once. */
+export interface RuleParams {
+  approvedRegistries: RegistryMatcher[];
+  approvedBaseImages: ImageMatcher[];
+  staleAfterDays: number;
+  staleOverrides: Array<{ pattern: string; matches: (repository: string) => boolean; days: number }>;
+  adminLookbackDays: number;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Validates and compiles parameters; throws `PatternError` / `ZodError` naming what is wrong. */
+export function ruleParams(input: RuleParamsInput = {}): RuleParams {
+  const p = ruleParamsSchema.parse(input);
+  return {
+    approvedRegistries: p.approvedRegistries.map(compileRegistryPattern),
+    approvedBaseImages: p.approvedBaseImages.map(compileImagePattern),
+    staleAfterDays: p.staleAfterDays,
+    staleOverrides: p.staleOverrides.map((o) => {
+      const re = new RegExp(`^${o.repository.split('*').map(escapeRegex).join('.*')}$`);
+      return { pattern: o.repository, days: o.days, matches: (repository: string) => re.test(repository) };
+    }),
+    adminLookbackDays: p.adminLookbackDays,
+  };
+}
+
+/** The stale limit for one repository: the first matching override, else the default. */
+export function staleLimitFor(params: RuleParams, repository: string): number {
+  return params.staleOverrides.find((o) => o.matches(repository))?.days ?? params.staleAfterDays;
+}
+
+export function isApprovedRegistry(params: RuleParams, loginServer: string): boolean {
+  return params.approvedRegistries.some((m) => m.matches(loginServer));
+}

@@ -1,0 +1,55 @@
+/** Where each kind of subject's results belong (scope partition, resource, subject string). */
+import type { SubjectRef } from '../domain/finding.js';
+import type { Subjects, RuleTarget } from './kit.js';
+
+/** The findings partition of a registry and everything inside it. */
+export function registryScope(registryId: string): string {
+  return registryId.toLowerCase();
+}
+
+/** The findings partition of a subscription's workloads (and of its coverage gaps). */
+export function subscriptionScope(subscriptionId: string): string {
+  return `/subscriptions/${subscriptionId.toLowerCase()}`;
+}
+
+export function imageSubject(loginServer: string, repository: string, digest: string): string {
+  return `${loginServer}/${repository}@${digest}`;
+}
+
+export function workloadImageSubject(containerName: string, image: string): string {
+  return `container ${containerName} image ${image}`;
+}
+
+/** The scope partition a gap belongs to: a registry (ARM id) or a subscription. */
+export function gapScope(scope: string): string {
+  const m = /^\/subscriptions\/([^/]+)$/i.exec(scope);
+  return m ? subscriptionScope(m[1]!) : scope.toLowerCase();
+}
+
+export const subjectRefOf: { [T in RuleTarget]: (s: Subjects[T]) => SubjectRef } = {
+  registry: ({ registry: r }) => ({
+    scopeId: registryScope(r.id),
+    resourceId: r.id,
+    subject: r.id,
+    subscriptionId: r.subscriptionId,
+    registry: r.loginServer,
+  }),
+  image: ({ registry: r, manifest: m }) => ({
+    scopeId: registryScope(r.id),
+    resourceId: r.id,
+    subject: imageSubject(r.loginServer, m.repository, m.digest),
+    subscriptionId: r.subscriptionId,
+    registry: r.loginServer,
+  }),
+  workloadImage: ({ workload: w, container: c, reference }) => ({
+    scopeId: subscriptionScope(w.subscriptionId),
+    resourceId: w.id,
+    subject: workloadImageSubject(c.name, c.image),
+    subscriptionId: w.subscriptionId,
+    ...(reference ? { registry: reference.registry } : {}),
+  }),
+  scope: (g) => {
+    const sub = /^\/subscriptions\/([^/]+)/i.exec(g.scope)?.[1];
+    return { scopeId: gapScope(g.scope), resourceId: g.scope, subject: g.scope, ...(sub ? { subscriptionId: sub.toLowerCase() } : {}) };
+  },
+};

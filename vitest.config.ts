@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Tests reach only loopback; keep worker count within the 2-core machine.
+    maxWorkers: 2,
+    setupFiles: ['test/setup.ts'],
+  },
+});

@@ -9,6 +9,5 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Tests reach only loopback; keep worker count within the 2-core machine.
     maxWorkers: 2,
-    setupFiles: ['test/setup.ts'],
   },
 });

@@ -1,0 +1,75 @@
+/**
+ * Embedded Azurite (tables and queues) with in-memory persistence on loopback, random ports. Used by
+ * the CLI when no storage is configured, by the demo, the tests and the benchmarks.
+ */
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Azurite's public, well-known development account key (not a secret). */
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface RunningAzurite {
+  connectionString: string;
+  tableEndpoint: string;
+  queueEndpoint: string;
+  close(): Promise<void>;
+}
+
+interface AzuriteServer {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  clean(): Promise<void>;
+  getHttpServerAddress(): string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Starts table and queue servers on 127.0.0.1 with random ports; `close()` stops them and removes temp files. */
+export async function startAzurite(): Promise<RunningAzurite> {
+  // Azurite's root module is a VS Code extension: load the servers directly (CommonJS).
+  const TableServer = require('azurite/dist/src/table/TableServer').default as new (c: unknown) => AzuriteServer;
+  const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').default as new (...a: unknown[]) => unknown;
+  const QueueServer = require('azurite/dist/src/queue/QueueServer').default as new (c: unknown) => AzuriteServer;
+  const QueueConfiguration = require('azurite/dist/src/queue/QueueConfiguration').default as new (...a: unknown[]) => unknown;
+
+  // In-memory persistence still wants paths; give it a private temp folder and remove it on close.
+  const dir = mkdtempSync(join(tmpdir(), 'acr-auditor-azurite-'));
+  const tableConfig = new TableConfiguration(
+    '127.0.0.1', 0, undefined, join(dir, '__azurite_db_table__.json'),
+    false, false, undefined, undefined, true /* loose */, true /* skipApiVersionCheck */,
+    '', '', '', undefined, false, true /* in memory */,
+  );
+  const queueConfig = new QueueConfiguration(
+    '127.0.0.1', 0, undefined, join(dir, '__azurite_db_queue__.json'), join(dir, '__azurite_db_queue_extent__.json'),
+    [{ locationId: 'Default', locationPath: join(dir, 'queuestorage'), maxConcurrency: 1 }],
+    false, undefined, false, undefined, true, true, '', '', '', undefined, false, true,
+  );
+  const table = new TableServer(tableConfig);
+  const queue = new QueueServer(queueConfig);
+  await Promise.all([table.start(), queue.start()]);
+  const tableEndpoint = `${table.getHttpServerAddress()}/${AZURITE_ACCOUNT}`;
+  const queueEndpoint = `${queue.getHttpServerAddress()}/${AZURITE_ACCOUNT}`;
+  const connectionString = [
+    'DefaultEndpointsProtocol=http',
+    `AccountName=${AZURITE_ACCOUNT}`,
+    `AccountKey=${AZURITE_KEY}`,
+    `TableEndpoint=${tableEndpoint};`,
+    `QueueEndpoint=${queueEndpoint};`,
+  ].join(';').replace(/;;/g, ';');
+  let closed = false;
+  return {
+    connectionString,
+    tableEndpoint,
+    queueEndpoint,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.allSettled([table.close(), queue.close()]);
+      await Promise.allSettled([table.clean(), queue.clean()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

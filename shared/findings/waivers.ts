@@ -1,0 +1,40 @@
+/**
+ * Waivers (suppressions) are data. `applyWaivers` runs after evaluation: a matching, unexpired waiver
+ * keeps the finding but marks it suppressed with the waiver reference. Rules never know about waivers.
+ */
+import type { Suppression } from '../domain/finding.js';
+
+export interface WaiverSpec {
+  id: string;
+  ruleId: string;
+  /** ARM id or login server; `*` matches any run of characters; case-insensitive. */
+  resource: string;
+  /** Optional subject glob (`*` wildcard); absent = every subject of the resource. */
+  subject?: string;
+  reason: string;
+  expiresAt?: string;
+}
+
+function glob(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+}
+
+export interface WaiverMatcher {
+  match(f: { ruleId: string; resourceId: string; subject: string; registry?: string }, now: Date): Suppression | undefined;
+}
+
+export function compileWaivers(waivers: readonly WaiverSpec[]): WaiverMatcher {
+  const compiled = waivers.map((w) => ({ w, resource: glob(w.resource), subject: w.subject ? glob(w.subject) : undefined }));
+  return {
+    match(f, now) {
+      for (const { w, resource, subject } of compiled) {
+        if (w.ruleId !== f.ruleId && w.ruleId !== '*') continue;
+        if (w.expiresAt && Date.parse(w.expiresAt) <= now.getTime()) continue;
+        if (!resource.test(f.resourceId) && !(f.registry && resource.test(f.registry))) continue;
+        if (subject && !subject.test(f.subject)) continue;
+        return { waiverId: w.id, reason: w.reason, ...(w.expiresAt ? { expiresAt: w.expiresAt } : {}) };
+      }
+      return undefined;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { RuleResult } from '../../shared/domain/finding.js';
+import { diffFindings, type StoredFinding } from '../../shared/findings/diff.js';
+import { compileWaivers } from '../../shared/findings/waivers.js';
+
+const NOW = new Date('2026-11-22T02:00:00Z');
+const LATER = new Date('2026-11-23T02:00:00Z');
+const REG = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/contoso';
+
+function result(over: Partial<RuleResult> = {}): RuleResult {
+  return {
+    scopeId: REG.toLowerCase(),
+    resourceId: REG,
+    subject: REG,
+    subscriptionId: 's1',
+    registry: 'contoso.azurecr.io',
+    ruleId: 'registry.admin-user-disabled',
+    status: 'fail',
+    message: 'admin user is enabled',
+    evidence: { adminUserEnabled: true },
+    severity: 'high',
+    conclusive: true,
+    ...over,
+  };
+}
+
+function run(existing: StoredFinding[], results: RuleResult[], opts: { auditId?: string; now?: Date; enumerated?: string[] } = {}) {
+  return diffFindings({
+    auditId: opts.auditId ?? 'run-1',
+    now: opts.now ?? NOW,
+    results,
+    enumeratedRules: new Set(opts.enumerated ?? []),
+    existing,
+    titleOf: (id) => `title of ${id}`,
+  });
+}
+
+describe('diffFindings', () => {
+  it('opens a finding for a failure, with first/last seen and a history entry', () => {
+    const out = run([], [result()]);
+    expect(out.changes.map((c) => c.kind)).toEqual(['opened']);
+    const f = out.upserts[0]!;
+    expect(f).toMatchObject({ status: 'open', outcome: 'fail', firstSeen: NOW.toISOString(), lastSeen: NOW.toISOString(), title: 'title of registry.admin-user-disabled' });
+    expect(out.history).toHaveLength(1);
+    expect(out.history[0]!.kind).toBe('opened');
+  });
+
+  it('passes create nothing', () => {
+    expect(run([], [result({ status: 'pass' })]).upserts).toEqual([]);
+  });
+
+  it('keeps an open finding open on the next audit (no history row), then resolves it on a pass', () => {
+    const first = run([], [result()]).upserts;
+    const second = run(first, [result()], { auditId: 'run-2', now: LATER });
+    expect(second.changes.map((c) => c.kind)).toEqual(['still_open']);
+    expect(second.upserts[0]!.firstSeen).toBe(NOW.toISOString());
+    expect(second.upserts[0]!.lastSeen).toBe(LATER.toISOString());
+    expect(second.history).toEqual([]);
+    const third = run(second.upserts, [result({ status: 'pass', message: 'disabled' })], { auditId: 'run-3', now: LATER });
+    expect(third.changes.map((c) => c.kind)).toEqual(['resolved']);
+    expect(third.upserts[0]).toMatchObject({ status: 'resolved', resolution: 'passed', resolvedAt: LATER.toISOString() });
+  });
+
+  it('reopens a resolved finding and escalates on a higher severity', () => {
+    const opened = run([], [result({ severity: 'medium' })]).upserts;
+    const escalated = run(opened, [result({ severity: 'critical' })], { auditId: 'run-2' });
+    expect(escalated.changes[0]!.kind).toBe('escalated');
+    const resolved = run(escalated.upserts, [result({ status: 'pass' })], { auditId: 'run-3' }).upserts;
+    const reopened = run(resolved, [result()], { auditId: 'run-4' });
+    expect(reopened.changes[0]!.kind).toBe('reopened');
+    expect(reopened.upserts[0]!.resolvedAt).toBeUndefined();
+  });
+
+  it('never resolves on an error or an inconclusive not_applicable', () => {
+    const opened = run([], [result()]).upserts;
+    const errored = run(opened, [result({ status: 'error', message: 'boom' })], { auditId: 'run-2' });
+    expect(errored.changes[0]!.kind).toBe('still_open');
+    expect(errored.upserts[0]).toMatchObject({ status: 'open', outcome: 'fail', message: 'admin user is enabled' });
+    expect(errored.upserts[0]!.evidence).toMatchObject({ lastError: 'boom' });
+    const inconclusive = run(opened, [result({ status: 'not_applicable', conclusive: false })], { auditId: 'run-3' });
+    expect(inconclusive.changes).toEqual([]);
+    const conclusive = run(opened, [result({ status: 'not_applicable', conclusive: true })], { auditId: 'run-4' });
+    expect(conclusive.upserts[0]).toMatchObject({ status: 'resolved', resolution: 'not_applicable' });
+  });
+
+  it('resolves a finding whose subject is gone only when the rule was enumerated in full', () => {
+    const image = result({ ruleId: 'image.fresh', subject: 'contoso.azurecr.io/team/api@sha256:aa' });
+    const opened = run([], [image]).upserts;
+    expect(run(opened, [], { auditId: 'run-2' }).changes).toEqual([]);
+    const gone = run(opened, [], { auditId: 'run-3', enumerated: ['image.fresh'] });
+    expect(gone.changes.map((c) => c.kind)).toEqual(['resolved']);
+    expect(gone.upserts[0]!.resolution).toBe('gone');
+  });
+
+  it('replaying the same audit reproduces the same changes (redelivered events)', () => {
+    const first = run([], [result()], { auditId: 'evt-1' });
+    const replay = run(first.upserts, [result()], { auditId: 'evt-1' });
+    expect(replay.changes.map((c) => c.kind)).toEqual(['opened']);
+    expect(replay.upserts).toEqual(first.upserts);
+    const next = run(first.upserts, [result()], { auditId: 'evt-2' });
+    expect(next.changes.map((c) => c.kind)).toEqual(['still_open']);
+  });
+
+  it('suppresses with a waiver, keeps the finding, and unsuppresses when the waiver expires', () => {
+    const waivers = compileWaivers([{ id: 'W-1', ruleId: 'registry.admin-user-disabled', resource: '*contoso', reason: 'legacy CI', expiresAt: '2026-12-01T00:00:00Z' }]);
+    const first = diffFindings({ auditId: 'r1', now: NOW, results: [result()], enumeratedRules: new Set(), existing: [], titleOf: String, waivers });
+    expect(first.changes[0]!.kind).toBe('suppressed');
+    expect(first.upserts[0]!.suppression).toMatchObject({ waiverId: 'W-1' });
+    const again = diffFindings({ auditId: 'r2', now: NOW, results: [result()], enumeratedRules: new Set(), existing: first.upserts, titleOf: String, waivers });
+    expect(again.changes[0]!.kind).toBe('still_suppressed');
+    const expired = diffFindings({ auditId: 'r3', now: new Date('2026-12-02T00:00:00Z'), results: [result()], enumeratedRules: new Set(), existing: again.upserts, titleOf: String, waivers });
+    expect(expired.changes[0]!.kind).toBe('unsuppressed');
+    expect(expired.upserts[0]!.status).toBe('open');
+  });
+});

@@ -3,7 +3,8 @@
  * or identity-based service URIs (managed identity in Azure).
  */
 import { TableClient } from '@azure/data-tables';
-import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
+import type { QueueClient} from '@azure/storage-queue';
+import { QueueServiceClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
 import type { StorageConfig } from '../config.js';
 

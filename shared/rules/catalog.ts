@@ -1,0 +1,24 @@
+/**
+ * The rule catalog: an explicit list (never a filesystem glob). Order is the display order:
+ * registry settings, registry usage, images, workloads, coverage.
+ */
+import type { Rule } from './kit.js';
+import { registryApproved } from './registry.approved.js';
+import { registryAdminUserDisabled } from './registry.admin-user-disabled.js';
+import { registryAnonymousPullDisabled } from './registry.anonymous-pull-disabled.js';
+import { registryPublicNetworkRestricted } from './registry.public-network-restricted.js';
+
+export const RULES: readonly Rule[] = Object.freeze([
+  registryApproved,
+  registryAdminUserDisabled,
+  registryAnonymousPullDisabled,
+  registryPublicNetworkRestricted,
+] as Rule[]);
+
+export const RULE_IDS: readonly string[] = Object.freeze(RULES.map((r) => r.id));
+
+const byId = new Map(RULES.map((r) => [r.id, r] as const));
+
+export function ruleById(id: string): Rule | undefined {
+  return byId.get(id);
+}

@@ -368,7 +368,6 @@ function parseOne(raw: unknown, loginServerSuffix: string): Outcome {
   let eventTime: string | undefined;
   if (cloud) {
     eventTime = optionalText(raw, 'time', 'time', TIME_RULE);
-    optionalText(raw, 'subject', 'subject', { max: EVENT_LIMITS.subject });
     const contentType = optionalText(raw, 'datacontenttype', 'datacontenttype', { max: EVENT_LIMITS.mediaType });
     if (contentType !== undefined && !/^application\/(?:[\w.+-]+\+)?json(?:\s*;.*)?$/i.test(contentType)) {
       throw new FieldError('datacontenttype', 'ACR event data is JSON: expected application/json');
@@ -376,7 +375,6 @@ function parseOne(raw: unknown, loginServerSuffix: string): Outcome {
     if (own(raw, 'data_base64') !== undefined) throw new FieldError('data_base64', 'ACR event data is JSON, not base64 binary data');
   } else {
     eventTime = requiredText(raw, 'eventTime', 'eventTime', TIME_RULE);
-    requiredText(raw, 'subject', 'subject', { max: EVENT_LIMITS.subject });
     const dataVersion = own(raw, 'dataVersion');
     if (dataVersion === undefined || dataVersion === null) throw new FieldError('dataVersion', 'is missing');
     if (dataVersion !== '') checkText(dataVersion, 'dataVersion', { max: EVENT_LIMITS.dataVersion });
@@ -464,6 +462,10 @@ function parseOne(raw: unknown, loginServerSuffix: string): Outcome {
     if (Object.keys(s).length > 0) source = s;
   }
 
+  // The subject (`repo:tag` for ACR) repeats data.target: checked last so that a bad tag is named as such.
+  if (cloud) optionalText(raw, 'subject', 'subject', { max: EVENT_LIMITS.subject });
+  else requiredText(raw, 'subject', 'subject', { max: EVENT_LIMITS.subject });
+
   const loginServer = (request?.host ?? urlHost ?? `${registry.name}.${loginServerSuffix}`).toLowerCase();
 
   const event: RegistryEvent = {
@@ -521,6 +523,7 @@ export function parseEventBatch(input: unknown, options: ParseEventBatchOptions 
   const suffix = options.loginServerSuffix ?? 'azurecr.io';
 
   let items: unknown[];
+  let count: number;
   try {
     const decoded = decodeBody(input);
     if ('error' in decoded) {
@@ -534,12 +537,13 @@ export function parseEventBatch(input: unknown, options: ParseEventBatchOptions 
       batch.rejected.push({ index: -1, field: '$', reason: `expected an event object or an array of events, got ${describe(body)}` });
       return batch;
     }
+    count = items.length;
   } catch {
     batch.rejected.push({ index: -1, field: '$', reason: 'the body could not be read' });
     return batch;
   }
 
-  for (let index = 0; index < items.length; index++) {
+  for (let index = 0; index < count; index++) {
     let raw: unknown;
     let eventId: string | undefined;
     try {

@@ -7,13 +7,29 @@ import { registryApproved } from './registry.approved.js';
 import { registryAdminUserDisabled } from './registry.admin-user-disabled.js';
 import { registryAnonymousPullDisabled } from './registry.anonymous-pull-disabled.js';
 import { registryPublicNetworkRestricted } from './registry.public-network-restricted.js';
+import { registryAuditLogsEnabled } from './registry.audit-logs-enabled.js';
+import { registryAdminUserUnused } from './registry.admin-user-unused.js';
+import { imageProvenanceLabeled } from './image.provenance-labeled.js';
+import { imageBaseApproved } from './image.base-approved.js';
+import { imageFresh } from './image.fresh.js';
+import { workloadImageFromApprovedRegistry } from './workload.image-from-approved-registry.js';
+import { workloadImageFresh } from './workload.image-fresh.js';
+import { auditScopeReadable } from './audit.scope-readable.js';
 
 export const RULES: readonly Rule[] = Object.freeze([
   registryApproved,
   registryAdminUserDisabled,
   registryAnonymousPullDisabled,
   registryPublicNetworkRestricted,
-] as Rule[]);
+  registryAuditLogsEnabled,
+  registryAdminUserUnused,
+  imageProvenanceLabeled,
+  imageBaseApproved,
+  imageFresh,
+  workloadImageFromApprovedRegistry,
+  workloadImageFresh,
+  auditScopeReadable,
+]);
 
 export const RULE_IDS: readonly string[] = Object.freeze(RULES.map((r) => r.id));
 

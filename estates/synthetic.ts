@@ -1,0 +1,256 @@
+/**
+ * Synthetic estates for benchmarks: the same wire shapes as the demo, generated from a seed.
+ * Deterministic (same options -> same JSON), and compact enough for 100 registries / 200,000
+ * manifests / 10,000 workloads in a few seconds: manifests carry no `content`, share one frozen
+ * `changeableAttributes` object and reuse one time string for createdTime/lastUpdateTime.
+ */
+import {
+  DAY_MS,
+  DEFAULT_ATTRIBUTES,
+  MEDIA_TYPES,
+  containerAppJobRow,
+  containerAppRow,
+  containerGroupRow,
+  diagnosticSetting,
+  guidOf,
+  loginEventRow,
+  prng,
+  registryRow,
+  webSiteRow,
+  workspaceId,
+  workspaceRow,
+  type DiagnosticSetting,
+  type EmulatorSettings,
+  type EstateDocument,
+  type JsonObject,
+  type ManifestItem,
+  type RegistryContent,
+  type RegistrySku,
+} from './build.js';
+
+export interface SyntheticOptions {
+  seed: number;
+  subscriptions: number;
+  registries: number;
+  repositoriesPerRegistry: number;
+  manifestsPerRepository: number;
+  workloads: number;
+  now: Date;
+  /** Fraction of repositories whose every manifest is older than 120 days (default 0.2). */
+  staleFraction?: number;
+  /** Fraction of registries with the admin user enabled (default 0.3). */
+  adminEnabledFraction?: number;
+  latencyMs?: { arm?: number; resourceGraph?: number; registry?: number; logs?: number };
+  quotas?: {
+    resourceGraph?: { requests: number; perSeconds: number };
+    registryReadsPerMinute?: { Basic?: number; Standard?: number; Premium?: number };
+  };
+}
+
+/** Allow-list for synthetic estates: `partnerNNN` registries (about 5%) are off it. */
+export const SYNTHETIC_APPROVED_REGISTRIES = ['contoso*.azurecr.io', 'mcr.microsoft.com'];
+
+export const SYNTHETIC_SIZES = {
+  small: { seed: 1, subscriptions: 3, registries: 5, repositoriesPerRegistry: 4, manifestsPerRepository: 6, workloads: 40 },
+  medium: { seed: 2, subscriptions: 10, registries: 25, repositoriesPerRegistry: 20, manifestsPerRepository: 20, workloads: 1_000 },
+  large: { seed: 3, subscriptions: 20, registries: 100, repositoriesPerRegistry: 40, manifestsPerRepository: 50, workloads: 10_000 },
+} as const satisfies Record<string, Omit<SyntheticOptions, 'now'>>;
+
+const TEAMS = ['orders', 'payments', 'web', 'search', 'identity', 'data', 'ml', 'platform', 'mobile', 'ops', 'billing', 'catalog'];
+const COMPONENTS = ['api', 'web', 'worker', 'scheduler', 'gateway', 'indexer', 'sync', 'migrator', 'exporter', 'ui'];
+const LOCATIONS = ['westeurope', 'northeurope', 'eastus', 'eastus2', 'westus3', 'uksouth', 'swedencentral'];
+const MCR_IMAGES = ['mcr.microsoft.com/azure-cli:2.67.0', 'mcr.microsoft.com/dotnet/aspnet:8.0', 'mcr.microsoft.com/azurelinux/base/core:3.0', 'mcr.microsoft.com/oss/otel/opentelemetry-collector-contrib:0.111.0'];
+const HUB_IMAGES = ['nginx:1.27', 'redis:7.4', 'busybox:1.36', 'library/postgres:16', 'grafana/grafana:11.3.0'];
+
+function hex8(r: () => number): string {
+  return Math.floor(r() * 0x100000000).toString(16).padStart(8, '0');
+}
+
+/** `sha256:` + 64 hex from the PRNG (cheap; the synthetic estate has no content to hash). */
+function fakeDigest(r: () => number): string {
+  return `sha256:${hex8(r)}${hex8(r)}${hex8(r)}${hex8(r)}${hex8(r)}${hex8(r)}${hex8(r)}${hex8(r)}`;
+}
+
+interface SynRegistry {
+  id: string;
+  name: string;
+  loginServer: string;
+  subscriptionId: string;
+  location: string;
+  sku: RegistrySku;
+  adminUserEnabled: boolean;
+  /** Repositories with their newest tag, for workloads to reference. */
+  repos: Array<{ name: string; newestTag: string; olderTag?: string }>;
+}
+
+export function syntheticEstate(o: SyntheticOptions): EstateDocument {
+  if (o.subscriptions < 1 || o.registries < 1) throw new RangeError('a synthetic estate needs at least one subscription and one registry');
+  const r = prng(o.seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const nowMs = o.now.getTime();
+  const iso = (ageDays: number) => new Date(nowMs - Math.round(ageDays * DAY_MS)).toISOString();
+  const staleFraction = o.staleFraction ?? 0.2;
+  const adminFraction = o.adminEnabledFraction ?? 0.3;
+  const tenantId = guidOf(`synthetic|${o.seed}|tenant`);
+
+  const subscriptions = Array.from({ length: o.subscriptions }, (_, i) => ({
+    subscriptionId: guidOf(`synthetic|${o.seed}|sub|${i}`),
+    displayName: `contoso-${i === 0 ? 'prod' : i === 1 ? 'dev' : `bu${String(i).padStart(2, '0')}`}`,
+    state: 'Enabled' as const,
+  }));
+
+  // One Log Analytics workspace per subscription.
+  const workspaces = subscriptions.map((s, i) => ({
+    sub: s.subscriptionId,
+    id: workspaceId(s.subscriptionId, 'rg-monitoring', `law-syn-${i}`),
+    customerId: guidOf(`synthetic|${o.seed}|law|${i}`),
+    row: workspaceRow({ tenantId, subscriptionId: s.subscriptionId, resourceGroup: 'rg-monitoring', name: `law-syn-${i}`, location: 'westeurope', customerId: guidOf(`synthetic|${o.seed}|law|${i}`), createdDate: iso(900) }),
+  }));
+
+  const resources: JsonObject[] = workspaces.map((w) => w.row);
+  const diagnosticSettings: Record<string, DiagnosticSetting[]> = {};
+  const registryContent: Record<string, RegistryContent> = {};
+  const logs: EstateDocument['logs'] = {};
+  const registries: SynRegistry[] = [];
+
+  for (let i = 0; i < o.registries; i++) {
+    const sub = subscriptions[i % subscriptions.length]!;
+    const partner = i > 0 && r() < 0.05;
+    const name = `${partner ? 'partner' : 'contosoreg'}${String(i).padStart(3, '0')}`;
+    const skuRoll = r();
+    const sku: RegistrySku = skuRoll < 0.25 ? 'Basic' : skuRoll < 0.6 ? 'Standard' : 'Premium';
+    const adminUserEnabled = r() < adminFraction;
+    const privateOnly = sku === 'Premium' && r() < 0.5;
+    const location = pick(LOCATIONS);
+    const row = registryRow({
+      tenantId, subscriptionId: sub.subscriptionId, resourceGroup: `rg-acr-${i % 7}`, name, location, sku,
+      creationDate: iso(200 + Math.floor(r() * 1200)), policyTime: iso(100), adminUserEnabled,
+      anonymousPullEnabled: sku !== 'Basic' && r() < 0.05,
+      publicNetworkAccess: privateOnly ? 'Disabled' : 'Enabled',
+      ...(sku === 'Premium' ? { networkRuleSet: { defaultAction: privateOnly || r() < 0.5 ? 'Deny' as const : 'Allow' as const, ipRules: ['203.0.113.0/24'] } } : {}),
+      ...(privateOnly ? { privateEndpoints: [{ name: `pe-${name}`, subnetResourceGroup: 'rg-network', vnet: 'vnet-hub' }] } : {}),
+      tags: { env: sub.displayName.replace('contoso-', '') },
+    });
+    resources.push(row);
+    const id = row.id as string;
+    const loginServer = `${name}.azurecr.io`;
+
+    // Diagnostic settings: 60% route both categories to the subscription's workspace, 10% only metrics, the rest none.
+    const ws = workspaces[i % workspaces.length]!;
+    const diagRoll = r();
+    if (diagRoll < 0.6) {
+      diagnosticSettings[id] = [diagnosticSetting(id, 'to-law', { workspaceId: ws.id }, r() < 0.5 ? [{ categoryGroup: 'allLogs', enabled: true }] : [
+        { category: 'ContainerRegistryLoginEvents', enabled: true },
+        { category: 'ContainerRegistryRepositoryEvents', enabled: true },
+      ])];
+      if (adminUserEnabled) {
+        const table = ((logs[ws.customerId] ??= { ContainerRegistryLoginEvents: [], ContainerRegistryRepositoryEvents: [] }).ContainerRegistryLoginEvents ??= []);
+        const adminUsed = r() < 0.5;
+        for (let n = 0; n < 4; n++) {
+          table.push(loginEventRow({
+            time: iso(r() * 28), tenantId: ws.customerId, registryId: id, loginServer,
+            identity: adminUsed && n % 2 === 0 ? name : guidOf(`synthetic|${o.seed}|principal|${n % 3}`),
+            resultType: '200', callerIpAddress: `20.61.${i % 250}.${n + 10}`, userAgent: 'docker/27.3.1 go/go1.22.7', location, seed: `${o.seed}|${i}|${n}`,
+          }));
+        }
+      }
+    } else if (diagRoll < 0.7) {
+      diagnosticSettings[id] = [diagnosticSetting(id, 'metrics-only', { workspaceId: ws.id }, [], [{ category: 'AllMetrics', enabled: true }])];
+    } else {
+      diagnosticSettings[id] = [];
+    }
+
+    // Content.
+    const repositories: RegistryContent['repositories'] = {};
+    const repos: SynRegistry['repos'] = [];
+    for (let j = 0; j < o.repositoriesPerRegistry; j++) {
+      const repoName = `${TEAMS[j % TEAMS.length]}/${COMPONENTS[Math.floor(j / TEAMS.length) % COMPONENTS.length]}${j >= TEAMS.length * COMPONENTS.length ? `-${j}` : ''}`;
+      const stale = r() < staleFraction;
+      const manifests: ManifestItem[] = new Array(o.manifestsPerRepository);
+      // Newest first (as `orderby=timedesc` lists them).
+      let age = stale ? 120 + r() * 120 : 1 + r() * 30;
+      const major = 1 + Math.floor(r() * 5);
+      for (let k = 0; k < o.manifestsPerRepository; k++) {
+        const time = iso(age);
+        // The oldest fifth is untagged (left behind by re-tagging): never a finding on its own.
+        const tagged = k < Math.ceil(o.manifestsPerRepository * 0.8);
+        const version = o.manifestsPerRepository - k;
+        manifests[k] = {
+          digest: fakeDigest(r),
+          imageSize: 20_000_000 + Math.floor(r() * 400_000_000),
+          createdTime: time,
+          lastUpdateTime: time,
+          architecture: 'amd64',
+          os: 'linux',
+          mediaType: MEDIA_TYPES.ociManifest,
+          tags: tagged ? [`${major}.${version}.0`] : [],
+          changeableAttributes: DEFAULT_ATTRIBUTES,
+        };
+        age += 1 + r() * 9;
+      }
+      repositories[repoName] = { manifests };
+      repos.push({ name: repoName, newestTag: `${major}.${o.manifestsPerRepository}.0`, ...(o.manifestsPerRepository > 1 ? { olderTag: `${major}.${o.manifestsPerRepository - 1}.0` } : {}) });
+    }
+    registryContent[loginServer] = { repositories };
+    registries.push({ id, name, loginServer, subscriptionId: sub.subscriptionId, location, sku, adminUserEnabled, repos });
+  }
+
+  // Workloads: 85% images from generated registries (mostly newest tags), the rest MCR, Docker Hub, typos.
+  const ownImage = (): string => {
+    const reg = pick(registries);
+    const repoEntry = reg.repos.length ? pick(reg.repos) : undefined;
+    if (!repoEntry) return `${reg.loginServer}/empty:latest`;
+    const roll = r();
+    const tag = roll < 0.8 || !repoEntry.olderTag ? repoEntry.newestTag : roll < 0.97 ? repoEntry.olderTag : 'deleted-tag';
+    return `${reg.loginServer}/${repoEntry.name}:${tag}`;
+  };
+  const anyImage = (): string => {
+    const roll = r();
+    if (roll < 0.85) return ownImage();
+    if (roll < 0.93) return pick(MCR_IMAGES);
+    if (roll < 0.99) return pick(HUB_IMAGES);
+    return 'contosoreg000.azurecr.io/Orders/API:1.0'; // malformed: upper case
+  };
+  for (let w = 0; w < o.workloads; w++) {
+    const sub = subscriptions[w % subscriptions.length]!;
+    const base = {
+      tenantId, subscriptionId: sub.subscriptionId, resourceGroup: `rg-app-${w % 13}`, name: `wl-${String(w).padStart(5, '0')}`,
+      location: pick(LOCATIONS), tags: { team: pick(TEAMS) },
+    };
+    const kindRoll = r();
+    if (kindRoll < 0.3) {
+      const containers = [{ name: 'main', image: anyImage() }];
+      if (r() < 0.3) containers.push({ name: 'sidecar', image: anyImage() });
+      resources.push(containerGroupRow({ ...base, name: `aci-${base.name}`, containers, ...(r() < 0.2 ? { initContainers: [{ name: 'init', image: anyImage() }] } : {}) }));
+    } else if (kindRoll < 0.65) {
+      const containers = [{ name: 'app', image: anyImage() }];
+      if (r() < 0.25) containers.push({ name: 'sidecar', image: anyImage() });
+      resources.push(containerAppRow({ ...base, name: `ca-${base.name}`, environment: `cae-${w % 5}`, revision: hex8(r).slice(0, 7), containers, ...(r() < 0.15 ? { initContainers: [{ name: 'init', image: anyImage() }] } : {}) }));
+    } else if (kindRoll < 0.8) {
+      resources.push(containerAppJobRow({ ...base, name: `caj-${base.name}`, environment: `cae-${w % 5}`, containers: [{ name: 'job', image: anyImage() }], ...(r() < 0.5 ? { cron: '0 3 * * *' } : {}) }));
+    } else if (kindRoll < 0.95) {
+      const fn = r() < 0.3;
+      resources.push(webSiteRow({ ...base, name: `${fn ? 'func' : 'app'}-${base.name}`, kind: fn ? 'functionapp,linux,container' : 'app,linux,container', serverFarm: `asp-${w % 9}`, linuxFxVersion: `DOCKER|${anyImage()}` }));
+    } else {
+      // Code-only sites: no container image.
+      resources.push(webSiteRow({ ...base, name: `app-${base.name}`, kind: r() < 0.5 ? 'app' : 'app,linux', serverFarm: `asp-${w % 9}`, ...(r() < 0.5 ? { linuxFxVersion: 'DOTNETCORE|8.0' } : {}) }));
+    }
+  }
+
+  const emulator: EmulatorSettings = {};
+  if (o.latencyMs) emulator.latencyMs = o.latencyMs;
+  if (o.quotas) emulator.quotas = o.quotas;
+
+  return {
+    tenantId,
+    subscriptions,
+    resources,
+    securityresources: [],
+    resourcechanges: [],
+    authorizationresources: [],
+    diagnosticSettings,
+    registryContent,
+    logs,
+    ...(Object.keys(emulator).length ? { emulator } : {}),
+  };
+}

@@ -1,0 +1,249 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the tests walk raw Azure-shaped JSON, as the emulator serves it */
+import { describe, expect, it } from 'vitest';
+import { DEMO_APPROVED_REGISTRIES, DEMO_EXPECTATIONS, DEMO_REGISTRIES, DEMO_WORKSPACES, demoEstate, demoImageFacts, demoWorkloadImages } from '../../estates/demo.js';
+import { demoPushEvents } from '../../estates/demoEvents.js';
+import { DAY_MS, digestOf, type JsonObject } from '../../estates/build.js';
+import { parseImageReference, tryParseImageReference } from '../../shared/domain/imageReference.js';
+import { compileRegistryPattern } from '../../shared/domain/patterns.js';
+import { RESOURCE_TYPES } from '../../shared/inventory/queries.js';
+import { estateSchema } from './estateSchema.js';
+
+const NOW = new Date('2026-03-15T09:30:00.000Z');
+const estate = demoEstate(NOW);
+const registries = estate.resources.filter((r) => r.type === RESOURCE_TYPES.registry);
+const props = (r: JsonObject) => r.properties as Record<string, unknown>;
+const approved = DEMO_APPROVED_REGISTRIES.map(compileRegistryPattern);
+const isApproved = (server: string) => approved.some((m) => m.matches(server));
+
+/** Containers' image strings of a workload row, by ARG shape. */
+function imagesOf(row: JsonObject): string[] {
+  const p = row.properties as Record<string, any>;
+  switch (row.type) {
+    case RESOURCE_TYPES.containerGroup:
+      return [...p.containers, ...(p.initContainers ?? [])].map((c: any) => c.properties.image);
+    case RESOURCE_TYPES.containerApp:
+    case RESOURCE_TYPES.containerAppJob:
+      return [...p.template.containers, ...(p.template.initContainers ?? [])].map((c: any) => c.image);
+    case RESOURCE_TYPES.webSite: {
+      const fx = p.siteProperties.properties.find((x: any) => x.name === 'LinuxFxVersion')?.value ?? '';
+      return fx.startsWith('DOCKER|') ? [fx.slice('DOCKER|'.length)] : [];
+    }
+    default:
+      return [];
+  }
+}
+
+describe('demo estate', () => {
+  it('has exactly the top-level keys of ESTATE.md and survives a JSON round trip', () => {
+    const json = JSON.parse(JSON.stringify(estate));
+    expect(estateSchema.safeParse(json).error).toBeUndefined();
+    expect(estateSchema.safeParse({ ...json, extra: 1 }).success).toBe(false);
+  });
+
+  it('is deterministic for one now, and moves its dates with now', () => {
+    expect(JSON.stringify(demoEstate(NOW))).toBe(JSON.stringify(estate));
+    const later = demoEstate(new Date(NOW.getTime() + 400 * DAY_MS));
+    const ages = (e: typeof estate) => e.registryContent['contosoprod.azurecr.io']!.repositories['team/web']!.manifests.map((m) => Date.parse(m.lastUpdateTime));
+    expect(ages(later).map((t, i) => t - ages(estate)[i]!)).toEqual(ages(estate).map(() => 400 * DAY_MS));
+  });
+
+  it('has three subscriptions and at least six registries in ARG shape', () => {
+    expect(estate.subscriptions.map((s) => s.displayName)).toEqual(['contoso-prod', 'contoso-dev', 'contoso-shared-services']);
+    expect(registries.length).toBeGreaterThanOrEqual(6);
+    for (const r of registries) {
+      expect(r.id).toMatch(/^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[a-z0-9]+$/);
+      expect(r).toMatchObject({ tenantId: estate.tenantId, sku: { name: expect.any(String), tier: expect.any(String) } });
+      expect(props(r)).toMatchObject({ loginServer: `${r.name}.azurecr.io`, provisioningState: 'Succeeded', adminUserEnabled: expect.any(Boolean), anonymousPullEnabled: expect.any(Boolean) });
+      expect(estate.subscriptions.map((s) => s.subscriptionId)).toContain(r.subscriptionId);
+    }
+    expect(registries.filter((r) => !isApproved(props(r).loginServer as string)).map((r) => r.name)).toEqual(['shadowbuilds']);
+  });
+
+  it('gives every registry content, or deliberately none (contosoedge)', () => {
+    const servers = registries.map((r) => props(r).loginServer as string).sort();
+    expect(Object.keys(estate.registryContent).sort()).toEqual(servers);
+    for (const [server, c] of Object.entries(estate.registryContent)) {
+      if (server === 'contosoedge.azurecr.io') expect(c.repositories).toEqual({});
+      else expect(Object.keys(c.repositories).length).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('has real digests for content: manifests, config blobs and index children', () => {
+    let withContent = 0;
+    for (const c of Object.values(estate.registryContent)) {
+      for (const r of Object.values(c.repositories)) {
+        const digests = new Set(r.manifests.map((m) => m.digest));
+        expect(digests.size).toBe(r.manifests.length);
+        for (const m of r.manifests) {
+          if (!m.content) continue;
+          withContent++;
+          expect(digestOf(JSON.stringify(m.content))).toBe(m.digest);
+          const cfg = (m.content.config as { digest: string } | undefined)?.digest;
+          if (cfg) {
+            expect(r.blobs?.[cfg]).toBeDefined();
+            expect(digestOf(JSON.stringify(r.blobs![cfg]))).toBe(cfg);
+          }
+          for (const child of (m.content.manifests as Array<{ digest: string }> | undefined) ?? []) expect(digests.has(child.digest)).toBe(true);
+        }
+      }
+    }
+    expect(withContent).toBeGreaterThanOrEqual(6);
+  });
+
+  it('has the provenance cases the push replays need', () => {
+    const { images } = demoImageFacts(NOW);
+    const labelsOf = (img: typeof images.labeled) => {
+      const r = estate.registryContent[img.loginServer]!.repositories[img.repository]!;
+      const m = r.manifests.find((x) => x.digest === img.digest)!;
+      return (r.blobs![(m.content!.config as { digest: string }).digest] as any).config.Labels as Record<string, string>;
+    };
+    expect(labelsOf(images.labeled)).toMatchObject({ 'org.opencontainers.image.source': expect.any(String), 'org.opencontainers.image.revision': expect.any(String), 'org.opencontainers.image.base.name': 'mcr.microsoft.com/azurelinux/base/core:3.0' });
+    expect(Object.keys(labelsOf(images.unlabeled)).filter((k) => k.startsWith('org.opencontainers.'))).toEqual([]);
+    expect(labelsOf(images.unapprovedBase)['org.opencontainers.image.base.name']).toBe('docker.io/library/ubuntu:22.04');
+    expect(images.multiArch.mediaType).toBe('application/vnd.oci.image.index.v1+json');
+  });
+
+  it('has stale, fresh and untagged-old manifests where it says so', () => {
+    const facts = demoImageFacts(NOW);
+    const byDigest = new Map<string, { tags: string[]; lastUpdateTime: string }>();
+    for (const c of Object.values(estate.registryContent)) for (const r of Object.values(c.repositories)) for (const m of r.manifests) byDigest.set(m.digest, m);
+    const age = (subject: string) => (NOW.getTime() - Date.parse(byDigest.get(subject.split('@')[1]!)!.lastUpdateTime)) / DAY_MS;
+    expect(facts.staleSubjects.length).toBeGreaterThanOrEqual(4);
+    for (const s of facts.staleSubjects) expect(age(s)).toBeGreaterThan(120);
+    for (const s of facts.freshSubjects) expect(age(s)).toBeLessThan(41);
+    for (const s of facts.untaggedOldSubjects) {
+      expect(age(s)).toBeGreaterThan(120);
+      expect(byDigest.get(s.split('@')[1]!)!.tags).toEqual([]);
+    }
+  });
+
+  it('has well-formed workload images except the deliberately broken one, and lists them all', () => {
+    const listed = demoWorkloadImages(NOW);
+    const workloads = estate.resources.filter((r) => [RESOURCE_TYPES.containerGroup, RESOURCE_TYPES.containerApp, RESOURCE_TYPES.containerAppJob, RESOURCE_TYPES.webSite].includes(r.type as never));
+    expect(workloads.length).toBeGreaterThanOrEqual(12);
+    const actual = workloads.flatMap((w) => imagesOf(w).map((image) => `${w.id} ${image}`)).sort();
+    expect(listed.map((i) => `${i.workloadId} ${i.image}`).sort()).toEqual(actual);
+    for (const i of listed) {
+      const parsed = tryParseImageReference(i.image);
+      if (i.expect === 'invalid-reference') expect(parsed.error).toBeDefined();
+      else expect(parsed.error).toBeUndefined();
+    }
+    const kinds = new Set(listed.map((i) => i.expect));
+    for (const k of ['fresh', 'stale', 'unapproved-registry', 'docker-hub-implicit', 'approved-not-in-estate', 'invalid-reference', 'tag-not-found']) expect(kinds).toContain(k);
+    // Code-only sites exist and yield no image.
+    expect(workloads.filter((w) => w.type === RESOURCE_TYPES.webSite && imagesOf(w).length === 0).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('resolves workload images in the estate as the expectations say', () => {
+    for (const i of demoWorkloadImages(NOW)) {
+      if (i.expect === 'invalid-reference') continue;
+      const ref = parseImageReference(i.image);
+      const repo = estate.registryContent[ref.registry]?.repositories[ref.repository];
+      const m = repo?.manifests.find((x) => (ref.digest ? x.digest === ref.digest : x.tags.includes(ref.tag ?? 'latest')));
+      const age = m ? (NOW.getTime() - Date.parse(m.lastUpdateTime)) / DAY_MS : undefined;
+      switch (i.expect) {
+        case 'fresh': expect(age).toBeLessThan(41); expect(isApproved(ref.registry)).toBe(true); break;
+        case 'stale': expect(age).toBeGreaterThan(120); break;
+        case 'unapproved-registry': expect(isApproved(ref.registry)).toBe(false); break;
+        case 'docker-hub-implicit': expect(ref.registry).toBe('docker.io'); expect(i.image.includes('/') ? i.image.split('/')[0] : '').not.toMatch(/[.:]/); break;
+        case 'approved-not-in-estate': expect(isApproved(ref.registry)).toBe(true); expect(estate.registryContent[ref.registry]).toBeUndefined(); break;
+        case 'tag-not-found': expect(repo).toBeDefined(); expect(m).toBeUndefined(); break;
+      }
+    }
+  });
+
+  it('routes logs, maps workspaces, and shows admin logins only where expected', () => {
+    const workspaces = estate.resources.filter((r) => r.type === 'microsoft.operationalinsights/workspaces');
+    const customerIdOf = new Map(workspaces.map((w) => [(w.id as string).toLowerCase(), props(w).customerId as string]));
+    for (const w of Object.values(DEMO_WORKSPACES)) expect(customerIdOf.get(w.id.toLowerCase())).toBe(w.customerId);
+    const adminLogins = (key: 'platform' | 'dev') => {
+      const reg = DEMO_REGISTRIES[key];
+      const ws = estate.diagnosticSettings[reg.id]![0]!.properties.workspaceId!;
+      const rows = estate.logs[customerIdOf.get(ws.toLowerCase())!]!.ContainerRegistryLoginEvents!;
+      return rows.filter((x) => x.LoginServer === reg.loginServer && x.Identity === reg.name && x.ResultType === '200' && NOW.getTime() - Date.parse(x.TimeGenerated as string) < 30 * DAY_MS);
+    };
+    expect(adminLogins('platform').length).toBeGreaterThan(0);
+    expect(adminLogins('dev')).toEqual([]);
+  });
+
+  it('records who enabled the admin user on contosoplatform, a few days ago', () => {
+    const id = DEMO_REGISTRIES.platform.id.toLowerCase();
+    const rows = estate.resourcechanges.filter((c) => String((c.properties as any).targetResourceId).toLowerCase() === id && (c.properties as any).changes['properties.adminUserEnabled']);
+    expect(rows).toHaveLength(1);
+    const p = rows[0]!.properties as any;
+    expect(p.changes['properties.adminUserEnabled']).toMatchObject({ previousValue: 'False', newValue: 'True' });
+    expect(p.changeAttributes).toMatchObject({ changedBy: expect.stringContaining('@'), clientType: expect.any(String), operation: 'microsoft.containerregistry/registries/write' });
+    const days = (NOW.getTime() - Date.parse(p.changeAttributes.timestamp)) / DAY_MS;
+    expect(days).toBeGreaterThan(1);
+    expect(days).toBeLessThan(14);
+  });
+
+  it('has an expectation (one fail, one pass) for every registry rule, naming demo registries', () => {
+    const ids = new Set(registries.map((r) => r.id as string));
+    for (const rule of ['registry.approved', 'registry.admin-user-disabled', 'registry.anonymous-pull-disabled', 'registry.public-network-restricted', 'registry.audit-logs-enabled', 'registry.admin-user-unused']) {
+      const e = DEMO_EXPECTATIONS[rule]!;
+      expect(e.fail.length, rule).toBeGreaterThan(0);
+      expect(e.pass.length, rule).toBeGreaterThan(0);
+      for (const id of [...e.fail, ...e.pass, ...(e.notApplicable ?? [])]) expect(ids.has(id), `${rule} ${id}`).toBe(true);
+      expect(e.fail.filter((x) => e.pass.includes(x))).toEqual([]);
+    }
+  });
+
+  it('agrees with its own expectations on the plain registry properties', () => {
+    const byId = new Map(registries.map((r) => [r.id as string, props(r)]));
+    const publicRestricted = (p: Record<string, any>) => p.publicNetworkAccess === 'Disabled' || p.networkRuleSet?.defaultAction === 'Deny';
+    const checks: Record<string, (p: Record<string, any>) => boolean> = {
+      'registry.approved': (p) => isApproved(p.loginServer),
+      'registry.admin-user-disabled': (p) => !p.adminUserEnabled,
+      'registry.anonymous-pull-disabled': (p) => !p.anonymousPullEnabled,
+      'registry.public-network-restricted': publicRestricted,
+    };
+    for (const [rule, ok] of Object.entries(checks)) {
+      for (const id of DEMO_EXPECTATIONS[rule]!.pass) expect(ok(byId.get(id)!), `${rule} pass ${id}`).toBe(true);
+      for (const id of DEMO_EXPECTATIONS[rule]!.fail) expect(ok(byId.get(id)!), `${rule} fail ${id}`).toBe(false);
+    }
+    const routed = (id: string) =>
+      (estate.diagnosticSettings[id] ?? []).some((s) => {
+        const on = s.properties.logs.filter((l) => l.enabled).map((l) => l.category ?? l.categoryGroup);
+        const dest = s.properties.workspaceId || s.properties.storageAccountId || s.properties.eventHubAuthorizationRuleId;
+        return dest && (on.includes('allLogs') || on.includes('audit') || (on.includes('ContainerRegistryLoginEvents') && on.includes('ContainerRegistryRepositoryEvents')));
+      });
+    for (const id of DEMO_EXPECTATIONS['registry.audit-logs-enabled']!.pass) expect(routed(id), id).toBe(true);
+    for (const id of DEMO_EXPECTATIONS['registry.audit-logs-enabled']!.fail) expect(routed(id), id).toBe(false);
+  });
+});
+
+describe('demo push events', () => {
+  const events = demoPushEvents(NOW) as Array<Record<string, any>>;
+
+  it('are three Event Grid ImagePushed events in the EventGridEvent schema', () => {
+    expect(events).toHaveLength(3);
+    for (const e of events) {
+      expect(e).toMatchObject({ eventType: 'Microsoft.ContainerRegistry.ImagePushed', dataVersion: '1.0', metadataVersion: '1', data: { action: 'push' } });
+      expect(e.subject).toBe(`${e.data.target.repository}:${e.data.target.tag}`);
+      expect(Object.keys(e.data).sort()).toEqual(['action', 'actor', 'id', 'location', 'request', 'source', 'target', 'timestamp']);
+      expect(Date.parse(e.eventTime)).toBeLessThanOrEqual(NOW.getTime());
+    }
+  });
+
+  it('reference registries, repositories and digests that exist in the estate', () => {
+    for (const e of events) {
+      const reg = registries.find((r) => r.id === e.topic)!;
+      expect(reg).toBeDefined();
+      expect(e.data.request.host).toBe(props(reg).loginServer);
+      const repo = estate.registryContent[e.data.request.host]!.repositories[e.data.target.repository]!;
+      const m = repo.manifests.find((x) => x.digest === e.data.target.digest)!;
+      expect(m.tags).toContain(e.data.target.tag);
+      expect(e.data.target.size).toBe(Buffer.byteLength(JSON.stringify(m.content)));
+    }
+  });
+
+  it('tell the three stories: admin push (labeled), unlabeled push, push into the unapproved registry', () => {
+    const [admin, unlabeled, shadow] = events;
+    expect(admin!.data.actor.name).toBe(DEMO_REGISTRIES.platform.name);
+    expect(props(registries.find((r) => r.id === admin!.topic)!).adminUserEnabled).toBe(true);
+    expect(admin!.topic).toBe(DEMO_REGISTRIES.platform.id);
+    expect(unlabeled!.topic).toBe(DEMO_REGISTRIES.dev.id);
+    expect(isApproved(shadow!.data.request.host)).toBe(false);
+  });
+});

@@ -1,0 +1,328 @@
+// acr-auditor: the auditor's own resources, deployed with `azd up` (subscription scope: creates the
+// resource group). Access to the AUDITED scopes (Reader, Monitoring Reader, registry data-plane
+// read, Log Analytics Reader) and the per-registry Event Grid wiring are the separate deployment
+// in infra/access, because they usually need someone else's rights. See docs/deploy.md.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; used in resource names and the azd-env-name tag.')
+param environmentName string
+
+@minLength(1)
+@description('Region of every resource (must offer Flex Consumption).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group name; empty: rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Object id of the person or pipeline running azd (AZURE_PRINCIPAL_ID): gets Key Vault Secrets Officer to set and rotate the notification secrets. Empty: none.')
+param principalId string = ''
+
+@description('Principal type of principalId.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param principalType string = 'User'
+
+// ---- Audit policy (AUDITOR_* settings; see shared/config.ts for meaning and validation) ----
+
+@minLength(1)
+@description('AUDITOR_APPROVED_REGISTRIES (required): comma-separated approved login servers, e.g. contoso*.azurecr.io,mcr.microsoft.com.')
+param approvedRegistries string
+
+@description('AUDITOR_APPROVED_BASE_IMAGES: comma-separated approved base images; empty: the rule is not applicable.')
+param approvedBaseImages string = ''
+
+@minValue(1)
+@maxValue(3650)
+@description('AUDITOR_STALE_AFTER_DAYS.')
+param staleAfterDays int = 90
+
+@description('AUDITOR_STALE_OVERRIDES: repositoryPattern=days, comma-separated.')
+param staleOverrides string = ''
+
+@minValue(1)
+@maxValue(730)
+@description('AUDITOR_ADMIN_LOOKBACK_DAYS.')
+param adminLookbackDays int = 30
+
+@description('AUDITOR_SUBSCRIPTION_IDS: comma-separated subscriptions to audit; empty: every subscription the identity can read.')
+param auditedSubscriptionIds string = ''
+
+@description('AUDITOR_NIGHTLY_SCHEDULE: NCRONTAB with seconds, UTC. Must be set: the timer binding reads %AUDITOR_NIGHTLY_SCHEDULE%.')
+param nightlySchedule string = '0 0 2 * * *'
+
+@minValue(0)
+@maxValue(3600)
+@description('AUDITOR_REGISTRY_CACHE_SECONDS.')
+param registryCacheSeconds int = 60
+
+@minValue(1)
+@maxValue(64)
+@description('AUDITOR_CONCURRENCY.')
+param concurrency int = 8
+
+@description('AUDITOR_WAIVERS: JSON array of waivers.')
+param waivers string = '[]'
+
+// ---- Cloud endpoints (ARM, authority and portal come from environment(); these three do not) ----
+
+@description('AUDITOR_ACR_AUDIENCE: ACR data-plane token audience of this cloud.')
+param acrAudience string = 'https://containerregistry.azure.net'
+
+@description('AUDITOR_LOGS_ENDPOINT: Log Analytics query endpoint of this cloud (ends in /v1).')
+param logsEndpoint string = 'https://api.loganalytics.io/v1'
+
+@description('AUDITOR_LOGS_SCOPE: token scope for Log Analytics queries in this cloud.')
+param logsScope string = 'https://api.loganalytics.io/.default'
+
+// ---- Notifications (shared/notify/config.ts). Empty values are not written (the code default applies). ----
+
+@secure()
+@description('Teams Workflows webhook URL, stored in Key Vault. Empty: keep the stored secret (if any).')
+param teamsWebhookUrl string = ''
+
+@secure()
+@description('SMTP URL with credentials (smtps://user:password@host:465), stored in Key Vault. Empty: keep the stored secret (if any).')
+param smtpUrl string = ''
+
+@description('Write the AUDITOR_TEAMS_WEBHOOK_URL Key Vault reference (the secret must exist: set teamsWebhookUrl once or az keyvault secret set).')
+param notifyTeams bool = false
+
+@description('Write the AUDITOR_SMTP_URL Key Vault reference (the secret must exist).')
+param notifySmtp bool = false
+
+@description('AUDITOR_ACS_ENDPOINT: Azure Communication Services endpoint for email.')
+param acsEndpoint string = ''
+
+@description('AUDITOR_EMAIL_FROM.')
+param emailFrom string = ''
+
+@description('AUDITOR_EMAIL_TO: comma-separated recipients.')
+param emailTo string = ''
+
+@description('AUDITOR_ALERT_MIN_SEVERITY: informational, low, medium, high or critical.')
+param alertMinSeverity string = ''
+
+@description('AUDITOR_ROUTES: notification routing rules.')
+param routes string = ''
+
+@description('AUDITOR_DIGEST_MAX_ITEMS.')
+param digestMaxItems string = ''
+
+@description('AUDITOR_FINDINGS_URL: link to the findings view used in alerts.')
+param findingsUrl string = ''
+
+@description('AUDITOR_NOTIFY_RESOLUTIONS: also notify when findings are resolved (true/false).')
+param notifyResolutions string = ''
+
+@description('AUDITOR_NOTIFY_MAX_ATTEMPTS.')
+param notifyMaxAttempts string = ''
+
+// ---- Scale ----
+
+@minValue(1)
+@maxValue(1000)
+@description('Flex Consumption maximum instance count.')
+param maximumInstanceCount int = 40
+
+// Names shared with the code: must equal QUEUES / TABLES in shared/names.ts (test/infra checks).
+var names = {
+  queues: {
+    imagePushed: 'image-pushed'
+    auditShard: 'audit-shard'
+    notifications: 'notifications'
+  }
+  tables: {
+    findings: 'findings'
+    runs: 'runs'
+    notifications: 'notifications'
+  }
+  containers: {
+    deployment: 'app-package'
+    deadLetters: 'deadletters'
+    reports: 'reports'
+  }
+  secrets: {
+    teamsWebhook: 'teams-webhook-url'
+    smtp: 'smtp-url'
+  }
+}
+
+var tags = {
+  'azd-env-name': environmentName
+  app: 'acr-auditor'
+}
+var token = toLower(uniqueString(subscription().id, environmentName, location))
+var rgName = empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
+
+var armRaw = environment().resourceManager
+var armEndpoint = endsWith(armRaw, '/') ? substring(armRaw, 0, length(armRaw) - 1) : armRaw
+var authorityRaw = environment().authentication.loginEndpoint
+var authorityHost = endsWith(authorityRaw, '/') ? substring(authorityRaw, 0, length(authorityRaw) - 1) : authorityRaw
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: rgName
+  location: location
+  tags: tags
+}
+
+module identities 'modules/identity.bicep' = {
+  name: 'identities'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    appIdentityName: 'id-auditor-${token}'
+    deliveryIdentityName: 'id-egdelivery-${token}'
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${token}'
+    location: location
+    tags: tags
+    queueNames: names.queues
+    tableNames: names.tables
+    containerNames: names.containers
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    workspaceName: 'log-${token}'
+    appInsightsName: 'appi-${token}'
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: 'kv-${token}'
+    location: location
+    tags: tags
+    teamsWebhookSecretName: names.secrets.teamsWebhook
+    smtpSecretName: names.secrets.smtp
+    teamsWebhookUrl: teamsWebhookUrl
+    smtpUrl: smtpUrl
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    imagePushedQueueName: names.queues.imagePushed
+    deadLetterContainerName: names.containers.deadLetters
+    appInsightsName: monitoring.outputs.appInsightsName
+    keyVaultName: keyVault.outputs.name
+    appPrincipalId: identities.outputs.appPrincipalId
+    deliveryPrincipalId: identities.outputs.deliveryPrincipalId
+    operatorPrincipalId: principalId
+    operatorPrincipalType: principalType
+  }
+}
+
+// App settings our code reads: exactly the non-localOnly entries of SETTINGS (shared/config.ts)
+// and NOTIFY_SETTINGS (shared/notify/config.ts). test/infra/settings.test.ts keeps them in step.
+var auditorSettings = {
+  AUDITOR_APPROVED_REGISTRIES: approvedRegistries
+  AUDITOR_APPROVED_BASE_IMAGES: approvedBaseImages
+  AUDITOR_STALE_AFTER_DAYS: string(staleAfterDays)
+  AUDITOR_STALE_OVERRIDES: staleOverrides
+  AUDITOR_ADMIN_LOOKBACK_DAYS: string(adminLookbackDays)
+  AUDITOR_SUBSCRIPTION_IDS: auditedSubscriptionIds
+  AUDITOR_STORAGE__tableServiceUri: storage.outputs.tableEndpoint
+  AUDITOR_STORAGE__queueServiceUri: storage.outputs.queueEndpoint
+  AUDITOR_STORAGE__credential: 'managedidentity'
+  AUDITOR_STORAGE__clientId: identities.outputs.appClientId
+  AUDITOR_FINDINGS_TABLE: names.tables.findings
+  AUDITOR_NIGHTLY_SCHEDULE: nightlySchedule
+  AUDITOR_REGISTRY_CACHE_SECONDS: string(registryCacheSeconds)
+  AUDITOR_CONCURRENCY: string(concurrency)
+  AUDITOR_WAIVERS: waivers
+  AZURE_CLIENT_ID: identities.outputs.appClientId
+  AUDITOR_ARM_ENDPOINT: armEndpoint
+  AUDITOR_ARM_SCOPE: '${armEndpoint}/.default'
+  AUDITOR_AUTHORITY_HOST: authorityHost
+  AUDITOR_ACR_AUDIENCE: acrAudience
+  AUDITOR_LOGS_ENDPOINT: logsEndpoint
+  AUDITOR_LOGS_SCOPE: logsScope
+  AUDITOR_PORTAL_URL: environment().portal
+}
+
+// Optional notification settings: only non-empty values are written.
+var notifyCandidateSettings = {
+  AUDITOR_ACS_ENDPOINT: acsEndpoint
+  AUDITOR_EMAIL_FROM: emailFrom
+  AUDITOR_EMAIL_TO: emailTo
+  AUDITOR_ALERT_MIN_SEVERITY: alertMinSeverity
+  AUDITOR_ROUTES: routes
+  AUDITOR_DIGEST_MAX_ITEMS: digestMaxItems
+  AUDITOR_FINDINGS_URL: findingsUrl
+  AUDITOR_NOTIFY_RESOLUTIONS: notifyResolutions
+  AUDITOR_NOTIFY_MAX_ATTEMPTS: notifyMaxAttempts
+}
+var notifySettings = toObject(filter(items(notifyCandidateSettings), s => !empty(s.value)), s => s.key, s => s.value)
+
+// Secrets: only ever Key Vault references, resolved with the app identity (keyVaultReferenceIdentity).
+var teamsSecretSettings = notifyTeams ? {
+  AUDITOR_TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${names.secrets.teamsWebhook})'
+} : {}
+var smtpSecretSettings = notifySmtp ? {
+  AUDITOR_SMTP_URL: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${names.secrets.smtp})'
+} : {}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  scope: rg
+  params: {
+    name: 'func-auditor-${token}'
+    planName: 'plan-${token}'
+    location: location
+    tags: tags
+    identityId: identities.outputs.appIdentityId
+    identityClientId: identities.outputs.appClientId
+    storageAccountName: storage.outputs.name
+    blobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: names.containers.deployment
+    appInsightsConnectionString: monitoring.outputs.connectionString
+    auditorSettings: union(auditorSettings, notifySettings, teamsSecretSettings, smtpSecretSettings)
+    maximumInstanceCount: maximumInstanceCount
+  }
+  // Host storage, deployment package and Key Vault references need the roles before the app starts.
+  dependsOn: [
+    rbac
+  ]
+}
+
+// Outputs: azd stores them in the environment; infra/access needs the AUDITOR_* ones.
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AUDITOR_PRINCIPAL_ID string = identities.outputs.appPrincipalId
+output AUDITOR_CLIENT_ID string = identities.outputs.appClientId
+output AUDITOR_STORAGE_ACCOUNT_ID string = storage.outputs.id
+output AUDITOR_DELIVERY_IDENTITY_ID string = identities.outputs.deliveryIdentityId
+output AUDITOR_IMAGE_PUSHED_QUEUE string = names.queues.imagePushed
+output AUDITOR_DEAD_LETTER_CONTAINER string = names.containers.deadLetters
+output AUDITOR_KEY_VAULT_NAME string = keyVault.outputs.name
+output AUDITOR_APP_INSIGHTS_ID string = monitoring.outputs.appInsightsId

@@ -1,0 +1,170 @@
+/**
+ * The estate file: one JSON document describing an emulated Azure tenant in Azure's own wire
+ * shapes (docs/estate.md). Validated with zod; unknown top-level keys are an error, unknown keys
+ * inside Azure objects are kept (Azure adds fields all the time).
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+export class EstateError extends Error {
+  override name = 'EstateError';
+}
+
+const jsonObject = z.looseObject({});
+const anyRecord = z.record(z.string(), z.unknown());
+
+const argRow = z.looseObject({
+  id: z.string(),
+  name: z.string().optional(),
+  type: z.string(),
+  subscriptionId: z.string().optional(),
+  resourceGroup: z.string().optional(),
+  location: z.string().optional(),
+  properties: anyRecord.optional(),
+});
+
+const registryRow = argRow.extend({
+  name: z.string(),
+  subscriptionId: z.string(),
+  resourceGroup: z.string(),
+  properties: z.looseObject({ loginServer: z.string() }),
+});
+
+const changeableAttributes = z.looseObject({
+  deleteEnabled: z.boolean().optional(),
+  writeEnabled: z.boolean().optional(),
+  readEnabled: z.boolean().optional(),
+  listEnabled: z.boolean().optional(),
+});
+
+const manifest = z.looseObject({
+  digest: z.string().regex(/^[a-z0-9]+:[a-f0-9]+$/i, 'expected a digest like sha256:<hex>'),
+  imageSize: z.number().optional(),
+  createdTime: z.string(),
+  lastUpdateTime: z.string().optional(),
+  architecture: z.string().nullable().optional(),
+  os: z.string().nullable().optional(),
+  mediaType: z.string().optional(),
+  configMediaType: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  changeableAttributes: changeableAttributes.optional(),
+  content: jsonObject.optional(),
+});
+
+const repository = z.looseObject({
+  manifests: z.array(manifest),
+  blobs: z.record(z.string(), z.unknown()).optional(),
+  createdTime: z.string().optional(),
+  lastUpdateTime: z.string().optional(),
+  changeableAttributes: changeableAttributes.optional(),
+});
+
+const registryContent = z.looseObject({
+  repositories: z.record(z.string(), repository),
+});
+
+const service = z.enum(['arm', 'resourceGraph', 'registry', 'logs', 'identity']);
+
+const emulatorSwitches = z.strictObject({
+  latencyMs: z.strictObject({
+    arm: z.number().nonnegative().optional(),
+    resourceGraph: z.number().nonnegative().optional(),
+    registry: z.number().nonnegative().optional(),
+    logs: z.number().nonnegative().optional(),
+    identity: z.number().nonnegative().optional(),
+  }).optional(),
+  forbidden: z.array(z.string()).optional(),
+  quotas: z.strictObject({
+    resourceGraph: z.strictObject({ requests: z.number().int().positive(), perSeconds: z.number().positive() }).optional(),
+    registryReadsPerMinute: z.record(z.string(), z.number().int().positive()).optional(),
+    armReads: z.strictObject({ burst: z.number().int().positive(), refillPerSecond: z.number().positive() }).optional(),
+  }).optional(),
+  faults: z.array(z.strictObject({
+    service,
+    status: z.union([z.number().int().min(400).max(599), z.literal('reset'), z.literal('timeout')]),
+    every: z.number().int().positive(),
+  })).optional(),
+});
+
+export const estateSchema = z.strictObject({
+  $schema: z.string().optional(),
+  description: z.string().optional(),
+  tenantId: z.string(),
+  subscriptions: z.array(z.looseObject({
+    subscriptionId: z.string(),
+    displayName: z.string(),
+    state: z.string().optional(),
+  })),
+  resources: z.array(argRow).default([]),
+  securityresources: z.array(argRow).default([]),
+  resourcechanges: z.array(argRow).default([]),
+  authorizationresources: z.array(argRow).default([]),
+  diagnosticSettings: z.record(z.string(), z.array(z.looseObject({
+    id: z.string().optional(),
+    name: z.string(),
+    properties: anyRecord,
+  }))).default({}),
+  registryContent: z.record(z.string(), registryContent).default({}),
+  logs: z.record(z.string(), z.record(z.string(), z.array(anyRecord))).default({}),
+  emulator: emulatorSwitches.default({}),
+}).superRefine((estate, ctx) => {
+  estate.resources.forEach((row, i) => {
+    if (row.type.toLowerCase() !== 'microsoft.containerregistry/registries') return;
+    const r = registryRow.safeParse(row);
+    if (!r.success) {
+      for (const issue of r.error.issues) {
+        ctx.addIssue({ code: 'custom', message: issue.message, path: ['resources', i, ...issue.path] });
+      }
+    }
+  });
+});
+
+export type Estate = z.infer<typeof estateSchema>;
+export type EstateRow = z.infer<typeof argRow>;
+export type EstateManifest = z.infer<typeof manifest>;
+export type EstateRepository = z.infer<typeof repository>;
+export type EstateRegistryContent = z.infer<typeof registryContent>;
+export type EmulatedService = z.infer<typeof service>;
+export type EmulatorSwitches = z.infer<typeof emulatorSwitches>;
+
+/** `a.b[3].c` from a zod issue path. */
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else if (typeof p === 'string' && /^[A-Za-z_$][\w$]*$/.test(p)) out += out ? `.${p}` : p;
+    else out += `[${JSON.stringify(String(p))}]`;
+  }
+  return out || '(root)';
+}
+
+/** Validates an estate document; the error message names the JSON path of every problem. */
+export function loadEstate(json: unknown, source = 'estate'): Estate {
+  const r = estateSchema.safeParse(json);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((issue) => {
+    let message = issue.message;
+    if (issue.code === 'invalid_type') message = `expected ${issue.expected}`;
+    if (issue.code === 'unrecognized_keys') {
+      return `${source}: ${issue.path.length ? formatPath(issue.path) + ': ' : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
+    }
+    return `${source}: ${formatPath(issue.path)}: ${message}`;
+  });
+  throw new EstateError(lines.join('\n'));
+}
+
+export async function loadEstateFile(path: string): Promise<Estate> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new EstateError(`${path}: cannot read the estate file`, { cause });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new EstateError(`${path}: not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  return loadEstate(json, path);
+}

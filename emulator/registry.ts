@@ -1,0 +1,252 @@
+/**
+ * The ACR data plane of one registry (routed by login server): the token challenge and exchange,
+ * `/acr/v1` catalog, manifests, tags and repository properties with `Link` paging, and the OCI
+ * `/v2` manifest and blob reads.
+ */
+import { audienceMatches, ACR_AUDIENCE, ARM_AUDIENCES, type RequestContext } from './context.js';
+import { contentBytes } from './state.js';
+import type { EstateManifest, EstateRepository } from './estate.js';
+import { parseForm, readBody, send, sendJson, type Headers } from './http.js';
+import { bearer, mintToken, readToken } from './tokens.js';
+
+interface Access { type: string; name: string; actions: string[] }
+
+function acrErrors(ctx: RequestContext, status: number, code: string, message: string, headers: Headers = {}, detail?: unknown): void {
+  sendJson(ctx.res, status, { errors: [{ code, message, ...(detail === undefined ? {} : { detail }) }] }, headers);
+}
+
+function parseScope(scope: string): Access[] {
+  return scope.split(' ').filter(Boolean).map((s) => {
+    const last = s.lastIndexOf(':');
+    const first = s.indexOf(':');
+    return { type: s.slice(0, first), name: s.slice(first + 1, last), actions: s.slice(last + 1).split(',') };
+  });
+}
+
+function covers(granted: Access[], needed: Access): boolean {
+  return granted.some((g) => g.type === needed.type && g.name === needed.name && needed.actions.every((a) => g.actions.includes(a) || g.actions.includes('*')));
+}
+
+function challenge(ctx: RequestContext, scope: string | undefined, why: string): void {
+  const host = ctx.host;
+  const auth = `Bearer realm="https://${host}/oauth2/token",service="${host}"${scope ? `,scope="${scope}"` : ''}`;
+  acrErrors(ctx, 401, 'UNAUTHORIZED', `authentication required, visit https://aka.ms/acr/authorization for more information. (${why})`,
+    { 'www-authenticate': auth, 'docker-distribution-api-version': 'registry/2.0' },
+    scope ? parseScope(scope).map(({ type, name, actions }) => ({ Type: type, Name: name, Action: actions.join(',') })) : undefined);
+}
+
+const HOUR = 3600;
+
+/** `POST /oauth2/exchange` and `POST /oauth2/token`. */
+async function handleOAuth(ctx: RequestContext, kind: 'exchange' | 'token'): Promise<void> {
+  const form = parseForm(await readBody(ctx.req));
+  const service = form.get('service') ?? '';
+  if (service.toLowerCase() !== ctx.host) return acrErrors(ctx, 400, 'BAD_REQUEST', `service '${service}' does not match this registry '${ctx.host}'`);
+  const nowS = Math.floor(Date.now() / 1000);
+  const registry = ctx.view.registryByLoginServer(ctx.host);
+  if (kind === 'exchange') {
+    if (form.get('grant_type') !== 'access_token') return acrErrors(ctx, 400, 'BAD_REQUEST', "grant_type must be 'access_token'");
+    const r = readToken(ctx.kid, form.get('access_token') ?? '');
+    if ('error' in r) return acrErrors(ctx, 401, 'UNAUTHORIZED', `invalid AAD access token: ${r.error}`);
+    const armDisabled = String((registry?.properties?.['policies'] as { azureADAuthenticationAsArmPolicy?: { status?: string } } | undefined)
+      ?.azureADAuthenticationAsArmPolicy?.status ?? 'enabled').toLowerCase() === 'disabled';
+    const accepted = armDisabled ? [ACR_AUDIENCE] : [ACR_AUDIENCE, ...ARM_AUDIENCES];
+    if (!audienceMatches(r.claims.aud, accepted)) {
+      return acrErrors(ctx, 401, 'UNAUTHORIZED', `the AAD token audience '${r.claims.aud}' is not accepted by this registry${armDisabled ? ' (ARM-audience tokens are disabled: request https://containerregistry.azure.net)' : ''}`);
+    }
+    const refresh = mintToken(ctx.kid, { aud: ctx.host, exp: nowS + 3 * HOUR, iat: nowS, grant_type: 'refresh_token', oid: r.claims.oid, tid: r.claims.tid, iss: 'Azure Container Registry' });
+    return sendJson(ctx.res, 200, { refresh_token: refresh });
+  }
+  const grant = form.get('grant_type');
+  const scope = form.get('scope') ?? '';
+  let subject: string | undefined;
+  if (grant === 'refresh_token') {
+    const r = readToken(ctx.kid, form.get('refresh_token') ?? '');
+    if ('error' in r || r.claims.aud !== ctx.host || r.claims['grant_type'] !== 'refresh_token') {
+      return acrErrors(ctx, 401, 'UNAUTHORIZED', `invalid refresh token${'error' in r ? `: ${r.error}` : ''}`);
+    }
+    subject = String(r.claims.oid ?? '');
+  } else if (grant === 'password' && !form.get('refresh_token')) {
+    // Anonymous pull: only when the registry allows it, and only pull/metadata scopes.
+    if (registry?.properties?.['anonymousPullEnabled'] !== true) return acrErrors(ctx, 401, 'UNAUTHORIZED', 'anonymous pull is disabled on this registry');
+    if (parseScope(scope).some((a) => a.type !== 'repository' || a.actions.some((x) => x !== 'pull'))) {
+      return acrErrors(ctx, 401, 'UNAUTHORIZED', 'anonymous access grants only repository pull');
+    }
+  } else {
+    return acrErrors(ctx, 400, 'BAD_REQUEST', "grant_type must be 'refresh_token' (or 'password' for anonymous pull)");
+  }
+  const access = parseScope(scope);
+  const token = mintToken(ctx.kid, { aud: ctx.host, exp: nowS + HOUR, iat: nowS, sub: subject ?? 'anonymous', access, grant_type: 'access_token' });
+  return sendJson(ctx.res, 200, { access_token: token });
+}
+
+function pageParams(url: URL): { n: number; last: string | undefined } {
+  const raw = Number(url.searchParams.get('n') ?? '100');
+  const n = Number.isFinite(raw) && raw > 0 ? Math.min(Math.floor(raw), 1000) : 100;
+  return { n, last: url.searchParams.get('last') ?? undefined };
+}
+
+function linkHeader(path: string, params: Record<string, string>): string {
+  return `<${path}?${new URLSearchParams(params).toString()}>; rel="next"`;
+}
+
+function encodeRepo(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
+}
+
+function manifestItem(m: EstateManifest): Record<string, unknown> {
+  const { content: _content, ...rest } = m;
+  return rest;
+}
+
+function repoUnknown(ctx: RequestContext, name: string): void {
+  acrErrors(ctx, 404, 'NAME_UNKNOWN', 'repository name not known to registry', {}, { name });
+}
+
+/** Serves one data-plane request for the registry at `ctx.host` (already checked: forbidden, quota). */
+export async function handleRegistry(ctx: RequestContext): Promise<void> {
+  const { req, url, view, host } = ctx;
+  const method = req.method ?? 'GET';
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname);
+  } catch {
+    return acrErrors(ctx, 400, 'BAD_REQUEST', 'malformed path');
+  }
+  if (method === 'POST' && path === '/oauth2/exchange') return handleOAuth(ctx, 'exchange');
+  if (method === 'POST' && path === '/oauth2/token') return handleOAuth(ctx, 'token');
+  if (method !== 'GET' && method !== 'HEAD') return acrErrors(ctx, 405, 'UNSUPPORTED', `the emulator serves reads only, not ${method} ${path}`);
+
+  // What the request needs, and the repository it touches.
+  let needed: Access | undefined;
+  let route: { kind: 'base' } | { kind: 'catalog' } | { kind: 'acr'; repo: string; what: '' | '_manifests' | '_tags'; ref?: string } | { kind: 'v2'; repo: string; what: 'manifests' | 'blobs'; ref: string };
+  let m: RegExpExecArray | null;
+  if (path === '/v2/' || path === '/v2') route = { kind: 'base' };
+  else if (path === '/acr/v1/_catalog') { route = { kind: 'catalog' }; needed = { type: 'registry', name: 'catalog', actions: ['*'] }; }
+  else if ((m = /^\/acr\/v1\/(.+?)\/(_manifests|_tags)(?:\/([^/]+))?$/.exec(path))) {
+    route = { kind: 'acr', repo: m[1]!, what: m[2] as '_manifests' | '_tags', ...(m[3] ? { ref: m[3] } : {}) };
+  } else if ((m = /^\/acr\/v1\/(.+)$/.exec(path))) route = { kind: 'acr', repo: m[1]!, what: '' };
+  else if ((m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(path))) route = { kind: 'v2', repo: m[1]!, what: m[2] as 'manifests' | 'blobs', ref: m[3]! };
+  else return acrErrors(ctx, 404, 'NOT_FOUND', `the acr-auditor emulator does not serve ${method} ${path} on ${host}`);
+  if (route.kind === 'acr') needed = { type: 'repository', name: route.repo, actions: ['metadata_read'] };
+  if (route.kind === 'v2') needed = { type: 'repository', name: route.repo, actions: ['pull'] };
+
+  // Authentication: an ACR access token for this registry covering the scope, else the challenge.
+  const scopeText = needed ? `${needed.type}:${needed.name}:${needed.actions.join(',')}` : undefined;
+  const token = bearer(req.headers.authorization);
+  if (!token) return challenge(ctx, scopeText, 'no bearer token');
+  const r = readToken(ctx.kid, token);
+  if ('error' in r) return challenge(ctx, scopeText, r.error);
+  if (r.claims.aud !== host || r.claims['grant_type'] !== 'access_token') return challenge(ctx, scopeText, 'the token is not an access token of this registry');
+  if (needed && !covers((r.claims['access'] as Access[] | undefined) ?? [], needed)) return challenge(ctx, scopeText, 'insufficient scope');
+
+  const headers: Headers = { 'docker-distribution-api-version': 'registry/2.0' };
+  if (route.kind === 'base') return sendJson(ctx.res, 200, {}, headers);
+
+  if (route.kind === 'catalog') {
+    const names = view.catalog(host);
+    const { n, last } = pageParams(url);
+    const start = last === undefined ? 0 : upperBound(names, last);
+    const page = names.slice(start, start + n);
+    if (start + n < names.length) headers['link'] = linkHeader('/acr/v1/_catalog', { last: page[page.length - 1]!, n: String(n) });
+    return sendJson(ctx.res, 200, { repositories: page }, headers);
+  }
+
+  const repo = view.repository(host, route.repo);
+  if (!repo) return repoUnknown(ctx, route.repo);
+
+  if (route.kind === 'acr') return serveAcr(ctx, repo, route.repo, route.what, route.ref, headers);
+  return serveV2(ctx, repo, route.repo, route.what, route.ref, headers);
+}
+
+/** Index of the first name > last (names sorted ordinally). */
+function upperBound(names: string[], last: string): number {
+  let lo = 0;
+  let hi = names.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (names[mid]! <= last) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+function serveAcr(ctx: RequestContext, repo: EstateRepository, name: string, what: '' | '_manifests' | '_tags', ref: string | undefined, headers: Headers): void {
+  const { view, host, url } = ctx;
+  const idx = view.manifestIndex(repo);
+  const base = { registry: host, imageName: name };
+  if (what === '') {
+    const times = repo.manifests.map((m) => m.createdTime).sort();
+    const updates = repo.manifests.map((m) => m.lastUpdateTime ?? m.createdTime).sort();
+    return sendJson(ctx.res, 200, {
+      ...base,
+      createdTime: repo.createdTime ?? times[0] ?? new Date(0).toISOString(),
+      lastUpdateTime: repo.lastUpdateTime ?? updates[updates.length - 1] ?? new Date(0).toISOString(),
+      manifestCount: repo.manifests.length,
+      tagCount: idx.byTag.size,
+      changeableAttributes: { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true, ...repo.changeableAttributes },
+    }, headers);
+  }
+  if (what === '_manifests') {
+    if (ref !== undefined) {
+      const m = idx.byDigest.get(ref);
+      if (!m) return acrErrors(ctx, 404, 'MANIFEST_UNKNOWN', 'manifest unknown', headers, { digest: ref });
+      return sendJson(ctx.res, 200, { ...base, manifest: manifestItem(m) }, headers);
+    }
+    const orderby = url.searchParams.get('orderby') ?? 'none';
+    const { list, position } = view.manifestOrder(repo, orderby);
+    const { n, last } = pageParams(url);
+    let start = 0;
+    if (last !== undefined) {
+      const p = position.get(last);
+      if (p === undefined) return acrErrors(ctx, 400, 'BAD_REQUEST', `'last' digest not found in repository ${name}`, headers);
+      start = p + 1;
+    }
+    const page = list.slice(start, start + n);
+    if (start + n < list.length) {
+      headers['link'] = linkHeader(`/acr/v1/${encodeRepo(name)}/_manifests`, { last: page[page.length - 1]!.digest, n: String(n), ...(orderby !== 'none' ? { orderby } : {}) });
+    }
+    return sendJson(ctx.res, 200, { ...base, manifests: page.map(manifestItem) }, headers);
+  }
+  // _tags
+  const tagItem = (t: { name: string; manifest: EstateManifest }): Record<string, unknown> => ({
+    name: t.name, digest: t.manifest.digest, createdTime: t.manifest.createdTime,
+    lastUpdateTime: t.manifest.lastUpdateTime ?? t.manifest.createdTime, signed: false,
+    changeableAttributes: { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true, ...t.manifest.changeableAttributes },
+  });
+  if (ref !== undefined) {
+    const m = idx.byTag.get(ref);
+    if (!m) return acrErrors(ctx, 404, 'TAG_UNKNOWN', 'the specified tag does not exist', headers, { tag: ref });
+    return sendJson(ctx.res, 200, { ...base, tag: tagItem({ name: ref, manifest: m }) }, headers);
+  }
+  let tags = view.tagsOf(repo);
+  const digest = url.searchParams.get('digest');
+  if (digest) tags = tags.filter((t) => t.manifest.digest === digest);
+  const orderby = url.searchParams.get('orderby');
+  if (orderby === 'timedesc' || orderby === 'timeasc') {
+    const t = (x: { manifest: EstateManifest }): number => Date.parse(x.manifest.lastUpdateTime ?? x.manifest.createdTime) || 0;
+    tags = [...tags].sort((a, b) => (orderby === 'timedesc' ? t(b) - t(a) : t(a) - t(b)) || (a.name < b.name ? -1 : 1));
+  }
+  const { n, last } = pageParams(url);
+  const start = last === undefined ? 0 : tags.findIndex((t) => t.name === last) + 1;
+  const page = tags.slice(start, start + n);
+  if (start + n < tags.length) {
+    headers['link'] = linkHeader(`/acr/v1/${encodeRepo(name)}/_tags`, { last: page[page.length - 1]!.name, n: String(n), ...(orderby ? { orderby } : {}), ...(digest ? { digest } : {}) });
+  }
+  return sendJson(ctx.res, 200, { ...base, tags: page.map(tagItem) }, headers);
+}
+
+function serveV2(ctx: RequestContext, repo: EstateRepository, name: string, what: 'manifests' | 'blobs', ref: string, headers: Headers): void {
+  const idx = ctx.view.manifestIndex(repo);
+  if (what === 'manifests') {
+    const m = ref.includes(':') ? idx.byDigest.get(ref) : idx.byTag.get(ref);
+    if (!m || m.content === undefined) {
+      return acrErrors(ctx, 404, 'MANIFEST_UNKNOWN', `manifest unknown${m ? ' (the estate has no content for it)' : ''}`, headers, { Name: name, Revision: ref });
+    }
+    const body = contentBytes(m.content);
+    const mediaType = m.mediaType ?? (m.content as { mediaType?: string }).mediaType ?? 'application/vnd.oci.image.manifest.v1+json';
+    return send(ctx.res, 200, body, { ...headers, 'content-type': mediaType, 'docker-content-digest': m.digest });
+  }
+  const blob = repo.blobs && Object.hasOwn(repo.blobs, ref) ? repo.blobs[ref] : undefined;
+  if (blob === undefined) return acrErrors(ctx, 404, 'BLOB_UNKNOWN', 'blob unknown to registry', headers, ref);
+  return send(ctx.res, 200, contentBytes(blob), { ...headers, 'content-type': 'application/octet-stream', 'docker-content-digest': ref });
+}

@@ -1,0 +1,143 @@
+/**
+ * Azure Resource Graph: `POST /providers/Microsoft.ResourceGraph/resources`. Runs the KQL subset
+ * (kql.ts) over the estate's tables, honours `subscriptions`, pages by `$top`/`$skip`/`$skipToken`
+ * (at most 1,000 rows a page) and answers objectArray or table format.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Estate } from './estate.js';
+import { KqlError, parseQuery, runQuery, type QueryResult } from './kql.js';
+import { subscriptionOf } from './state.js';
+
+export const ARG_COLUMNS = ['id', 'name', 'type', 'tenantId', 'kind', 'location', 'resourceGroup', 'subscriptionId',
+  'managedBy', 'sku', 'plan', 'properties', 'tags', 'identity', 'zones', 'extendedLocation'] as const;
+
+const TABLES = ['resources', 'resourcecontainers', 'resourcechanges', 'securityresources', 'authorizationresources'] as const;
+type Table = (typeof TABLES)[number];
+
+export interface ArgRequest {
+  subscriptions?: string[];
+  managementGroups?: string[];
+  query: string;
+  options?: { $top?: number; $skip?: number; $skipToken?: string; resultFormat?: 'objectArray' | 'table'; allowPartialScopes?: boolean };
+}
+
+export type ArgOutcome =
+  | { status: 200; body: unknown }
+  | { status: 400 | 403; code: string; message: string; details?: unknown[] };
+
+interface CachedResult { result: QueryResult; at: number }
+
+const PAGE_MAX = 1000;
+
+export class ResourceGraph {
+  private readonly cache = new Map<string, CachedResult>();
+
+  constructor(private readonly estate: () => Estate, private readonly now: () => Date, private readonly isForbidden: (scope: string) => string | undefined) {}
+
+  private rows(table: Table): Record<string, unknown>[] {
+    const e = this.estate();
+    if (table === 'resourcecontainers') {
+      return e.subscriptions.map((s) => ({
+        id: `/subscriptions/${s.subscriptionId}`, name: s.displayName, type: 'microsoft.resources/subscriptions',
+        tenantId: e.tenantId, kind: '', location: '', resourceGroup: '', subscriptionId: s.subscriptionId, managedBy: '',
+        sku: null, plan: null, properties: { state: s.state ?? 'Enabled', ...(s['properties'] as object | undefined) }, tags: (s['tags'] as object | undefined) ?? null,
+        identity: null, zones: null, extendedLocation: null,
+      }));
+    }
+    return e[table] as Record<string, unknown>[];
+  }
+
+  run(req: ArgRequest, principal: string): ArgOutcome {
+    if (typeof req?.query !== 'string') return { status: 400, code: 'BadRequest', message: "The request body must have a 'query' string." };
+    if (req.managementGroups?.length) return unsupported("the emulator does not serve 'managementGroups' scopes");
+    const e = this.estate();
+    const known = new Map(e.subscriptions.map((s) => [s.subscriptionId.toLowerCase(), s.subscriptionId]));
+    const requested = (req.subscriptions?.length ? req.subscriptions : [...known.values()]).map((s) => s.toLowerCase());
+    const allowed = requested.filter((s) => known.has(s) && !this.isForbidden(`/subscriptions/${s}`));
+    if (allowed.length === 0) {
+      return { status: 403, code: 'AuthorizationFailed',
+        message: `The client '${principal}' with object id '${principal}' does not have authorization to perform action 'Microsoft.ResourceGraph/resources/read' over any of the requested subscriptions (${requested.join(', ')}).` };
+    }
+    const opts = req.options ?? {};
+    const top = Math.min(PAGE_MAX, Math.max(1, Math.floor(opts.$top ?? PAGE_MAX)));
+    let skip = Math.max(0, Math.floor(opts.$skip ?? 0));
+    let result: QueryResult;
+    let token: { k: string; o: number } | undefined;
+    if (opts.$skipToken) {
+      try {
+        token = JSON.parse(Buffer.from(opts.$skipToken, 'base64url').toString('utf8')) as { k: string; o: number };
+      } catch {
+        return { status: 400, code: 'BadRequest', message: 'The $skipToken is not valid.' };
+      }
+      skip = token.o;
+    }
+    const cacheKey = token?.k ?? randomUUID();
+    const cached = token ? this.cache.get(token.k) : undefined;
+    if (cached) {
+      result = cached.result;
+    } else {
+      try {
+        result = this.execute(req.query, new Set(allowed));
+      } catch (err) {
+        if (err instanceof KqlError) return unsupported(err.message, err.code);
+        throw err;
+      }
+    }
+    const page = result.rows.slice(skip, skip + top);
+    const more = skip + page.length < result.rows.length;
+    if (more) {
+      this.cache.set(cacheKey, { result, at: Date.now() });
+      this.evict();
+    } else if (token) {
+      this.cache.delete(cacheKey);
+    }
+    const body: Record<string, unknown> = {
+      totalRecords: result.rows.length,
+      count: page.length,
+      resultTruncated: 'false',
+      ...(more ? { $skipToken: Buffer.from(JSON.stringify({ k: cacheKey, o: skip + page.length })).toString('base64url') } : {}),
+      facets: [],
+      data: opts.resultFormat === 'table' ? toTable(result, page) : page,
+    };
+    return { status: 200, body };
+  }
+
+  private evict(): void {
+    const cutoff = Date.now() - 10 * 60_000;
+    for (const [k, v] of this.cache) if (v.at < cutoff || this.cache.size > 32) this.cache.delete(k);
+  }
+
+  private execute(text: string, subscriptions: Set<string>): QueryResult {
+    const q = parseQuery(text);
+    const table = q.table.toLowerCase() as Table;
+    if (!TABLES.includes(table)) throw new KqlError(`unsupported table '${q.table}' (supported: ${TABLES.join(', ')})`, 'UnknownTable');
+    const source = this.rows(table).filter((r) => {
+      const sub = (typeof r['subscriptionId'] === 'string' ? (r['subscriptionId'] as string) : subscriptionOf(String(r['id'])) ?? '').toLowerCase();
+      return subscriptions.has(sub);
+    });
+    return runQuery(q, source, ARG_COLUMNS, { now: this.now() });
+  }
+}
+
+function unsupported(message: string, code = 'UnsupportedQuery'): ArgOutcome {
+  return {
+    status: 400, code: 'BadRequest',
+    message: `Please provide below info when asking for support: timestamp = ${new Date().toISOString()}, correlationId = ${randomUUID()}.`,
+    details: [
+      { code: 'InvalidQuery', message: 'Query is invalid. Please refer to the documentation for the Azure Resource Graph service and fix the error before retrying.' },
+      { code, message: `acr-auditor emulator: ${message}` },
+    ],
+  };
+}
+
+function toTable(result: QueryResult, page: Record<string, unknown>[]): unknown {
+  const columns = result.columns.map((name) => ({ name, type: typeOf(page.find((r) => r[name] !== null && r[name] !== undefined)?.[name]) }));
+  return { columns, rows: page.map((r) => result.columns.map((c) => r[c] ?? null)) };
+}
+
+function typeOf(v: unknown): string {
+  if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
+  if (typeof v === 'boolean') return 'boolean';
+  if (typeof v === 'string') return 'string';
+  return 'object';
+}

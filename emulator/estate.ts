@@ -113,7 +113,7 @@ export const estateSchema = z.strictObject({
     const r = registryRow.safeParse(row);
     if (!r.success) {
       for (const issue of r.error.issues) {
-        ctx.addIssue({ code: 'custom', message: issue.message, path: ['resources', i, ...issue.path] });
+        ctx.addIssue({ code: 'custom', message: issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message, path: ['resources', i, ...issue.path] });
       }
     }
   });

@@ -60,6 +60,13 @@ const ARM_HOST = 'management.azure.com';
 const LOGS_HOST = 'api.loganalytics.io';
 const FIXED_HOSTS = [ARM_HOST, LOGS_HOST, 'api.loganalytics.azure.com', 'login.microsoftonline.com', 'localhost'];
 
+/**
+ * Key id of the tokens emulators in this process mint. Shared by every emulator of the process:
+ * MSAL caches managed-identity tokens process-wide, so a token from an earlier emulator (an earlier
+ * test) must stay valid on the next one.
+ */
+const PROCESS_KID = randomUUID();
+
 function emptyCalls(): Record<ServiceName, number> {
   return { identity: 0, arm: 0, resourceGraph: 0, registry: 0, logs: 0 };
 }
@@ -67,7 +74,7 @@ function emptyCalls(): Record<ServiceName, number> {
 export async function startEmulator(opts: StartEmulatorOptions): Promise<RunningEmulator> {
   const view = new EstateView(opts.estate);
   const now = opts.now ?? (() => new Date());
-  const kid = randomUUID();
+  const kid = PROCESS_KID;
   const identityHeader = randomBytes(18).toString('base64url');
   const principalId = randomUUID();
   const timeoutFaultMs = opts.timeoutFaultMs ?? 10_000;

@@ -467,6 +467,9 @@ function parseOne(raw: unknown, loginServerSuffix: string): Outcome {
   else requiredText(raw, 'subject', 'subject', { max: EVENT_LIMITS.subject });
 
   const loginServer = (request?.host ?? urlHost ?? `${registry.name}.${loginServerSuffix}`).toLowerCase();
+  if (!isValidHost(loginServer)) {
+    throw new FieldError('data.request.host', 'is missing, and the login server suffix configured for such events is not a valid DNS suffix');
+  }
 
   const event: RegistryEvent = {
     kind,
@@ -518,9 +521,9 @@ function decodeBody(input: unknown): { value: unknown } | { error: string } {
  * event: `specversion` => CloudEvents). Never throws for bad input: a body that is not JSON, or not
  * an object or array, is one RejectedEvent with index -1 and field '$'.
  */
-export function parseEventBatch(input: unknown, options: ParseEventBatchOptions = {}): ParsedBatch {
+export function parseEventBatch(input: unknown, options?: ParseEventBatchOptions): ParsedBatch {
   const batch: ParsedBatch = { events: [], ignored: [], rejected: [] };
-  const suffix = options.loginServerSuffix ?? 'azurecr.io';
+  const suffix = typeof options?.loginServerSuffix === 'string' ? options.loginServerSuffix : 'azurecr.io';
 
   let items: unknown[];
   let count: number;

@@ -150,6 +150,12 @@ describe('parseEventBatch: ACR events in both schemas', () => {
     expect(acceptedOf(raw, { loginServerSuffix: 'azurecr.cn' }).loginServer).toBe('contosoprod.azurecr.cn');
   });
 
+  it('a login server suffix that is not a DNS suffix rejects events that need it, and only those', () => {
+    const r = parseEventBatch([fixture('eventgrid-chart-pushed.json')[0], fixture(PUSH)[0]], { loginServerSuffix: 'azurecr.io/evil' });
+    expect(r.events.map((e) => e.loginServer)).toEqual(['contosoprod.azurecr.io']);
+    expect(r.rejected).toEqual([{ index: 0, eventId: CHART_PUSHED_EVENTGRID.eventId, field: 'data.request.host', reason: expect.stringMatching(/suffix/) }]);
+  });
+
   it('size falls back to length; empty optional strings count as absent', () => {
     const e = acceptedOf(
       mutated(PUSH, (w) => {

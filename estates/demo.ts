@@ -274,7 +274,7 @@ function buildContent(now: Date): Built {
   };
 }
 
-/** The demo images by role. Their digests hash content that carries dates: ask with the estate's `now`. */
+/** The demo images by role (their digests do not depend on `now`). */
 export function demoImages(now: Date): Built['images'] {
   return buildContent(now).images;
 }
@@ -296,6 +296,7 @@ export type WorkloadImageExpectation =
 export interface DemoWorkloadImage {
   workloadId: string;
   kind: 'containerGroup' | 'containerApp' | 'containerAppJob' | 'webApp';
+  /** Container name as the inventory names it (`main` for a web app's DOCKER| image). */
   container: string;
   role: 'main' | 'init' | 'sidecar';
   image: string;
@@ -370,7 +371,7 @@ function buildWorkloads(devApiBetaDigest: string): WorkloadsBuilt {
       serverFarm: 'asp-contoso-prod-linux', linuxFxVersion: `DOCKER|${prod('team/web:2.1')}`, acrUseManagedIdentityCreds: true, tags: { team: 'web', env: 'prod' },
     }),
     'webApp',
-    [{ container: 'app-contoso-portal', role: 'main', image: prod('team/web:2.1'), expect: 'fresh' }],
+    [{ container: 'main', role: 'main', image: prod('team/web:2.1'), expect: 'fresh' }],
   );
   add(
     webSiteRow({
@@ -378,7 +379,7 @@ function buildWorkloads(devApiBetaDigest: string): WorkloadsBuilt {
       serverFarm: 'asp-contoso-functions', linuxFxVersion: `DOCKER|${prod('team/invoice-func:1.0.3')}`, acrUseManagedIdentityCreds: true, tags: { team: 'finance', env: 'prod' },
     }),
     'webApp',
-    [{ container: 'func-invoice-processor', role: 'main', image: prod('team/invoice-func:1.0.3'), expect: 'stale' }],
+    [{ container: 'main', role: 'main', image: prod('team/invoice-func:1.0.3'), expect: 'stale' }],
   );
   // Code-only Windows web app: no container at all.
   add(
@@ -595,40 +596,90 @@ function changeRow(
 
 const R = (k: RegistryKey) => registryIdOf(k);
 
+/** One rule subject: the resource it belongs to and the subject string (as shared/rules/subjects.ts builds it). */
+export interface ExpectedSubject {
+  resourceId: string;
+  subject: string;
+}
+
+export interface RuleExpectation {
+  fail: ExpectedSubject[];
+  pass: ExpectedSubject[];
+  /** Subjects where the rule has nothing to decide or cannot decide. */
+  notApplicable?: ExpectedSubject[];
+}
+
+// The digests of the demo do not depend on `now` (content documents carry no dates): any date
+// builds the same subjects.
+const FIXED = buildContent(new Date(0));
+
+function imageSubjectOf(digest: string): ExpectedSubject {
+  for (const k of Object.keys(REGISTRIES) as RegistryKey[]) {
+    for (const [name, r] of Object.entries(FIXED.content[loginServerOf(k)]!.repositories)) {
+      if (r.manifests.some((m) => m.digest === digest)) return { resourceId: registryIdOf(k), subject: `${loginServerOf(k)}/${name}@${digest}` };
+    }
+  }
+  throw new Error(`digest ${digest} is not in the demo estate`);
+}
+
+function workloadSubjectsOf(expect: WorkloadImageExpectation[], filter: (i: DemoWorkloadImage) => boolean = () => true): ExpectedSubject[] {
+  return buildWorkloads(FIXED.digests.devApiBeta)
+    .images.filter((i) => expect.includes(i.expect) && filter(i))
+    .map((i) => ({ resourceId: i.workloadId, subject: `container ${i.container} image ${i.image}` }));
+}
+
+const regs = (...keys: RegistryKey[]): ExpectedSubject[] => keys.map((k) => ({ resourceId: R(k), subject: R(k) }));
+const imgs = (...digests: string[]): ExpectedSubject[] => digests.map(imageSubjectOf);
+
 /**
- * For each registry rule: registry ARM ids (the rule subject) expected to fail and to pass with
- * DEMO_APPROVED_REGISTRIES and the default parameters (30-day admin look-back). `notApplicable`
- * lists registries where the rule has nothing to decide (admin disabled) or cannot decide.
+ * For each rule id: subjects expected to fail, to pass, and (where useful) to be not applicable,
+ * when the demo is audited with DEMO_APPROVED_REGISTRIES, DEMO_APPROVED_BASE_IMAGES and the default
+ * parameters (stale after 90 days, 30-day admin look-back). The image provenance rules apply where
+ * manifest content is read (the push-time audit of the DEMO push events, and any audit reading
+ * content). `audit.scope-readable` has no subjects: nothing in the demo is forbidden.
  */
-export const DEMO_EXPECTATIONS: Record<string, { fail: string[]; pass: string[]; notApplicable?: string[] }> = {
-  'registry.approved': { fail: [R('shadow')], pass: [R('prod'), R('platform'), R('dev'), R('qa'), R('archive'), R('edge')] },
-  'registry.admin-user-disabled': { fail: [R('platform'), R('dev'), R('shadow')], pass: [R('prod'), R('qa'), R('archive'), R('edge')] },
-  'registry.anonymous-pull-disabled': { fail: [R('dev')], pass: [R('prod'), R('platform'), R('qa'), R('archive'), R('edge'), R('shadow')] },
-  'registry.public-network-restricted': { fail: [R('dev'), R('qa'), R('archive'), R('shadow')], pass: [R('prod'), R('platform'), R('edge')] },
-  'registry.audit-logs-enabled': { fail: [R('qa'), R('archive'), R('shadow')], pass: [R('prod'), R('platform'), R('dev'), R('edge')] },
-  // shadowbuilds: admin enabled but no logs routed -> cannot be decided (inconclusive).
-  'registry.admin-user-unused': { fail: [R('platform')], pass: [R('dev')], notApplicable: [R('prod'), R('qa'), R('archive'), R('edge'), R('shadow')] },
+export const DEMO_EXPECTATIONS: Record<string, RuleExpectation> = {
+  'registry.approved': { fail: regs('shadow'), pass: regs('prod', 'platform', 'dev', 'qa', 'archive', 'edge') },
+  'registry.admin-user-disabled': { fail: regs('platform', 'dev', 'shadow'), pass: regs('prod', 'qa', 'archive', 'edge') },
+  'registry.anonymous-pull-disabled': { fail: regs('dev'), pass: regs('prod', 'platform', 'qa', 'archive', 'edge', 'shadow') },
+  'registry.public-network-restricted': { fail: regs('dev', 'qa', 'archive', 'shadow'), pass: regs('prod', 'platform', 'edge') },
+  'registry.audit-logs-enabled': { fail: regs('qa', 'archive', 'shadow'), pass: regs('prod', 'platform', 'dev', 'edge') },
+  // Admin disabled passes (the account cannot be used); shadowbuilds has admin enabled but its logs
+  // go nowhere -> cannot be decided (not applicable, inconclusive).
+  'registry.admin-user-unused': { fail: regs('platform'), pass: regs('dev', 'prod', 'qa', 'archive', 'edge'), notApplicable: regs('shadow') },
+  'image.fresh': { fail: imgs(...FIXED.digests.stale), pass: imgs(...FIXED.digests.fresh), notApplicable: imgs(...FIXED.digests.untaggedOld) },
+  'image.provenance-labeled': {
+    fail: imgs(FIXED.images.unlabeled.digest),
+    pass: imgs(FIXED.images.labeled.digest, FIXED.images.multiArch.digest, FIXED.images.unapprovedBase.digest),
+  },
+  'image.base-approved': {
+    fail: imgs(FIXED.images.unapprovedBase.digest),
+    pass: imgs(FIXED.images.labeled.digest, FIXED.images.multiArch.digest),
+    notApplicable: imgs(FIXED.images.unlabeled.digest),
+  },
+  'workload.image-fresh': {
+    fail: workloadSubjectsOf(['stale', 'tag-not-found']),
+    // shadowbuilds is in the estate, so its image resolves (and is fresh): unapproved is another rule's business.
+    pass: workloadSubjectsOf(['fresh', 'unapproved-registry']),
+    notApplicable: workloadSubjectsOf(['approved-not-in-estate', 'docker-hub-implicit', 'invalid-reference']),
+  },
+  'workload.image-from-approved-registry': {
+    fail: workloadSubjectsOf(['unapproved-registry', 'docker-hub-implicit', 'invalid-reference']),
+    pass: workloadSubjectsOf(['fresh', 'stale', 'approved-not-in-estate', 'tag-not-found']),
+  },
 };
 
-/** Image-level facts of the demo (rule ids for these belong to the rule catalog; keyed by condition). */
+/** Image-level facts of the demo, by condition. */
 export function demoImageFacts(now: Date): {
   images: Built['images'];
-  /** `loginServer/repository@digest` subjects of tagged manifests older than 90 days. */
+  /** `loginServer/repository@digest` subjects of tagged manifests older than 120 days. */
   staleSubjects: string[];
   freshSubjects: string[];
-  /** Untagged manifests older than 90 days: must NOT become findings. */
+  /** Untagged manifests older than 120 days: must NOT become findings. */
   untaggedOldSubjects: string[];
 } {
   const b = buildContent(now);
-  const subjects = (digests: string[]) => {
-    const out: string[] = [];
-    for (const [server, rc] of Object.entries(b.content)) {
-      for (const [name, r] of Object.entries(rc.repositories)) {
-        for (const m of r.manifests) if (digests.includes(m.digest)) out.push(`${server}/${name}@${m.digest}`);
-      }
-    }
-    return out;
-  };
+  const subjects = (digests: string[]) => digests.map((d) => imageSubjectOf(d).subject);
   return { images: b.images, staleSubjects: subjects(b.digests.stale), freshSubjects: subjects(b.digests.fresh), untaggedOldSubjects: subjects(b.digests.untaggedOld) };
 }
 

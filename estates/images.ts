@@ -2,7 +2,9 @@
  * Image builders for the demo estate: manifest list items with (optionally) the manifest document
  * and the image config blob, whose digests are the real SHA-256 of their JSON serialisation
  * (`JSON.stringify` of the stored object), so a client that verifies digests is satisfied when the
- * emulator serves the object with `JSON.stringify`.
+ * emulator serves the object with `JSON.stringify`. The documents carry no dates (`created` is
+ * optional in OCI configs and annotations), so digests do not depend on `now`: only the registry's
+ * listing times (createdTime / lastUpdateTime) move with it.
  */
 import { DAY_MS, DEFAULT_ATTRIBUTES, MEDIA_TYPES, digestOf, type JsonObject, type ManifestItem } from './build.js';
 
@@ -62,7 +64,6 @@ export function imageWithContent(now: Date, i: ImageWithContent): BuiltImage {
   const config: JsonObject = {
     architecture,
     os,
-    created: time,
     config: {
       User: '1000',
       Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'APP_HOME=/app'],
@@ -71,7 +72,7 @@ export function imageWithContent(now: Date, i: ImageWithContent): BuiltImage {
       Labels: i.labels,
     },
     rootfs: { type: 'layers', diff_ids: layerSizes.map((_, n) => digestOf(`${i.seed}|diff|${n}`)) },
-    history: layerSizes.map((_, n) => ({ created: time, created_by: n === 0 ? 'BUILDKIT base layer' : `RUN /bin/sh -c build-step-${n} # buildkit`, comment: 'buildkit.dockerfile.v0' })),
+    history: layerSizes.map((_, n) => ({ created_by: n === 0 ? 'BUILDKIT base layer' : `RUN /bin/sh -c build-step-${n} # buildkit`, comment: 'buildkit.dockerfile.v0' })),
   };
   const configJson = JSON.stringify(config);
   const configDigest = digestOf(configJson);
@@ -80,7 +81,7 @@ export function imageWithContent(now: Date, i: ImageWithContent): BuiltImage {
     mediaType: MEDIA_TYPES.ociManifest,
     config: { mediaType: MEDIA_TYPES.ociConfig, digest: configDigest, size: Buffer.byteLength(configJson) },
     layers: layerSizes.map((size, n) => ({ mediaType: MEDIA_TYPES.ociLayer, digest: digestOf(`${i.seed}|layer|${n}`), size })),
-    annotations: { 'org.opencontainers.image.created': time, ...(i.annotations ?? {}) },
+    ...(i.annotations ? { annotations: i.annotations } : {}),
   };
   return {
     item: {
@@ -124,7 +125,6 @@ export function multiArchImage(
       size: Buffer.byteLength(JSON.stringify(c.item.content)),
       platform: { architecture: c.item.architecture ?? 'amd64', os: 'linux', ...(i.platforms[n]!.variant ? { variant: i.platforms[n]!.variant } : {}) },
     })),
-    annotations: { 'org.opencontainers.image.created': time },
   };
   return {
     index: {

@@ -6,6 +6,7 @@ import { DAY_MS, digestOf, type JsonObject } from '../../estates/build.js';
 import { parseImageReference, tryParseImageReference } from '../../shared/domain/imageReference.js';
 import { compileRegistryPattern } from '../../shared/domain/patterns.js';
 import { RESOURCE_TYPES } from '../../shared/inventory/queries.js';
+import { RULE_IDS } from '../../shared/rules/catalog.js';
 import { estateSchema } from './estateSchema.js';
 
 const NOW = new Date('2026-03-15T09:30:00.000Z');
@@ -178,15 +179,37 @@ describe('demo estate', () => {
     expect(days).toBeLessThan(14);
   });
 
-  it('has an expectation (one fail, one pass) for every registry rule, naming demo registries', () => {
-    const ids = new Set(registries.map((r) => r.id as string));
-    for (const rule of ['registry.approved', 'registry.admin-user-disabled', 'registry.anonymous-pull-disabled', 'registry.public-network-restricted', 'registry.audit-logs-enabled', 'registry.admin-user-unused']) {
-      const e = DEMO_EXPECTATIONS[rule]!;
-      expect(e.fail.length, rule).toBeGreaterThan(0);
-      expect(e.pass.length, rule).toBeGreaterThan(0);
-      for (const id of [...e.fail, ...e.pass, ...(e.notApplicable ?? [])]) expect(ids.has(id), `${rule} ${id}`).toBe(true);
-      expect(e.fail.filter((x) => e.pass.includes(x))).toEqual([]);
+  it('has an expectation (one fail, one pass) for every rule with subjects, naming demo subjects', () => {
+    const resourceIds = new Set(estate.resources.map((r) => r.id as string));
+    const imageSubjects = new Set<string>();
+    for (const [server, c] of Object.entries(estate.registryContent)) for (const [name, r] of Object.entries(c.repositories)) for (const m of r.manifests) imageSubjects.add(`${server}/${name}@${m.digest}`);
+    const workloadSubjects = new Set(demoWorkloadImages(NOW).map((i) => `${i.workloadId}|container ${i.container} image ${i.image}`));
+    const required = [
+      'registry.approved', 'registry.admin-user-disabled', 'registry.anonymous-pull-disabled', 'registry.public-network-restricted',
+      'registry.audit-logs-enabled', 'registry.admin-user-unused',
+    ];
+    const withSubjects = RULE_IDS.filter((id) => id !== 'audit.scope-readable');
+    for (const rule of new Set([...required, ...withSubjects])) {
+      const e = DEMO_EXPECTATIONS[rule];
+      expect(e, rule).toBeDefined();
+      expect(e!.fail.length, rule).toBeGreaterThan(0);
+      expect(e!.pass.length, rule).toBeGreaterThan(0);
+      const all = [...e!.fail, ...e!.pass, ...(e!.notApplicable ?? [])];
+      for (const { resourceId, subject } of all) {
+        expect(resourceIds.has(resourceId), `${rule} ${resourceId}`).toBe(true);
+        if (rule.startsWith('registry.')) expect(subject).toBe(resourceId);
+        if (rule.startsWith('image.')) expect(imageSubjects.has(subject), `${rule} ${subject}`).toBe(true);
+        if (rule.startsWith('workload.')) expect(workloadSubjects.has(`${resourceId}|${subject}`), `${rule} ${subject}`).toBe(true);
+      }
+      const keys = all.map((x) => `${x.resourceId}|${x.subject}`);
+      expect(new Set(keys).size, `${rule}: a subject is listed twice`).toBe(keys.length);
     }
+    for (const rule of Object.keys(DEMO_EXPECTATIONS)) expect(RULE_IDS, rule).toContain(rule);
+  });
+
+  it('has digests that do not depend on now', () => {
+    const digests = (e: typeof estate) => Object.values(e.registryContent).flatMap((c) => Object.values(c.repositories).flatMap((r) => r.manifests.map((m) => m.digest)));
+    expect(digests(demoEstate(new Date('2031-07-01T00:00:00Z')))).toEqual(digests(estate));
   });
 
   it('agrees with its own expectations on the plain registry properties', () => {
@@ -199,8 +222,8 @@ describe('demo estate', () => {
       'registry.public-network-restricted': publicRestricted,
     };
     for (const [rule, ok] of Object.entries(checks)) {
-      for (const id of DEMO_EXPECTATIONS[rule]!.pass) expect(ok(byId.get(id)!), `${rule} pass ${id}`).toBe(true);
-      for (const id of DEMO_EXPECTATIONS[rule]!.fail) expect(ok(byId.get(id)!), `${rule} fail ${id}`).toBe(false);
+      for (const { resourceId: id } of DEMO_EXPECTATIONS[rule]!.pass) expect(ok(byId.get(id)!), `${rule} pass ${id}`).toBe(true);
+      for (const { resourceId: id } of DEMO_EXPECTATIONS[rule]!.fail) expect(ok(byId.get(id)!), `${rule} fail ${id}`).toBe(false);
     }
     const routed = (id: string) =>
       (estate.diagnosticSettings[id] ?? []).some((s) => {
@@ -208,8 +231,8 @@ describe('demo estate', () => {
         const dest = s.properties.workspaceId || s.properties.storageAccountId || s.properties.eventHubAuthorizationRuleId;
         return dest && (on.includes('allLogs') || on.includes('audit') || (on.includes('ContainerRegistryLoginEvents') && on.includes('ContainerRegistryRepositoryEvents')));
       });
-    for (const id of DEMO_EXPECTATIONS['registry.audit-logs-enabled']!.pass) expect(routed(id), id).toBe(true);
-    for (const id of DEMO_EXPECTATIONS['registry.audit-logs-enabled']!.fail) expect(routed(id), id).toBe(false);
+    for (const { resourceId: id } of DEMO_EXPECTATIONS['registry.audit-logs-enabled']!.pass) expect(routed(id), id).toBe(true);
+    for (const { resourceId: id } of DEMO_EXPECTATIONS['registry.audit-logs-enabled']!.fail) expect(routed(id), id).toBe(false);
   });
 });
 

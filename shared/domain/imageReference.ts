@@ -36,7 +36,7 @@ const MAX_NAME_LENGTH = 255;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
+const DIGEST = /^(sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
 const IPV6 = /^\[[0-9a-fA-F:]+\]$/;
 
 function isDomain(host: string): boolean {
@@ -60,13 +60,14 @@ function isDomain(host: string): boolean {
     }
     if (!hostPart.split('.').every((c) => DOMAIN_COMPONENT.test(c))) return false;
   }
-  if (port !== undefined && !/^[0-9]{1,5}$/.test(port)) return false;
+  if (port !== undefined && (!/^[0-9]{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535)) return false;
+  if (hostPart === '[:]' || hostPart === '[]') return false;
   return true;
 }
 
 /** Parses an image reference; throws `ImageReferenceError` naming what is wrong. */
 export function parseImageReference(input: string): ImageReference {
-  if (typeof input !== 'string') throw new ImageReferenceError(String(input), 'not a string');
+  if (typeof input !== 'string') throw new ImageReferenceError(`(${typeof input})`, 'not a string');
   if (input.length === 0) throw new ImageReferenceError(input, 'empty');
   if (input.length > MAX_REFERENCE_LENGTH) throw new ImageReferenceError(input, `longer than ${MAX_REFERENCE_LENGTH} characters`);
   // eslint-disable-next-line no-control-regex
@@ -78,9 +79,13 @@ export function parseImageReference(input: string): ImageReference {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw new ImageReferenceError(input, `malformed digest ${JSON.stringify(digest)}`);
-    if (digest.startsWith('sha256:') && !/^sha256:[a-f0-9]{64}$/.test(digest)) {
-      throw new ImageReferenceError(input, 'a sha256 digest has 64 lower-case hex characters');
+    if (!DIGEST.test(digest)) {
+      throw new ImageReferenceError(
+        input,
+        digest.startsWith('sha256:')
+          ? 'a sha256 digest has 64 lower-case hex characters'
+          : 'malformed digest: expected sha256:<64 hex>, sha384:<96 hex> or sha512:<128 hex> in lower case',
+      );
     }
   }
 
@@ -94,7 +99,6 @@ export function parseImageReference(input: string): ImageReference {
   }
 
   if (rest.length === 0) throw new ImageReferenceError(input, 'no repository name');
-  if (rest.length > MAX_NAME_LENGTH) throw new ImageReferenceError(input, `name longer than ${MAX_NAME_LENGTH} characters`);
 
   const components = rest.split('/');
   let registry = 'docker.io';
@@ -115,6 +119,10 @@ export function parseImageReference(input: string): ImageReference {
   }
   if (registry === 'docker.io' && components.length === 1) components.unshift('library');
   const repository = components.join('/');
+  // As distribution/reference does: the limit applies to the normalised name, so canonical forms re-parse.
+  if (registry.length + 1 + repository.length > MAX_NAME_LENGTH) {
+    throw new ImageReferenceError(input, `name longer than ${MAX_NAME_LENGTH} characters once normalised`);
+  }
   const canonical = `${registry}/${repository}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
   return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}), canonical };
 }

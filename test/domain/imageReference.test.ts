@@ -109,14 +109,15 @@ describe('parseImageReference: rejected references', () => {
 
   // Reported, not fixed here (shared/domain is owned elsewhere): String(input) is called on
   // non-strings, so a value without a primitive conversion escapes as a TypeError.
-  it.fails('KNOWN BUG: a null-prototype object throws ImageReferenceError (today: TypeError)', () => {
+  it('a null-prototype object throws ImageReferenceError', () => {
     expect(() => parseImageReference(Object.create(null) as string)).toThrow(ImageReferenceError);
   });
 
   // Reported, not fixed here: the 255-character limit is checked before Docker Hub normalisation,
   // so `docker.io/library/` can push the canonical form over the limit and it no longer parses.
-  it.fails('KNOWN BUG: the canonical form of a 255-character Docker Hub name re-parses', () => {
-    const canonical = parseImageReference('a'.repeat(255)).canonical; // docker.io/library/aaa… (273 characters)
+  it('a name too long once normalised is rejected, so every canonical form re-parses', () => {
+    expect(() => parseImageReference('a'.repeat(255))).toThrow(ImageReferenceError);
+    const canonical = parseImageReference('a'.repeat(200)).canonical;
     expect(parseImageReference(canonical).canonical).toBe(canonical);
   });
 });
@@ -231,5 +232,16 @@ describe('parseImageReference properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('image references: strictness matching distribution/reference', () => {
+  it.each([
+    ['a@sha512:' + 'a'.repeat(32), 'short sha512'],
+    ['a@foo:' + 'a'.repeat(32), 'unknown algorithm'],
+    ['host:99999/a', 'port out of range'],
+    ['[:]/a', 'empty IPv6 host'],
+  ])('rejects %s (%s)', (input) => {
+    expect(() => parseImageReference(input)).toThrow(ImageReferenceError);
   });
 });

@@ -83,7 +83,7 @@ export function parseImageReference(input: string): ImageReference {
       throw new ImageReferenceError(
         input,
         digest.startsWith('sha256:')
-          ? 'a sha256 digest has 64 lower-case hex characters'
+          ? 'malformed digest: a sha256 digest has 64 lower-case hex characters'
           : 'malformed digest: expected sha256:<64 hex>, sha384:<96 hex> or sha512:<128 hex> in lower case',
       );
     }

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { RULES } from '../../shared/rules/catalog.js';
+import { evaluateRules } from '../../shared/rules/evaluate.js';
+import { defineRule, pass } from '../../shared/rules/kit.js';
+import { anImage, ctx, registryFacts } from './builders.js';
+
+const throwing = defineRule({
+  id: 'registry.throws',
+  title: 'Throwaway rule that throws',
+  target: 'registry',
+  severity: 'high',
+  rationale: 'test only',
+  remediation: { description: 'none', cli: 'az version' },
+  guidance: 'audit-coverage',
+  mcsb: [],
+  references: [],
+  modes: ['nightly'],
+  evaluate() {
+    throw new Error('boom');
+  },
+});
+
+const passing = defineRule({ ...throwing, id: 'registry.passes', evaluate: () => pass('fine') });
+
+describe('evaluateRules with the catalog', () => {
+  it('turns a throwing rule into an error result, never a pass, and runs the other rules', () => {
+    const results = evaluateRules([throwing, passing], 'registry', [registryFacts(), registryFacts({ registry: { name: 'other' } })], ctx());
+    expect(results.map((r) => [r.ruleId, r.status])).toEqual([
+      ['registry.throws', 'error'],
+      ['registry.passes', 'pass'],
+      ['registry.throws', 'error'],
+      ['registry.passes', 'pass'],
+    ]);
+    expect(results[0]).toMatchObject({ message: expect.stringContaining('boom'), severity: 'high', conclusive: false, evidence: {} });
+  });
+
+  it('evaluates every catalog rule of a target against a compliant subject without errors', () => {
+    const registry = evaluateRules(RULES, 'registry', [registryFacts({ diagnosticSettings: [{ name: 'a', destinations: { workspaceId: 'w' }, enabledCategories: ['audit'] }] })], ctx());
+    expect(registry.map((r) => r.status)).toEqual(registry.map(() => 'pass'));
+    const images = evaluateRules(RULES, 'image', [anImage()], ctx());
+    expect(images.every((r) => r.status !== 'error')).toBe(true);
+  });
+});

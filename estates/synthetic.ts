@@ -62,13 +62,41 @@ const LOCATIONS = ['westeurope', 'northeurope', 'eastus', 'eastus2', 'westus3', 
 const MCR_IMAGES = ['mcr.microsoft.com/azure-cli:2.67.0', 'mcr.microsoft.com/dotnet/aspnet:8.0', 'mcr.microsoft.com/azurelinux/base/core:3.0', 'mcr.microsoft.com/oss/otel/opentelemetry-collector-contrib:0.111.0'];
 const HUB_IMAGES = ['nginx:1.27', 'redis:7.4', 'busybox:1.36', 'library/postgres:16', 'grafana/grafana:11.3.0'];
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
 function hex8(r: () => number): string {
-  return Math.floor(r() * 0x100000000).toString(16).padStart(8, '0');
+  const x = Math.floor(r() * 0x100000000);
+  return HEX[x >>> 24]! + HEX[(x >>> 16) & 255]! + HEX[(x >>> 8) & 255]! + HEX[x & 255]!;
 }
 
 /** `sha256:` + 64 hex from the PRNG (cheap; the synthetic estate has no content to hash). */
 function fakeDigest(r: () => number): string {
-  return `sha256:${hex8(r)}${hex8(r)}${hex8(r)}${hex8(r)}${hex8(r)}${hex8(r)}${hex8(r)}${hex8(r)}`;
+  return 'sha256:' + hex8(r) + hex8(r) + hex8(r) + hex8(r) + hex8(r) + hex8(r) + hex8(r) + hex8(r);
+}
+
+/**
+ * `Date#toISOString` for whole milliseconds, about 20x faster (it matters for 400,000 time
+ * strings): the date part is cached per day, the time part is built from lookup tables.
+ */
+function isoFormatter(): (t: number) => string {
+  const days = new Map<number, string>();
+  return (t) => {
+    const d = Math.floor(t / DAY_MS);
+    let prefix = days.get(d);
+    if (prefix === undefined) {
+      prefix = new Date(d * DAY_MS).toISOString().slice(0, 11);
+      days.set(d, prefix);
+    }
+    let ms = t - d * DAY_MS;
+    const h = Math.floor(ms / 3_600_000);
+    ms -= h * 3_600_000;
+    const m = Math.floor(ms / 60_000);
+    ms -= m * 60_000;
+    const sec = Math.floor(ms / 1000);
+    return prefix + PAD2[h]! + ':' + PAD2[m]! + ':' + PAD2[sec]! + '.' + PAD3[ms - sec * 1000]! + 'Z';
+  };
 }
 
 interface SynRegistry {
@@ -88,7 +116,8 @@ export function syntheticEstate(o: SyntheticOptions): EstateDocument {
   const r = prng(o.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const nowMs = o.now.getTime();
-  const iso = (ageDays: number) => new Date(nowMs - Math.round(ageDays * DAY_MS)).toISOString();
+  const formatIso = isoFormatter();
+  const iso = (ageDays: number) => formatIso(nowMs - Math.round(ageDays * DAY_MS));
   const staleFraction = o.staleFraction ?? 0.2;
   const adminFraction = o.adminEnabledFraction ?? 0.3;
   const tenantId = guidOf(`synthetic|${o.seed}|tenant`);

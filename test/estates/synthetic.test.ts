@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { SYNTHETIC_SIZES, syntheticEstate, type SyntheticOptions } from '../../estates/synthetic.js';
+import type { EstateDocument, JsonObject } from '../../estates/build.js';
+import { tryParseImageReference } from '../../shared/domain/imageReference.js';
+import { toRegistrySnapshot, toWorkloadSnapshot } from '../../shared/inventory/mappers.js';
+import { RESOURCE_TYPES } from '../../shared/inventory/queries.js';
+import { estateSchema } from './estateSchema.js';
+
+const NOW = new Date('2026-03-15T09:30:00.000Z');
+const WORKLOAD_TYPES: string[] = [RESOURCE_TYPES.containerGroup, RESOURCE_TYPES.containerApp, RESOURCE_TYPES.containerAppJob, RESOURCE_TYPES.webSite];
+
+const hash = (e: EstateDocument) => createHash('sha256').update(JSON.stringify(e)).digest('hex');
+
+function counts(e: EstateDocument) {
+  let manifests = 0;
+  let repositories = 0;
+  for (const c of Object.values(e.registryContent)) {
+    for (const r of Object.values(c.repositories)) {
+      repositories++;
+      manifests += r.manifests.length;
+    }
+  }
+  return {
+    registries: e.resources.filter((r) => r.type === RESOURCE_TYPES.registry).length,
+    workloads: e.resources.filter((r) => WORKLOAD_TYPES.includes(r.type as string)).length,
+    repositories,
+    manifests,
+  };
+}
+
+describe('syntheticEstate', () => {
+  const small = syntheticEstate({ ...SYNTHETIC_SIZES.small, now: NOW });
+
+  it('is deterministic: same options, same JSON; another seed, another estate', () => {
+    expect(hash(syntheticEstate({ ...SYNTHETIC_SIZES.small, now: NOW }))).toBe(hash(small));
+    expect(hash(syntheticEstate({ ...SYNTHETIC_SIZES.small, seed: 99, now: NOW }))).not.toBe(hash(small));
+  });
+
+  it('passes the top-level estate check and maps with the real mappers', () => {
+    expect(estateSchema.safeParse(JSON.parse(JSON.stringify(small))).error).toBeUndefined();
+    for (const r of small.resources.filter((x) => x.type === RESOURCE_TYPES.registry)) expect(() => toRegistrySnapshot(r)).not.toThrow();
+    for (const w of small.resources.filter((x) => WORKLOAD_TYPES.includes(x.type as string))) expect(() => toWorkloadSnapshot(w)).not.toThrow();
+  });
+
+  it('has the requested sizes', () => {
+    const o = SYNTHETIC_SIZES.small;
+    expect(small.subscriptions).toHaveLength(o.subscriptions);
+    expect(counts(small)).toEqual({
+      registries: o.registries,
+      workloads: o.workloads,
+      repositories: o.registries * o.repositoriesPerRegistry,
+      manifests: o.registries * o.repositoriesPerRegistry * o.manifestsPerRepository,
+    });
+  });
+
+  it('mixes SKUs, admin settings, diagnostic settings and workload kinds, and carries emulator options', () => {
+    const opts: SyntheticOptions = { ...SYNTHETIC_SIZES.medium, now: NOW, latencyMs: { registry: 5 }, quotas: { resourceGraph: { requests: 15, perSeconds: 5 } } };
+    const e = syntheticEstate(opts);
+    const regs = e.resources.filter((r) => r.type === RESOURCE_TYPES.registry);
+    expect(new Set(regs.map((r) => (r.sku as JsonObject).name))).toEqual(new Set(['Basic', 'Standard', 'Premium']));
+    const admin = regs.filter((r) => (r.properties as JsonObject).adminUserEnabled === true).length;
+    expect(admin).toBeGreaterThan(0);
+    expect(admin).toBeLessThan(regs.length);
+    const settings = Object.values(e.diagnosticSettings);
+    expect(settings.some((s) => s.length === 0)).toBe(true);
+    expect(settings.some((s) => s.length > 0)).toBe(true);
+    expect(Object.values(e.logs).some((t) => (t.ContainerRegistryLoginEvents ?? []).length > 0)).toBe(true);
+    expect(new Set(e.resources.filter((r) => WORKLOAD_TYPES.includes(r.type as string)).map((r) => r.type))).toEqual(new Set(WORKLOAD_TYPES));
+    expect(new Set(e.resources.filter((r) => WORKLOAD_TYPES.includes(r.type as string)).map((r) => r.subscriptionId)).size).toBe(opts.subscriptions);
+    expect(e.emulator).toEqual({ latencyMs: { registry: 5 }, quotas: { resourceGraph: { requests: 15, perSeconds: 5 } } });
+  });
+
+  it('has workloads whose images mostly exist in the generated registries', () => {
+    const e = syntheticEstate({ ...SYNTHETIC_SIZES.medium, now: NOW });
+    const images = e.resources.filter((r) => WORKLOAD_TYPES.includes(r.type as string)).flatMap((r) => toWorkloadSnapshot(r).containers.map((c) => c.image));
+    let found = 0;
+    let invalid = 0;
+    for (const image of images) {
+      const { reference } = tryParseImageReference(image);
+      if (!reference) {
+        invalid++;
+        continue;
+      }
+      const repo = e.registryContent[reference.registry]?.repositories[reference.repository];
+      if (repo?.manifests.some((m) => m.tags.includes(reference.tag ?? 'latest'))) found++;
+    }
+    expect(found / images.length).toBeGreaterThan(0.7);
+    expect(invalid).toBeGreaterThan(0);
+    expect(invalid / images.length).toBeLessThan(0.05);
+  });
+
+  it('has stale repositories and untagged old manifests in proportion', () => {
+    const e = syntheticEstate({ ...SYNTHETIC_SIZES.medium, now: NOW, staleFraction: 0.5 });
+    const newest = Object.values(e.registryContent).flatMap((c) => Object.values(c.repositories).map((r) => Date.parse(r.manifests[0]!.lastUpdateTime)));
+    const stale = newest.filter((t) => NOW.getTime() - t > 120 * 86_400_000).length / newest.length;
+    expect(stale).toBeGreaterThan(0.35);
+    expect(stale).toBeLessThan(0.65);
+    const all = Object.values(e.registryContent).flatMap((c) => Object.values(c.repositories).flatMap((r) => r.manifests));
+    expect(all.some((m) => m.tags.length === 0)).toBe(true);
+  });
+
+  it('generates the large preset (>= 100 registries, 200,000 manifests, 10,000 workloads) within a sane heap', () => {
+    const o = SYNTHETIC_SIZES.large;
+    expect(o.registries).toBeGreaterThanOrEqual(100);
+    expect(o.registries * o.repositoriesPerRegistry * o.manifestsPerRepository).toBeGreaterThanOrEqual(200_000);
+    expect(o.workloads).toBeGreaterThanOrEqual(10_000);
+    const before = process.memoryUsage().heapUsed;
+    const e = syntheticEstate({ ...o, now: NOW });
+    const c = counts(e);
+    expect(c.registries).toBe(o.registries);
+    expect(c.manifests).toBe(o.registries * o.repositoriesPerRegistry * o.manifestsPerRepository);
+    expect(c.workloads).toBe(o.workloads);
+    // A sanity bound, not a benchmark: compact manifests keep the estate well under 1 GB of heap.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(1_000_000_000);
+    const digests = new Set<string>();
+    for (const rc of Object.values(e.registryContent)) for (const r of Object.values(rc.repositories)) for (const m of r.manifests) digests.add(m.digest);
+    expect(digests.size).toBe(c.manifests);
+  });
+});

@@ -91,14 +91,11 @@ param logsScope string = 'https://api.loganalytics.io/.default'
 param teamsWebhookUrl string = ''
 
 @secure()
-@description('SMTP URL with credentials (smtps://user:password@host:465), stored in Key Vault. Empty: keep the stored secret (if any).')
+@description('SMTP URL with credentials (smtps://user:password@host:465), stored in Key Vault for runs outside Azure (AUDITOR_SMTP_URL is local-only: in Azure, email goes through ACS with the managed identity). Empty: keep the stored secret (if any).')
 param smtpUrl string = ''
 
 @description('Write the AUDITOR_TEAMS_WEBHOOK_URL Key Vault reference (the secret must exist: set teamsWebhookUrl once or az keyvault secret set).')
 param notifyTeams bool = false
-
-@description('Write the AUDITOR_SMTP_URL Key Vault reference (the secret must exist).')
-param notifySmtp bool = false
 
 @description('AUDITOR_ACS_ENDPOINT: Azure Communication Services endpoint for email.')
 param acsEndpoint string = ''
@@ -109,8 +106,11 @@ param emailFrom string = ''
 @description('AUDITOR_EMAIL_TO: comma-separated recipients.')
 param emailTo string = ''
 
-@description('AUDITOR_ALERT_MIN_SEVERITY: informational, low, medium, high or critical.')
+@description('AUDITOR_ALERT_MIN_SEVERITY: lowest severity in digests (informational, low, medium, high, critical).')
 param alertMinSeverity string = ''
+
+@description('AUDITOR_IMMEDIATE_MIN_SEVERITY: push-time findings at or above it alert immediately.')
+param immediateMinSeverity string = ''
 
 @description('AUDITOR_ROUTES: notification routing rules.')
 param routes string = ''
@@ -126,6 +126,9 @@ param notifyResolutions string = ''
 
 @description('AUDITOR_NOTIFY_MAX_ATTEMPTS.')
 param notifyMaxAttempts string = ''
+
+@description('AUDITOR_EVENTGRID_TOPIC_ENDPOINT: Event Grid custom topic receiving finding events (the app identity needs EventGrid Data Sender on it; see docs/deploy.md).')
+param eventGridTopicEndpoint string = ''
 
 // ---- Scale ----
 
@@ -274,20 +277,19 @@ var notifyCandidateSettings = {
   AUDITOR_EMAIL_FROM: emailFrom
   AUDITOR_EMAIL_TO: emailTo
   AUDITOR_ALERT_MIN_SEVERITY: alertMinSeverity
+  AUDITOR_IMMEDIATE_MIN_SEVERITY: immediateMinSeverity
   AUDITOR_ROUTES: routes
   AUDITOR_DIGEST_MAX_ITEMS: digestMaxItems
   AUDITOR_FINDINGS_URL: findingsUrl
   AUDITOR_NOTIFY_RESOLUTIONS: notifyResolutions
   AUDITOR_NOTIFY_MAX_ATTEMPTS: notifyMaxAttempts
+  AUDITOR_EVENTGRID_TOPIC_ENDPOINT: eventGridTopicEndpoint
 }
 var notifySettings = toObject(filter(items(notifyCandidateSettings), s => !empty(s.value)), s => s.key, s => s.value)
 
 // Secrets: only ever Key Vault references, resolved with the app identity (keyVaultReferenceIdentity).
 var teamsSecretSettings = notifyTeams ? {
   AUDITOR_TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${names.secrets.teamsWebhook})'
-} : {}
-var smtpSecretSettings = notifySmtp ? {
-  AUDITOR_SMTP_URL: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${names.secrets.smtp})'
 } : {}
 
 module functionApp 'modules/function-app.bicep' = {
@@ -304,7 +306,7 @@ module functionApp 'modules/function-app.bicep' = {
     blobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: names.containers.deployment
     appInsightsConnectionString: monitoring.outputs.connectionString
-    auditorSettings: union(auditorSettings, notifySettings, teamsSecretSettings, smtpSecretSettings)
+    auditorSettings: union(auditorSettings, notifySettings, teamsSecretSettings)
     maximumInstanceCount: maximumInstanceCount
   }
   // Host storage, deployment package and Key Vault references need the roles before the app starts.

@@ -1,7 +1,8 @@
-// Key Vault (RBAC authorization) holding the notification secrets. The Function App reads them
-// through Key Vault references resolved with its user-assigned identity (Key Vault Secrets User,
-// see rbac.bicep). A secret is written only when a value is given, so a re-deployment without
-// the value never overwrites a rotated secret.
+// Key Vault (RBAC authorization) holding the notification secrets: the Teams webhook URL, which
+// the Function App reads through a Key Vault reference resolved with its user-assigned identity
+// (Key Vault Secrets User, see rbac.bicep), and the SMTP URL used by runs outside Azure. A secret
+// is written only when a value is given, so a re-deployment without the value never overwrites a
+// rotated secret.
 
 @description('Key Vault name (3-24 characters, globally unique).')
 @minLength(3)
@@ -25,7 +26,7 @@ param smtpSecretName string
 param teamsWebhookUrl string = ''
 
 @secure()
-@description('SMTP URL with credentials; empty keeps the current secret (or none).')
+@description('SMTP URL with credentials, for runs outside Azure (the Function App does not read it); empty keeps the current secret (or none).')
 param smtpUrl string = ''
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {

@@ -125,7 +125,7 @@ resource appMetricsPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 }
 
-// Why: the platform resolves the @Microsoft.KeyVault(...) app settings (Teams webhook, SMTP URL)
+// Why: the platform resolves the @Microsoft.KeyVault(...) app setting of the Teams webhook
 // with keyVaultReferenceIdentity = this identity; reading secret values is all it needs.
 resource appSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, appPrincipalId, roles.keyVaultSecretsUser)

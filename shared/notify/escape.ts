@@ -1,0 +1,76 @@
+/**
+ * Escaping of untrusted strings (repository, tag, actor, registry names, evidence values) for the
+ * three places they end up: Adaptive Card markdown, HTML email bodies and email headers. PURE.
+ *
+ * Every function first strips control and bidirectional-override characters, so a crafted value
+ * can neither break a line/header nor visually reorder what the reader sees.
+ */
+
+// C0/C1 controls (tab and newline are handled per context), bidi embeddings/overrides/isolates,
+// zero-width characters, line/paragraph separators, BOM.
+// eslint-disable-next-line no-control-regex
+const CONTROL_AND_BIDI = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const NEWLINES = /[\r\n\t]+/g;
+
+/** Removes control and bidi characters; turns newlines and tabs into one space. */
+export function sanitizeText(value: unknown): string {
+  const s = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+  return s.replace(NEWLINES, ' ').replace(CONTROL_AND_BIDI, '');
+}
+
+/** Caps a string at `max` characters (adding an ellipsis), never splitting a surrogate pair. */
+export function truncate(s: string, max: number): string {
+  const chars = Array.from(s);
+  if (chars.length <= max) return s;
+  return `${chars.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/** Markdown characters Adaptive Card TextBlocks / FactSets may interpret. */
+const MARKDOWN_SPECIAL = /[\\[\]()*_~`<>#!|{}+\-.:&=@^$%]/g;
+
+/**
+ * Escapes an untrusted string for Adaptive Card text (TextBlock, FactSet values): every markdown
+ * character is backslash-escaped, `<` and `>` cannot open a tag (so `<at>` mentions are impossible),
+ * entity references (`&#60;`) cannot decode into one, and autolinks (`https://`, `www.`, `a@b.c`) are
+ * broken because `:`, `.` and `@` are escaped everywhere. CommonMark renders `\.` as `.`.
+ */
+export function escapeCardText(value: unknown, max = 300): string {
+  const s = truncate(sanitizeText(value), max);
+  return s.replace(MARKDOWN_SPECIAL, (c) => {
+    // `<` and `>` are replaced by look-alikes: no markdown engine treats them as tags, and no
+    // Teams parser can turn them into a mention or an HTML element whatever its escaping rules.
+    if (c === '<') return '‹';
+    if (c === '>') return '›';
+    return `\\${c}`;
+  });
+}
+
+/** Entity-escapes an untrusted string for an HTML text node or a double-quoted attribute. */
+export function escapeHtml(value: unknown, max = 2000): string {
+  return truncate(sanitizeText(value), max).replace(/[&<>"'`=]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * An untrusted string made safe for an email header value built by us (the Subject): no CR/LF or
+ * other control characters, no bidi tricks, collapsed spaces, capped length. Nodemailer then
+ * encodes non-ASCII as an RFC 2047 word.
+ */
+export function headerSafe(value: unknown, max = 80): string {
+  return truncate(sanitizeText(value).replace(/\s+/g, ' ').trim(), max);
+}
+
+/** An untrusted string for the plain-text body: controls removed, length capped. */
+export function plainText(value: unknown, max = 2000): string {
+  return truncate(sanitizeText(value), max);
+}
+
+/** Only http(s) URLs are ever put into links; anything else becomes undefined. */
+export function safeUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  try {
+    const u = new URL(value);
+    return u.protocol === 'https:' || u.protocol === 'http:' ? u.toString() : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Teams adapter: posts the stored Adaptive Card message to a Workflows webhook ("When a Teams
+ * webhook request is received"). The webhook URL is a secret: it is looked up per route at send
+ * time, never stored in the outbox, never logged (errors name the host only).
+ */
+import { Pacer, parseRetryAfter, type Notifier, type SendResult } from './deliver.js';
+import type { OutboxRecord } from './outbox.js';
+
+export interface TeamsNotifierOptions {
+  /** Route name -> webhook URL. */
+  webhooks: Record<string, string>;
+  requestTimeoutInMs?: number;
+  /** Minimum spacing between posts to one webhook (Workflows/Teams throttle bursts). Default 1,000 ms. */
+  minIntervalInMs?: number;
+  /** 4xx answers (other than 408/429) are retried this many attempts in total, then the notification fails. Default 3. */
+  clientErrorAttempts?: number;
+}
+
+/** The host of a URL, for messages: never the path or query (which carry the signature). */
+export function redactedHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid url)';
+  }
+}
+
+/** Removes anything URL-like from a response snippet, so an echoing server cannot leak the secret into logs. */
+function snippet(body: string): string {
+  return body.replace(/[a-z]+:\/\/\S+/gi, '<url>').replace(/sig=[^&\s"]+/gi, 'sig=<redacted>').replace(/\s+/g, ' ').slice(0, 200);
+}
+
+export class TeamsNotifier implements Notifier {
+  readonly channel = 'teams' as const;
+  private readonly pacers = new Map<string, Pacer>();
+
+  constructor(private readonly options: TeamsNotifierOptions) {}
+
+  async send(n: OutboxRecord, opts: { abortSignal?: AbortSignal } = {}): Promise<SendResult> {
+    if (n.payload?.channel !== 'teams') return { ok: false, retryable: false, error: 'not a Teams notification (payload missing or of another channel)' };
+    const url = this.options.webhooks[n.route];
+    if (!url) return { ok: false, retryable: true, giveUpAfterAttempts: 3, error: `no Teams webhook configured for route ${n.route}` };
+    const host = redactedHost(url);
+    let pacer = this.pacers.get(url);
+    if (!pacer) this.pacers.set(url, (pacer = new Pacer(this.options.minIntervalInMs ?? 1_000)));
+    const body = JSON.stringify(n.payload.message);
+    return pacer.run(async () => {
+      const timeout = AbortSignal.timeout(this.options.requestTimeoutInMs ?? 10_000);
+      const signal = opts.abortSignal ? AbortSignal.any([timeout, opts.abortSignal]) : timeout;
+      let res: Response;
+      try {
+        res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal, redirect: 'error' });
+      } catch (e) {
+        const name = e instanceof Error ? e.name : '';
+        const why = name === 'TimeoutError' ? `timed out after ${this.options.requestTimeoutInMs ?? 10_000} ms`
+          : name === 'AbortError' ? 'aborted'
+          : `network error (${(e as { cause?: { code?: string } })?.cause?.code ?? name ?? 'unknown'})`;
+        return { ok: false, retryable: true, error: `teams webhook ${host}: ${why}` };
+      }
+      const text = await res.text().catch(() => '');
+      if (res.ok) return { ok: true };
+      const error = `teams webhook ${host}: HTTP ${res.status}${text ? ` ${snippet(text)}` : ''}`;
+      if (res.status === 429 || res.status === 408 || res.status >= 500) {
+        const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), new Date());
+        return { ok: false, retryable: true, error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      }
+      // Other 4xx: a bad or revoked webhook, or a card Teams rejects. Retry a few times (a flow may be
+      // re-enabled), then fail visibly.
+      return { ok: false, retryable: true, giveUpAfterAttempts: this.options.clientErrorAttempts ?? 3, error };
+    });
+  }
+}

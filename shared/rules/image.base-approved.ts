@@ -45,6 +45,7 @@ export const imageBaseApproved = defineRule({
   references: [
     'https://learn.microsoft.com/azure/container-registry/buffer-gate-public-content',
     'https://learn.microsoft.com/azure/container-registry/container-registry-artifact-cache',
+    'https://learn.microsoft.com/azure/security/container-secure-supply-chain/articles/container-secure-supply-chain-implementation/containers-secure-supply-chain-overview',
     'https://github.com/opencontainers/image-spec/blob/main/annotations.md',
   ],
   modes: ['push'],

@@ -41,7 +41,7 @@ export const imageProvenanceLabeled = defineRule({
   guidance: 'approved-images',
   mcsb: ['DS-2', 'DS-6'],
   references: [
-    'https://learn.microsoft.com/azure/security/container-secure-supply-chain/',
+    'https://learn.microsoft.com/azure/security/container-secure-supply-chain/articles/container-secure-supply-chain-implementation/containers-secure-supply-chain-overview',
     'https://learn.microsoft.com/azure/container-registry/container-registry-tasks-overview',
     'https://github.com/opencontainers/image-spec/blob/main/annotations.md',
   ],

@@ -31,7 +31,7 @@ export const registryAdminUserDisabled = defineRule({
     'https://learn.microsoft.com/azure/container-registry/container-registry-authentication#admin-account',
     'https://learn.microsoft.com/azure/container-registry/security-baseline',
   ],
-  modes: ['nightly'],
+  modes: ['push', 'nightly'],
   evaluate({ registry, adminUserChange }) {
     if (registry.adminUserEnabled === false) {
       return pass('admin user is disabled', { adminUserEnabled: false });

@@ -33,7 +33,7 @@ export const registryApproved = defineRule({
     'https://learn.microsoft.com/security/benchmark/azure/mcsb-asset-management',
     'https://learn.microsoft.com/azure/container-registry/container-registry-best-practices',
   ],
-  modes: ['nightly'],
+  modes: ['push', 'nightly'],
   evaluate({ registry }, { params }) {
     const evidence = {
       loginServer: registry.loginServer,

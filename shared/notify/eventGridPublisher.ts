@@ -1,0 +1,51 @@
+/**
+ * Event Grid adapter: publishes the planned CloudEvents (AcrAuditor.Finding.Opened / Escalated /
+ * Resolved) to a custom topic with the CloudEvents schema, for SIEMs and Logic Apps. In Azure it
+ * uses the managed identity (role "EventGrid Data Sender" on the topic); locally an access key.
+ * CloudEvent ids are deterministic, so a consumer can drop the rare duplicate of a retried batch.
+ */
+import { AzureKeyCredential, EventGridPublisherClient, type SendCloudEventInput } from '@azure/eventgrid';
+import type { TokenCredential } from '@azure/identity';
+import { parseRetryAfter, type Notifier, type SendResult } from './deliver.js';
+import type { OutboxRecord } from './outbox.js';
+
+export interface EventGridNotifierOptions {
+  endpoint: string;
+  credential: TokenCredential | AzureKeyCredential;
+  /** Loopback testing only. */
+  allowInsecureConnection?: boolean;
+}
+
+export { AzureKeyCredential };
+
+export class EventGridNotifier implements Notifier {
+  readonly channel = 'eventgrid' as const;
+  private readonly client: EventGridPublisherClient<'CloudEvent'>;
+  private readonly host: string;
+
+  constructor(options: EventGridNotifierOptions) {
+    this.client = new EventGridPublisherClient(options.endpoint, 'CloudEvent', options.credential,
+      options.allowInsecureConnection ? { allowInsecureConnection: true } : {});
+    this.host = new URL(options.endpoint).host;
+  }
+
+  async send(n: OutboxRecord, opts: { abortSignal?: AbortSignal } = {}): Promise<SendResult> {
+    if (n.payload?.channel !== 'eventgrid') return { ok: false, retryable: false, error: 'not an Event Grid notification' };
+    const events: SendCloudEventInput<unknown>[] = n.payload.events.map((e) => ({
+      id: e.id, source: e.source, type: e.type, subject: e.subject, time: new Date(e.time), datacontenttype: e.datacontenttype, data: e.data,
+    }));
+    try {
+      await this.client.send(events, opts.abortSignal ? { abortSignal: opts.abortSignal } : {});
+      return { ok: true };
+    } catch (e) {
+      const err = e as { statusCode?: number; response?: { headers?: { get(name: string): string | undefined } } };
+      const status = err.statusCode;
+      const error = `eventgrid ${this.host}: ${status ? `HTTP ${status}` : `error ${e instanceof Error ? e.name : 'unknown'}`}`;
+      if (status === undefined || status === 408 || status === 429 || status >= 500) {
+        const retryAfterMs = parseRetryAfter(err.response?.headers?.get('retry-after'), new Date());
+        return { ok: false, retryable: true, error, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+      }
+      return { ok: false, retryable: true, giveUpAfterAttempts: 3, error };
+    }
+  }
+}

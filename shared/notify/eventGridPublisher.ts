@@ -14,6 +14,8 @@ export interface EventGridNotifierOptions {
   credential: TokenCredential | AzureKeyCredential;
   /** Loopback testing only. */
   allowInsecureConnection?: boolean;
+  /** Retries inside one attempt (the outbox retries across attempts). Default 2. */
+  sdkMaxRetries?: number;
 }
 
 export { AzureKeyCredential };
@@ -25,7 +27,7 @@ export class EventGridNotifier implements Notifier {
 
   constructor(options: EventGridNotifierOptions) {
     this.client = new EventGridPublisherClient(options.endpoint, 'CloudEvent', options.credential,
-      options.allowInsecureConnection ? { allowInsecureConnection: true } : {});
+      { retryOptions: { maxRetries: options.sdkMaxRetries ?? 2 }, ...(options.allowInsecureConnection ? { allowInsecureConnection: true } : {}) });
     this.host = new URL(options.endpoint).host;
   }
 

@@ -23,8 +23,8 @@ export interface SettingSpec {
 }
 
 export const SETTINGS: readonly SettingSpec[] = [
-  { name: 'AUDITOR_APPROVED_REGISTRIES', required: true, readBy: 'app', example: 'contoso*.azurecr.io,mcr.microsoft.com',
-    description: 'Comma-separated approved login servers; `*` matches inside one label (contoso*.azurecr.io).' },
+  { name: 'AUDITOR_APPROVED_REGISTRIES', readBy: 'app', default: '', example: 'contoso*.azurecr.io,mcr.microsoft.com',
+    description: 'Comma-separated approved login servers; `*` matches inside one label (contoso*.azurecr.io). Empty: no registry is approved, so registry.approved and workload.image-from-approved-registry fail everywhere (a warning says so).' },
   { name: 'AUDITOR_APPROVED_BASE_IMAGES', readBy: 'app', default: '', example: 'mcr.microsoft.com/azurelinux/*',
     description: 'Comma-separated approved base images (registry/repository, `*` wildcard). Empty: image.base-approved is not applicable.' },
   { name: 'AUDITOR_STALE_AFTER_DAYS', readBy: 'app', default: '90', description: 'Age in days after which a tagged image or a running image is stale.' },
@@ -91,6 +91,8 @@ export interface Waiver {
 
 export interface AuditorConfig {
   params: RuleParams;
+  /** Valid but probably unintended settings, to show the user. */
+  warnings: string[];
   /** The raw strings, for display. */
   approvedRegistries: string[];
   subscriptionIds: string[];
@@ -150,7 +152,10 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Auditor
   };
 
   const approvedRegistries = list(get('AUDITOR_APPROVED_REGISTRIES'));
-  if (approvedRegistries.length === 0) problems.push('AUDITOR_APPROVED_REGISTRIES: required (comma-separated login servers, e.g. contoso*.azurecr.io)');
+  const warnings: string[] = [];
+  if (approvedRegistries.length === 0) {
+    warnings.push('AUDITOR_APPROVED_REGISTRIES is empty: no registry is approved, so every registry and workload image fails the approved-registry rules');
+  }
   const approvedBaseImages = list(get('AUDITOR_APPROVED_BASE_IMAGES'));
   const staleAfterDays = int('AUDITOR_STALE_AFTER_DAYS', 1, 3650);
   const adminLookbackDays = int('AUDITOR_ADMIN_LOOKBACK_DAYS', 1, 730);
@@ -255,6 +260,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Auditor
   if (problems.length) throw new ConfigError(problems);
   return {
     params,
+    warnings,
     approvedRegistries,
     subscriptionIds,
     storage,

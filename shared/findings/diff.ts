@@ -35,6 +35,8 @@ export interface DiffInput {
   existing: readonly StoredFinding[];
   titleOf: (ruleId: string) => string;
   waivers?: WaiverMatcher;
+  /** Findings that must not be resolved as gone although their rule was enumerated (their resource could not be read). */
+  protect?: (f: StoredFinding) => boolean;
 }
 
 export interface DiffOutput {
@@ -114,7 +116,7 @@ export function diffFindings(input: DiffInput): DiffOutput {
   }
 
   for (const prev of input.existing) {
-    if (touched.has(prev.id) || !input.enumeratedRules.has(prev.ruleId)) continue;
+    if (touched.has(prev.id) || !input.enumeratedRules.has(prev.ruleId) || input.protect?.(prev)) continue;
     if (prev.status === 'resolved') {
       if (prev.lastAuditId === input.auditId && prev.lastChange === 'resolved') emit('resolved', { ...prev }, prev);
       continue;

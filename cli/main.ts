@@ -1,0 +1,317 @@
+#!/usr/bin/env node
+/**
+ * acr-auditor: the local and CI entry point. The same use cases as the Azure Functions.
+ *
+ *   acr-auditor audit  [--estate FILE] [--format table|json] [--status open|resolved|suppressed|all] [--workers N] [--fail-on SEVERITY] [--now ISO]
+ *   acr-auditor event  FILE... [--estate FILE] [--format table|json] [--status ...] [--now ISO]
+ *   acr-auditor findings [--status open|resolved|suppressed|all] [--format table|json]
+ *   acr-auditor notifications [--status pending|sent|failed|all] [--format table|json]
+ *   acr-auditor rules  [--format table|json|markdown] [--output FILE]
+ *   acr-auditor emulator --estate FILE [--port N] [--proxy-port N] [--ca-file FILE]
+ *   acr-auditor demo   [--output DIR] [--keep]
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../shared/config.js';
+import { countChanges, type FindingChange } from '../shared/domain/finding.js';
+import { atLeast, isSeverity, type Severity } from '../shared/domain/severity.js';
+import type { Gap } from '../shared/domain/snapshots.js';
+import { parseEventBatch } from '../shared/events/parse.js';
+import { RULES } from '../shared/rules/catalog.js';
+import { renderRulesMarkdown } from '../shared/rules/docs.js';
+import { auditRegistryEvents } from '../shared/usecases/auditRegistryEvents.js';
+import type { Logger } from '../shared/usecases/common.js';
+import { EstateError } from '../emulator/index.js';
+import { runNightlyLocally } from './localQueue.js';
+import { collectFindings, gapsOut, renderTable, terminalSafe, type AuditReport, type StatusFilter } from './output.js';
+import { startRuntime } from './runtime.js';
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface CliIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTty: boolean;
+}
+
+const defaultIo: CliIo = {
+  out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
+  err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
+  isTty: Boolean(process.stderr.isTTY),
+};
+
+export function cliLogger(io: CliIo, verbose: boolean): Logger {
+  const line = (level: string, message: string, fields?: Record<string, unknown>) =>
+    io.err(terminalSafe(`[${level}] ${message}${fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}`));
+  return {
+    info: (m, f) => verbose && line('info', m, f),
+    warn: (m, f) => line('warn', m, f),
+    error: (m, f) => line('error', m, f),
+  };
+}
+
+const STATUSES: readonly StatusFilter[] = ['open', 'resolved', 'suppressed', 'all'];
+
+function pick<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+function parseNow(value: string | undefined): (() => Date) | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new UsageError(`--now must be an ISO date, got ${JSON.stringify(value)}`);
+  return () => new Date(t);
+}
+
+function parseSeverityFlag(value: string | undefined): Severity | undefined {
+  if (value === undefined) return undefined;
+  if (!isSeverity(value)) throw new UsageError(`--fail-on must be a severity (informational, low, medium, high, critical); got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function emitReport(io: CliIo, report: AuditReport, format: 'table' | 'json'): void {
+  io.out(format === 'json' ? JSON.stringify(report, null, 2) : renderTable(report));
+}
+
+async function cmdAudit(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      estate: { type: 'string' },
+      format: { type: 'string' },
+      status: { type: 'string' },
+      workers: { type: 'string' },
+      'fail-on': { type: 'string' },
+      now: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const format = pick('format', values.format, ['table', 'json'] as const, 'table');
+  const status = pick('status', values.status, STATUSES, 'open');
+  const workers = values.workers === undefined ? 4 : Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers must be a whole number from 1 to 64`);
+  const failOn = parseSeverityFlag(values['fail-on']);
+  const clock = parseNow(values.now);
+  const log = cliLogger(io, values.verbose === true);
+
+  const runtime = await startRuntime({ ...(values.estate ? { estateFile: values.estate } : {}), log, ...(clock ? { clock } : {}) });
+  try {
+    for (const w of runtime.services.config.warnings) io.err(`warning: ${w}`);
+    const report = await auditOnce(runtime, { workers, status, io });
+    emitReport(io, report, format);
+    if (failOn && report.findings.some((f) => f.status === 'open' && atLeast(f.severity as Severity, failOn))) return 3;
+    return 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** One nightly audit through the local queue workers; the report of what the store holds afterwards. */
+export async function auditOnce(
+  runtime: Awaited<ReturnType<typeof startRuntime>>,
+  options: { workers: number; status: StatusFilter; io?: CliIo; runId?: string },
+): Promise<AuditReport> {
+  const { services } = runtime;
+  const runId = options.runId ?? `run-${services.deps.clock().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+  const io = options.io;
+  const result = await runNightlyLocally(services.deps, { queue: services.shardQueue, poison: services.shardPoisonQueue }, {
+    runId,
+    workers: options.workers,
+    maxDequeueCount: 3,
+    retryAfterSeconds: 1,
+    timeoutInMs: 30 * 60_000,
+    ...(io?.isTty ? { onProgress: (done: number, total: number) => io.err(`\r  audited ${done}/${total} shards${done === total ? '\n' : ''}`.replace(/\n$/, done === total ? '\n' : '')) } : {}),
+  });
+  const shards = await services.runs.listShards(runId);
+  const gaps: Gap[] = [...result.run.planningGaps, ...shards.flatMap((s) => s.gaps)];
+  const findings = await collectFindings(services.findings, options.status);
+  return {
+    run: {
+      id: runId,
+      startedAt: result.run.startedAt,
+      finishedAt: result.run.finishedAt ?? services.deps.clock().toISOString(),
+      complete: result.run.status === 'complete',
+      gaps: gapsOut(gaps),
+      counts: result.run.counts ?? { opened: 0, stillOpen: 0, resolved: 0, suppressed: 0 },
+    },
+    findings,
+  };
+}
+
+async function cmdEvent(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { estate: { type: 'string' }, format: { type: 'string' }, status: { type: 'string' }, now: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (!positionals.length) throw new UsageError('event: give at least one event file (a JSON event or an array of events)');
+  const format = pick('format', values.format, ['table', 'json'] as const, 'table');
+  const status = pick('status', values.status, STATUSES, 'open');
+  const clock = parseNow(values.now);
+  const log = cliLogger(io, values.verbose === true);
+
+  // Read and parse everything first: a bad file is reported with its position, the good events still run.
+  const problems: string[] = [];
+  const batches = [];
+  for (const file of positionals) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      problems.push(`${file}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
+      continue;
+    }
+    const parsed = parseEventBatch(text);
+    for (const r of parsed.rejected) problems.push(`${file}: ${r.index < 0 ? 'body' : `event ${r.index}`}${r.eventId ? ` (id ${terminalSafe(r.eventId)})` : ''}: ${r.field}: ${r.reason}`);
+    for (const i of parsed.ignored) log.warn(`${file}: event ${i.index} ignored: ${i.reason}`);
+    batches.push(parsed);
+  }
+  const events = batches.flatMap((b) => b.events);
+  const runtime = await startRuntime({ ...(values.estate ? { estateFile: values.estate } : {}), log, ...(clock ? { clock } : {}) });
+  try {
+    for (const w of runtime.services.config.warnings) io.err(`warning: ${w}`);
+    const startedAt = runtime.services.deps.clock().toISOString();
+    const outcomes = await auditRegistryEvents(events, runtime.services.deps);
+    const changes: FindingChange[] = outcomes.flatMap((o) => o.changes);
+    const gaps = outcomes.flatMap((o) => o.gaps);
+    for (const o of outcomes) if (o.status === 'ignored') log.warn(`event ${terminalSafe(o.eventId)} ignored: ${o.reason}`);
+    if (runtime.services.deps.notify) {
+      for (const o of outcomes) if (o.changes.length) await runtime.services.deps.notify.publish(o.changes, { kind: 'event', eventId: o.eventId });
+    }
+    const report: AuditReport = {
+      run: {
+        id: `events-${startedAt.replace(/[:.]/g, '')}`,
+        startedAt,
+        finishedAt: runtime.services.deps.clock().toISOString(),
+        complete: problems.length === 0 && gaps.length === 0,
+        gaps: gapsOut(gaps),
+        counts: countChanges(changes),
+      },
+      findings: await collectFindings(runtime.services.findings, status),
+    };
+    emitReport(io, report, format);
+  } finally {
+    await runtime.close();
+  }
+  for (const p of problems) io.err(`rejected: ${p}`);
+  return problems.length ? 2 : 0;
+}
+
+async function cmdFindings(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { status: { type: 'string' }, format: { type: 'string' } }, strict: true });
+  const status = pick('status', values.status, STATUSES, 'open');
+  const format = pick('format', values.format, ['table', 'json'] as const, 'table');
+  const config = loadConfig();
+  if (config.storage.kind === 'none') {
+    throw new UsageError('findings: no storage is configured, so there is nothing to list (audit and demo keep findings in an embedded Azurite for the run only). Set AUDITOR_STORAGE (connection string) or AUDITOR_STORAGE__tableServiceUri/__queueServiceUri.');
+  }
+  const runtime = await startRuntime({ log: cliLogger(io, false) });
+  try {
+    const findings = await collectFindings(runtime.services.findings, status);
+    if (format === 'json') io.out(JSON.stringify({ findings }, null, 2));
+    else io.out(renderTable({ run: { id: '(stored findings)', startedAt: '-', finishedAt: '-', complete: true, gaps: [], counts: { opened: 0, stillOpen: 0, resolved: 0, suppressed: 0 } }, findings }));
+    return 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function cmdRules(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { format: { type: 'string' }, output: { type: 'string' } }, strict: true });
+  const format = pick('format', values.format, ['table', 'json', 'markdown'] as const, 'table');
+  let text: string;
+  if (format === 'markdown') text = renderRulesMarkdown();
+  else if (format === 'json') text = `${JSON.stringify(RULES.map(({ evaluate: _e, ...meta }) => meta), null, 2)}\n`;
+  else {
+    const w = Math.max(...RULES.map((r) => r.id.length));
+    text = `${RULES.map((r) => `${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.modes.join('+').padEnd(12)}  ${r.title}`).join('\n')}\n`;
+  }
+  if (values.output) {
+    await writeFile(values.output, text);
+    io.err(`wrote ${values.output}`);
+  } else io.out(text);
+  return 0;
+}
+
+const USAGE = `usage: acr-auditor <command> [options]
+
+commands:
+  audit          audit the estate once (real Azure, or --estate FILE through the loopback emulator)
+  event FILE...  audit Event Grid event files exactly as the push-triggered function does
+  findings       list stored findings (needs configured storage)
+  notifications  list the notification outbox (needs configured storage)
+  rules          print the rule catalog (--format table|json|markdown)
+  emulator       serve an estate file as Azure on loopback (--estate FILE)
+  demo           run the bundled demo estate end to end
+
+Run 'acr-auditor <command> --help' for a command's options (see README.md).`;
+
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (rest.includes('--help') || rest.includes('-h') || !command || command === 'help' || command === '--help') {
+      io.out(USAGE);
+      return command ? 0 : 2;
+    }
+    switch (command) {
+      case 'audit':
+        return await cmdAudit(rest, io);
+      case 'event':
+        return await cmdEvent(rest, io);
+      case 'findings':
+        return await cmdFindings(rest, io);
+      case 'rules':
+        return await cmdRules(rest, io);
+      case 'emulator': {
+        const { runEmulatorCommand } = await import('../emulator/main.js');
+        await runEmulatorCommand(rest);
+        return 0;
+      }
+      case 'demo': {
+        const { runDemo } = await import('./demo.js');
+        return await runDemo(rest, io);
+      }
+      case 'notifications': {
+        const { cmdNotifications } = await import('./notifications.js');
+        return await cmdNotifications(rest, io);
+      }
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) io.err(`acr-auditor: ${e.message}`);
+    else if (e instanceof EstateError) io.err(`acr-auditor: invalid estate: ${e.message}`);
+    else if (e instanceof UsageError) io.err(`acr-auditor: ${e.message}`);
+    else if (e instanceof TypeError && /parseArgs|Unknown option|ERR_PARSE_ARGS/i.test(`${(e as { code?: string }).code ?? ''} ${e.message}`)) io.err(`acr-auditor: ${e.message}`);
+    else {
+      io.err(`acr-auditor: ${e instanceof Error ? e.message : String(e)}`);
+      return 1;
+    }
+    return 2;
+  }
+}
+
+// Run when executed directly (not when imported by tests).
+const invoked = process.argv[1] ?? '';
+if (/cli[\\/]main\.(ts|js)$/.test(invoked) || /acr-auditor(\.mjs)?$/.test(invoked)) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`acr-auditor: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,38 @@
+/** `acr-auditor notifications [--status ...]`: the outbox, to see what was sent, what waits and what failed. */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../shared/config.js';
+import { OUTBOX_STATUSES } from '../shared/notify/outbox.js';
+import { UsageError, cliLogger, type CliIo } from './main.js';
+import { terminalSafe } from './output.js';
+import { startRuntime } from './runtime.js';
+import { TABLES } from '../shared/names.js';
+import { tableClient } from '../shared/storage/clients.js';
+import { TableOutbox } from '../shared/notify/outbox.js';
+
+export async function cmdNotifications(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { status: { type: 'string' }, format: { type: 'string' } }, strict: true });
+  const status = values.status ?? 'all';
+  if (status !== 'all' && !(OUTBOX_STATUSES as readonly string[]).includes(status)) {
+    throw new UsageError(`--status must be one of all, ${OUTBOX_STATUSES.join(', ')}; got ${JSON.stringify(status)}`);
+  }
+  const format = values.format ?? 'table';
+  if (format !== 'table' && format !== 'json') throw new UsageError('--format must be table or json');
+  const config = loadConfig();
+  if (config.storage.kind === 'none') throw new UsageError('notifications: no storage is configured (set AUDITOR_STORAGE or the AUDITOR_STORAGE__* service URIs)');
+  const runtime = await startRuntime({ log: cliLogger(io, false) });
+  try {
+    const outbox = new TableOutbox(tableClient(runtime.services.storage, TABLES.notifications, runtime.services.credential));
+    const rows = [];
+    for await (const r of outbox.listNotifications(status === 'all' ? {} : { status: status as (typeof OUTBOX_STATUSES)[number] })) rows.push(r);
+    if (format === 'json') io.out(JSON.stringify({ notifications: rows }, null, 2));
+    else {
+      io.out(`${rows.length} notification(s)`);
+      for (const r of rows as unknown as Array<Record<string, unknown>>) {
+        io.out(terminalSafe(`  ${String(r.status).padEnd(8)} ${String(r.channel ?? '').padEnd(9)} ${String(r.kind ?? '').padEnd(9)} attempts ${String(r.attempts ?? 0).padStart(2)}  ${String(r.summary ?? r.id)}${r.lastError ? `  last error: ${String(r.lastError)}` : ''}`));
+      }
+    }
+    return 0;
+  } finally {
+    await runtime.close();
+  }
+}

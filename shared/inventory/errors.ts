@@ -1,0 +1,40 @@
+/** Classifies Azure SDK errors into what the audit does with them (a gap, a retry, a failure). */
+import { isRestError } from '@azure/core-rest-pipeline';
+
+export type AzureErrorKind = 'forbidden' | 'not_found' | 'throttled' | 'transient' | 'invalid' | 'other';
+
+export interface ClassifiedError {
+  kind: AzureErrorKind;
+  status?: number;
+  /** One line, no secrets: the service's error code and message, trimmed. */
+  reason: string;
+}
+
+export function classifyAzureError(e: unknown): ClassifiedError {
+  if (isRestError(e)) {
+    const status = e.statusCode;
+    const code = (e.code ?? '').toString();
+    const message = (e.message ?? '').split('\n')[0]!.slice(0, 300);
+    const reason = `${status ?? 'no status'}${code ? ` ${code}` : ''}: ${message}`;
+    if (status === 401 || status === 403) return { kind: 'forbidden', status, reason };
+    if (status === 404) return { kind: 'not_found', status, reason };
+    if (status === 429) return { kind: 'throttled', status, reason };
+    if (status === undefined || status >= 500 || status === 408) return { kind: 'transient', ...(status ? { status } : {}), reason };
+    if (status === 400) return { kind: 'invalid', status, reason };
+    return { kind: 'other', status, reason };
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return { kind: /ECONNRESET|ETIMEDOUT|socket hang up|ECONNREFUSED|aborted/i.test(message) ? 'transient' : 'other', reason: message.slice(0, 300) };
+}
+
+/** An error that says which scope could not be read and why; the audit records it as a gap. */
+export class ScopeReadError extends Error {
+  constructor(
+    readonly scope: string,
+    readonly classified: ClassifiedError,
+    options?: { cause?: unknown },
+  ) {
+    super(`could not read ${scope}: ${classified.reason}`, options);
+    this.name = 'ScopeReadError';
+  }
+}

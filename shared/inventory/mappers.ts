@@ -1,0 +1,184 @@
+/**
+ * Raw Azure shapes (Resource Graph rows, ARM responses) -> validated domain snapshots. A missing or
+ * malformed field is a `MappingError` naming the field: never silently "compliant".
+ */
+import type { DiagnosticSettingFacts, RegistrySnapshot, WorkloadContainer, WorkloadKind, WorkloadSnapshot } from '../domain/snapshots.js';
+import { RESOURCE_TYPES } from './queries.js';
+
+export class MappingError extends Error {
+  constructor(
+    readonly resourceId: string,
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${resourceId}: ${field}: ${problem}`);
+    this.name = 'MappingError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+function str(o: Obj, key: string, id: string, path = key): string {
+  const v = o[key];
+  if (typeof v !== 'string' || v.length === 0) throw new MappingError(id, path, `expected a non-empty string, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+  return v;
+}
+
+function bool(o: Obj, key: string, id: string, path: string, fallback?: boolean): boolean {
+  const v = o[key];
+  if (typeof v === 'boolean') return v;
+  if (v === undefined || v === null) {
+    if (fallback !== undefined) return fallback;
+    throw new MappingError(id, path, 'missing');
+  }
+  if (v === 'true' || v === 'True') return true;
+  if (v === 'false' || v === 'False') return false;
+  throw new MappingError(id, path, `expected a boolean, got ${JSON.stringify(v)}`);
+}
+
+function tags(x: unknown): Record<string, string> {
+  if (!isObj(x)) return {};
+  return Object.fromEntries(Object.entries(x).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+}
+
+/** ARM id parts, case-insensitive on the provider segments. */
+export function parseRegistryId(id: string): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i.exec(id);
+  return m ? { subscriptionId: m[1]!.toLowerCase(), resourceGroup: m[2]!, name: m[3]! } : undefined;
+}
+
+/**
+ * A registry from either an ARG row (`properties` bag, ARM wire shape) or a flattened ARM SDK model
+ * (`@azure/arm-containerregistry` 12 flattens properties to the top level).
+ */
+export function toRegistrySnapshot(raw: unknown): RegistrySnapshot {
+  if (!isObj(raw)) throw new MappingError('(unknown registry)', '$', 'expected an object');
+  const id = typeof raw.id === 'string' ? raw.id : '(unknown registry)';
+  str(raw, 'id', id);
+  const parts = parseRegistryId(id);
+  if (!parts) throw new MappingError(id, 'id', 'not a Microsoft.ContainerRegistry/registries resource id');
+  const p: Obj = isObj(raw.properties) ? raw.properties : raw;
+  const pp = isObj(raw.properties) ? 'properties.' : '';
+  const loginServer = str(p, 'loginServer', id, `${pp}loginServer`).toLowerCase();
+  const sku = isObj(raw.sku) && typeof raw.sku.name === 'string' ? raw.sku.name : undefined;
+  if (!sku) throw new MappingError(id, 'sku.name', 'missing');
+  const pna = p.publicNetworkAccess ?? 'Enabled';
+  if (pna !== 'Enabled' && pna !== 'Disabled') throw new MappingError(id, `${pp}publicNetworkAccess`, `expected Enabled or Disabled, got ${JSON.stringify(pna)}`);
+  let networkRuleSet: RegistrySnapshot['networkRuleSet'];
+  if (isObj(p.networkRuleSet)) {
+    const da = p.networkRuleSet.defaultAction;
+    if (da !== 'Allow' && da !== 'Deny') throw new MappingError(id, `${pp}networkRuleSet.defaultAction`, `expected Allow or Deny, got ${JSON.stringify(da)}`);
+    networkRuleSet = { defaultAction: da, ipRuleCount: Array.isArray(p.networkRuleSet.ipRules) ? p.networkRuleSet.ipRules.length : 0 };
+  }
+  return {
+    id,
+    name: typeof raw.name === 'string' ? raw.name : parts.name,
+    subscriptionId: parts.subscriptionId,
+    resourceGroup: parts.resourceGroup,
+    location: typeof raw.location === 'string' ? raw.location : '',
+    sku,
+    loginServer,
+    adminUserEnabled: bool(p, 'adminUserEnabled', id, `${pp}adminUserEnabled`),
+    // Absent means the default (false) in ARM; an explicit non-boolean is malformed.
+    anonymousPullEnabled: bool(p, 'anonymousPullEnabled', id, `${pp}anonymousPullEnabled`, false),
+    publicNetworkAccess: pna,
+    ...(networkRuleSet ? { networkRuleSet } : {}),
+    privateEndpointCount: Array.isArray(p.privateEndpointConnections) ? p.privateEndpointConnections.length : 0,
+    tags: tags(raw.tags),
+  };
+}
+
+/** A diagnostic setting from the ARM wire shape (`properties`) or the flattened SDK model. */
+export function toDiagnosticSetting(raw: unknown): DiagnosticSettingFacts {
+  if (!isObj(raw)) throw new MappingError('(diagnostic setting)', '$', 'expected an object');
+  const p: Obj = isObj(raw.properties) ? raw.properties : raw;
+  const logs = Array.isArray(p.logs) ? p.logs : [];
+  const enabledCategories = logs
+    .filter((l): l is Obj => isObj(l) && l.enabled === true)
+    .map((l) => (typeof l.category === 'string' ? l.category : typeof l.categoryGroup === 'string' ? l.categoryGroup : ''))
+    .filter(Boolean);
+  const dest: DiagnosticSettingFacts['destinations'] = {};
+  if (typeof p.workspaceId === 'string' && p.workspaceId) dest.workspaceId = p.workspaceId;
+  if (typeof p.storageAccountId === 'string' && p.storageAccountId) dest.storageAccountId = p.storageAccountId;
+  if (typeof p.eventHubAuthorizationRuleId === 'string' && p.eventHubAuthorizationRuleId) dest.eventHubAuthorizationRuleId = p.eventHubAuthorizationRuleId;
+  return { name: typeof raw.name === 'string' ? raw.name : '(unnamed)', destinations: dest, enabledCategories };
+}
+
+const KIND_BY_TYPE: Record<string, WorkloadKind> = {
+  [RESOURCE_TYPES.containerGroup]: 'containerGroup',
+  [RESOURCE_TYPES.containerApp]: 'containerApp',
+  [RESOURCE_TYPES.containerAppJob]: 'containerAppJob',
+  [RESOURCE_TYPES.webSite]: 'webApp',
+};
+
+function containersOf(list: unknown, role: WorkloadContainer['role'], imageAt: (c: Obj) => unknown, id: string, path: string): WorkloadContainer[] {
+  if (list === undefined || list === null) return [];
+  if (!Array.isArray(list)) throw new MappingError(id, path, 'expected an array');
+  return list.map((c, i) => {
+    if (!isObj(c)) throw new MappingError(id, `${path}[${i}]`, 'expected an object');
+    const image = imageAt(c);
+    if (typeof image !== 'string' || !image) throw new MappingError(id, `${path}[${i}].image`, 'expected a non-empty string');
+    return { name: typeof c.name === 'string' && c.name ? c.name : `${role}-${i}`, role, image };
+  });
+}
+
+/** `DOCKER|image` (linuxFxVersion / windowsFxVersion); other stacks run no container. */
+function dockerImage(fx: unknown): string | undefined {
+  if (typeof fx !== 'string') return undefined;
+  const m = /^(?:DOCKER|COMPOSE|KUBE)\|(.+)$/i.exec(fx.trim());
+  if (!m) return undefined;
+  return /^docker\|/i.test(fx.trim()) ? m[1]!.trim() : undefined;
+}
+
+/** A workload from a Resource Graph row. */
+export function toWorkloadSnapshot(raw: unknown): WorkloadSnapshot {
+  if (!isObj(raw)) throw new MappingError('(unknown workload)', '$', 'expected an object');
+  const id = typeof raw.id === 'string' ? raw.id : '(unknown workload)';
+  str(raw, 'id', id);
+  const type = str(raw, 'type', id).toLowerCase();
+  const kind = KIND_BY_TYPE[type];
+  if (!kind) throw new MappingError(id, 'type', `not a workload type: ${type}`);
+  const subscriptionId = str(raw, 'subscriptionId', id).toLowerCase();
+  const p: Obj = isObj(raw.properties) ? raw.properties : {};
+  let containers: WorkloadContainer[] = [];
+  if (kind === 'containerGroup') {
+    const image = (c: Obj) => (isObj(c.properties) ? c.properties.image : c.image);
+    containers = [
+      ...containersOf(p.containers, 'main', image, id, 'properties.containers'),
+      ...containersOf(p.initContainers, 'init', image, id, 'properties.initContainers'),
+    ];
+  } else if (kind === 'containerApp' || kind === 'containerAppJob') {
+    const t: Obj = isObj(p.template) ? p.template : {};
+    containers = [
+      ...containersOf(t.containers, 'main', (c) => c.image, id, 'properties.template.containers'),
+      ...containersOf(t.initContainers, 'init', (c) => c.image, id, 'properties.template.initContainers'),
+    ];
+  } else {
+    const sc: Obj = isObj(p.siteConfig) ? p.siteConfig : {};
+    const fromSiteProps = Array.isArray((p.siteProperties as Obj | undefined)?.properties)
+      ? ((p.siteProperties as Obj).properties as unknown[]).filter(isObj)
+      : [];
+    const prop = (name: string) => fromSiteProps.find((x) => typeof x.name === 'string' && x.name.toLowerCase() === name)?.value;
+    const linux = dockerImage(sc.linuxFxVersion) ?? dockerImage(prop('linuxfxversion'));
+    const windows = dockerImage(sc.windowsFxVersion) ?? dockerImage(prop('windowsfxversion'));
+    const main = linux ?? windows;
+    if (main) containers.push({ name: 'main', role: 'main', image: main });
+    const sidecars = Array.isArray(sc.sitecontainers) ? sc.sitecontainers : Array.isArray(p.sitecontainers) ? p.sitecontainers : undefined;
+    if (sidecars) {
+      containers.push(
+        ...containersOf(sidecars, 'sidecar', (c) => (isObj(c.properties) ? c.properties.image : c.image), id, 'properties.siteConfig.sitecontainers'),
+      );
+    }
+  }
+  return {
+    id,
+    name: typeof raw.name === 'string' ? raw.name : id.split('/').pop()!,
+    kind,
+    subscriptionId,
+    resourceGroup: typeof raw.resourceGroup === 'string' ? raw.resourceGroup : '',
+    location: typeof raw.location === 'string' ? raw.location : '',
+    tags: tags(raw.tags),
+    containers,
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Notifications composed from configuration: the outbox sink the audits publish to (plan, then
+ * insert-if-absent into the outbox: replays and re-runs enqueue nothing new), and the delivery step
+ * (the queue-triggered Function, the retry timer and the CLI all call `deliver`).
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import type { FindingChange } from '../domain/finding.js';
+import type { StorageConfig } from '../config.js';
+import { TABLES } from '../names.js';
+import { ruleById } from '../rules/catalog.js';
+import { tableClient } from '../storage/clients.js';
+import type { NotificationOrigin, NotificationSink } from '../usecases/nightly.js';
+import type { NotifyConfig } from './config.js';
+import { deliverPending, type DeliverSummary, type Notifier } from './deliver.js';
+import { AcsEmailNotifier, SmtpNotifier } from './email.js';
+import { EventGridNotifier } from './eventGridPublisher.js';
+import { TableOutbox } from './outbox.js';
+import { planNotifications, type Channel } from './plan.js';
+import { TeamsNotifier } from './teams.js';
+
+export interface NotificationsOptions {
+  config: NotifyConfig;
+  storage: StorageConfig;
+  credential: TokenCredential;
+  portalUrl: string;
+  clock: () => Date;
+  /** Called after new notifications were enqueued (e.g. post a wake-up message to the notifications queue). */
+  onEnqueued?: (ids: readonly string[]) => Promise<void>;
+  log?: (line: string) => void;
+}
+
+export interface Notifications {
+  outbox: TableOutbox;
+  sink: NotificationSink;
+  notifiers: Partial<Record<Channel, Notifier>>;
+  deliver(): Promise<DeliverSummary>;
+  close(): Promise<void>;
+}
+
+export function createNotifications(o: NotificationsOptions): Notifications {
+  const outbox = new TableOutbox(tableClient(o.storage, TABLES.notifications, o.credential));
+  const notifiers: Partial<Record<Channel, Notifier>> = {};
+  if (Object.keys(o.config.teamsWebhooks).length) notifiers.teams = new TeamsNotifier({ webhooks: o.config.teamsWebhooks });
+  let smtp: SmtpNotifier | undefined;
+  if (o.config.email?.kind === 'smtp') notifiers.email = smtp = new SmtpNotifier({ url: o.config.email.url, from: o.config.email.from });
+  else if (o.config.email?.kind === 'acs') notifiers.email = new AcsEmailNotifier({ endpoint: o.config.email.endpoint, credential: o.credential, from: o.config.email.from });
+  if (o.config.eventGridTopicEndpoint) notifiers.eventgrid = new EventGridNotifier({ endpoint: o.config.eventGridTopicEndpoint, credential: o.credential });
+
+  const sink: NotificationSink = {
+    async publish(changes: readonly FindingChange[], origin: NotificationOrigin) {
+      const planned = planNotifications(
+        changes,
+        {
+          origin,
+          now: o.clock(),
+          portalUrl: o.portalUrl,
+          ...(o.config.findingsUrl ? { findingsUrl: o.config.findingsUrl } : {}),
+          remediationFor: (id) => ruleById(id)?.remediation,
+        },
+        o.config.policy,
+      ).filter((n) => notifiers[n.channel] !== undefined);
+      if (!planned.length) return;
+      const r = await outbox.enqueue(planned);
+      if (r.inserted.length && o.onEnqueued) await o.onEnqueued(r.inserted);
+    },
+  };
+  return {
+    outbox,
+    sink,
+    notifiers,
+    deliver: () => deliverPending({ outbox, notifiers, ...(o.log ? { log: o.log } : {}) }, { now: o.clock(), maxAttempts: o.config.maxAttempts }),
+    async close() {
+      await smtp?.close();
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The composition root: credential, SDK-backed inventory, Table stores and queues, built lazily from
+ * the validated configuration. The Functions and the CLI both build their dependencies here.
+ */
+import type { Agent } from 'node:https';
+import type { TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import type { QueueClient } from '@azure/storage-queue';
+import { loadConfig, type AuditorConfig, type StorageConfig } from './config.js';
+import { TableFindingsStore } from './findings/tableFindingsStore.js';
+import { AzureInventory, type AzureConnection } from './inventory/azureInventory.js';
+import { QUEUES, TABLES, poisonQueue } from './names.js';
+import { RULES } from './rules/catalog.js';
+import { TableRunStore } from './runs/tableRunStore.js';
+import { queueClient, tableClient } from './storage/clients.js';
+import type { Logger } from './usecases/common.js';
+import { RegistryStateCache } from './usecases/registryCache.js';
+import type { NightlyDeps, NotificationSink, ShardMessage, ShardQueue } from './usecases/nightly.js';
+import type { EventAuditDeps } from './usecases/auditRegistryEvents.js';
+
+export interface ServiceOptions {
+  env?: Record<string, string | undefined>;
+  /** Settings that win over the environment (CLI flags, the demo). */
+  overrides?: Record<string, string | undefined>;
+  /** Use this storage instead of the configured one (the CLI's embedded Azurite). */
+  storage?: StorageConfig;
+  credential?: TokenCredential;
+  agent?: Agent;
+  clock?: () => Date;
+  log: Logger;
+  onCall?: AzureConnection['onCall'];
+  notify?: NotificationSink;
+  retry?: AzureConnection['retry'];
+}
+
+export interface Services {
+  config: AuditorConfig;
+  credential: TokenCredential;
+  storage: StorageConfig;
+  inventory: AzureInventory;
+  findings: TableFindingsStore;
+  runs: TableRunStore;
+  shardQueue: QueueClient;
+  shardPoisonQueue: QueueClient;
+  deps: NightlyDeps & EventAuditDeps;
+}
+
+/** Queue messages are base64, as the Functions queue trigger expects by default (host.json messageEncoding). */
+export function encodeQueueMessage(value: unknown): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
+}
+
+export function decodeQueueMessage(text: string): unknown {
+  const decoded = Buffer.from(text, 'base64').toString('utf8');
+  try {
+    return JSON.parse(decoded);
+  } catch {
+    return decoded;
+  }
+}
+
+export function defaultCredential(config: AuditorConfig): TokenCredential {
+  return new DefaultAzureCredential({
+    authorityHost: config.cloud.authorityHost,
+    ...(config.managedIdentityClientId ? { managedIdentityClientId: config.managedIdentityClientId } : {}),
+  });
+}
+
+/** A managed-identity credential (IDENTITY_ENDPOINT / IDENTITY_HEADER, as the Functions host and the emulator set them). */
+export function managedIdentityCredential(clientId?: string): TokenCredential {
+  return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
+}
+
+export function createServices(options: ServiceOptions): Services {
+  const config = loadConfig(options.env ?? process.env, options.overrides ?? {});
+  const storage = options.storage ?? config.storage;
+  const credential = options.credential ?? defaultCredential(config);
+  const inventory = new AzureInventory({
+    credential,
+    cloud: config.cloud,
+    ...(options.agent ? { agent: options.agent } : {}),
+    ...(options.onCall ? { onCall: options.onCall } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+  });
+  const findings = new TableFindingsStore(tableClient(storage, config.findingsTable, credential));
+  const runs = new TableRunStore(tableClient(storage, TABLES.runs, credential));
+  const shardQueue = queueClient(storage, QUEUES.auditShard, credential);
+  const shardPoisonQueue = queueClient(storage, poisonQueue(QUEUES.auditShard), credential);
+  let queueReady: Promise<unknown> | undefined;
+  const queue: ShardQueue = {
+    async send(message: ShardMessage) {
+      queueReady ??= shardQueue.createIfNotExists();
+      await queueReady;
+      await shardQueue.sendMessage(encodeQueueMessage(message));
+    },
+  };
+  const deps: NightlyDeps & EventAuditDeps = {
+    inventory,
+    findings,
+    config,
+    rules: RULES,
+    clock: options.clock ?? (() => new Date()),
+    log: options.log,
+    runs,
+    queue,
+    registryCache: new RegistryStateCache(config.registryCacheSeconds * 1000),
+    ...(options.notify ? { notify: options.notify } : {}),
+  };
+  return { config, credential, storage, inventory, findings, runs, shardQueue, shardPoisonQueue, deps };
+}

@@ -1,0 +1,144 @@
+/**
+ * The nightly audit of one registry (one shard): its ARM settings, diagnostic settings, admin-account
+ * use from its login logs, and every tagged manifest in every repository, streamed. Memory stays
+ * bounded by the number of findings, not of manifests: passing results are kept only where they
+ * resolve a stored finding.
+ */
+import type { RuleResult } from '../domain/finding.js';
+import type { AdminLoginFacts, Gap, RegistryFacts, RegistrySnapshot } from '../domain/snapshots.js';
+import { findingId } from '../findings/keys.js';
+import { ScopeReadError } from '../inventory/errors.js';
+import { evaluateRules } from '../rules/evaluate.js';
+import { registryScope } from '../rules/subjects.js';
+import { mapLimit } from '../util/concurrency.js';
+import { coverageResults, persistScope, rulesFor, type AuditDeps, type ScopeOutcome } from './common.js';
+
+export interface RegistryShardInput {
+  auditId: string;
+  registry: RegistrySnapshot;
+  /** Workspace ARM id (lower-case) -> customer id, resolved once per run by the planner. */
+  workspaces: Record<string, string>;
+}
+
+const LOGIN_CATEGORIES = ['ContainerRegistryLoginEvents', 'allLogs', 'audit'];
+
+function gapOf(e: unknown, fallbackScope: string): Gap {
+  if (e instanceof ScopeReadError) return { scope: e.scope, reason: e.classified.reason, ...(e.classified.status ? { status: e.classified.status } : {}) };
+  return { scope: fallbackScope, reason: e instanceof Error ? e.message : String(e) };
+}
+
+export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps): Promise<ScopeOutcome> {
+  const { registry } = input;
+  const scopeId = registryScope(registry.id);
+  const now = deps.clock();
+  const ctx = { now, params: deps.config.params };
+  const gaps: Gap[] = [];
+  const facts: RegistryFacts = { registry };
+
+  try {
+    facts.diagnosticSettings = await deps.inventory.listDiagnosticSettings(registry.id, registry.subscriptionId);
+  } catch (e) {
+    gaps.push(gapOf(e, `${registry.id}/providers/Microsoft.Insights/diagnosticSettings`));
+  }
+
+  if (registry.adminUserEnabled) {
+    try {
+      const change = await deps.inventory.adminUserEnabledBy(registry);
+      if (change) facts.adminUserChange = change;
+    } catch (e) {
+      // Enrichment only: the admin-user finding stands without it.
+      deps.log.warn('could not read who enabled the admin user', { registry: registry.id, reason: gapOf(e, registry.id).reason });
+    }
+    if (facts.diagnosticSettings) {
+      const workspaceIds = [
+        ...new Set(
+          facts.diagnosticSettings
+            .filter((s) => s.destinations.workspaceId && s.enabledCategories.some((c) => LOGIN_CATEGORIES.includes(c)))
+            .map((s) => s.destinations.workspaceId!.toLowerCase()),
+        ),
+      ];
+      if (workspaceIds.length === 0) {
+        facts.adminLogins = null;
+      } else {
+        const found: AdminLoginFacts[] = [];
+        for (const armId of workspaceIds) {
+          const customerId = input.workspaces[armId];
+          if (!customerId) {
+            gaps.push({ scope: armId, reason: 'workspace not visible to the auditor (no Resource Graph row): grant Reader / Log Analytics Reader on it' });
+            continue;
+          }
+          try {
+            found.push(await deps.inventory.adminLogins({ armId, customerId }, registry.loginServer, registry.name, deps.config.params.adminLookbackDays));
+          } catch (e) {
+            gaps.push(gapOf(e, armId));
+          }
+        }
+        // Logins from every readable workspace add up; with none readable the rule stays inconclusive.
+        if (found.length === workspaceIds.length) facts.adminLogins = mergeLogins(found);
+        else if (found.some((f) => f.count > 0)) facts.adminLogins = mergeLogins(found);
+      }
+    }
+  }
+
+  const existing = await deps.findings.listScope(scopeId);
+  const stored = new Set(existing.filter((f) => f.status !== 'resolved').map((f) => f.id));
+  const results: RuleResult[] = evaluateRules(rulesFor(deps, 'nightly', 'registry'), 'registry', [facts], ctx);
+
+  // Images: stream every repository's manifests; keep failures, and passes that resolve something.
+  const imageRules = rulesFor(deps, 'nightly', 'image');
+  const unreadableRepos = new Set<string>();
+  let catalogRead = true;
+  let evaluated = results.length;
+  if (imageRules.length) {
+    const repositories: string[] = [];
+    try {
+      for await (const r of deps.inventory.listRepositories(registry.loginServer)) repositories.push(r);
+    } catch (e) {
+      catalogRead = false;
+      gaps.push(gapOf(e, registry.loginServer));
+    }
+    await mapLimit(repositories, deps.config.concurrency, async (repository) => {
+      try {
+        for await (const manifest of deps.inventory.listManifests(registry.loginServer, repository)) {
+          for (const r of evaluateRules(imageRules, 'image', [{ registry, manifest }], ctx)) {
+            evaluated++;
+            if (r.status === 'fail' || r.status === 'error' || stored.has(findingId(r.ruleId, r.resourceId, r.subject))) results.push(r);
+          }
+        }
+      } catch (e) {
+        unreadableRepos.add(repository);
+        gaps.push(gapOf(e, `${registry.loginServer}/${repository}`));
+      }
+    });
+  }
+
+  results.push(...coverageResults(deps, scopeId, registry.id, gaps));
+  const enumerated = new Set<string>(['audit.scope-readable']);
+  if (catalogRead) for (const r of imageRules) enumerated.add(r.id);
+  const prefixOf = (repo: string) => `${registry.loginServer}/${repo}@`;
+  const changes = await persistScope(deps, {
+    auditId: input.auditId,
+    scopeId,
+    results,
+    enumeratedRules: enumerated,
+    existing,
+    protect: (f) => [...unreadableRepos].some((repo) => f.subject.startsWith(prefixOf(repo))),
+  });
+  return { scopeId, changes, gaps, evaluated };
+}
+
+function mergeLogins(all: AdminLoginFacts[]): AdminLoginFacts {
+  const [first, ...rest] = all;
+  return rest.reduce<AdminLoginFacts>((acc, f) => {
+    const firstSeen = [acc.firstSeen, f.firstSeen].filter(Boolean).sort()[0];
+    const lastSeen = [acc.lastSeen, f.lastSeen].filter(Boolean).sort().pop();
+    return {
+      ...acc,
+      count: acc.count + f.count,
+      ...(firstSeen ? { firstSeen } : {}),
+      ...(lastSeen ? { lastSeen } : {}),
+      callerIpAddresses: [...new Set([...acc.callerIpAddresses, ...f.callerIpAddresses])].slice(0, 20),
+      userAgents: [...new Set([...acc.userAgents, ...f.userAgents])].slice(0, 20),
+    };
+  }, first!);
+}

@@ -113,3 +113,15 @@ describe('diffFindings', () => {
     expect(expired.upserts[0]!.status).toBe('open');
   });
 });
+
+describe('diffFindings protection', () => {
+  it('does not resolve as gone a finding whose resource could not be read', () => {
+    const image = result({ ruleId: 'image.fresh', subject: 'contoso.azurecr.io/team/api@sha256:aa' });
+    const opened = run([], [image]).upserts;
+    const out = diffFindings({
+      auditId: 'run-2', now: NOW, results: [], enumeratedRules: new Set(['image.fresh']), existing: opened, titleOf: String,
+      protect: (f) => f.subject.startsWith('contoso.azurecr.io/team/api@'),
+    });
+    expect(out.changes).toEqual([]);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * What the Azure Functions run, without the Functions SDK: each trigger in functions/ parses its input
+ * and calls one of these. Services are built once per process from the app settings (managed
+ * identity, identity-based storage) and reused across invocations.
+ */
+import { loadNotifyConfig } from './notify/config.js';
+import { createNotifications, type Notifications } from './notify/wiring.js';
+import { QUEUES } from './names.js';
+import { createServices, encodeQueueMessage, type ServiceOptions, type Services } from './services.js';
+import { queueClient } from './storage/clients.js';
+import { parseEventBatch, type ParsedBatch } from './events/parse.js';
+import { auditRegistryEvents, type EventOutcome } from './usecases/auditRegistryEvents.js';
+import type { Logger } from './usecases/common.js';
+import { completeRunIfDone, parseShardMessage, planNightlyAudit, processShard, type PlanResult, type ShardResult } from './usecases/nightly.js';
+
+export interface HostServices {
+  services: Services;
+  notifications?: Notifications;
+}
+
+/** JSON lines on stdout/stderr: the Functions host ships them to Application Insights. Never secrets. */
+export const consoleLogger: Logger = {
+  info: (message, fields) => console.log(JSON.stringify({ level: 'info', message, ...fields })),
+  warn: (message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })),
+  error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
+};
+
+/** Builds the host's services: storage, inventory and, when a channel is configured, notifications. */
+export function buildHostServices(options: Partial<ServiceOptions> = {}): HostServices {
+  const log = options.log ?? consoleLogger;
+  const env = options.env ?? process.env;
+  const notifyConfig = loadNotifyConfig({ ...env, ...(options.overrides ?? {}) } as Record<string, string | undefined>);
+  // Services first (validates the core settings), then notifications on the same storage and identity.
+  const base = createServices({ ...options, log });
+  const channels = Object.keys(notifyConfig.teamsWebhooks).length + (notifyConfig.email ? 1 : 0) + (notifyConfig.eventGridTopicEndpoint ? 1 : 0);
+  if (!channels) return { services: base };
+  const wake = queueClient(base.storage, QUEUES.notifications, base.credential);
+  let wakeReady: Promise<unknown> | undefined;
+  const notifications = createNotifications({
+    config: notifyConfig,
+    storage: base.storage,
+    credential: base.credential,
+    portalUrl: base.config.cloud.portalUrl,
+    clock: base.deps.clock,
+    log: (line) => log.info(line),
+    onEnqueued: async (ids) => {
+      wakeReady ??= wake.createIfNotExists();
+      await wakeReady;
+      await wake.sendMessage(encodeQueueMessage({ v: 1, ids: ids.slice(0, 50) }));
+    },
+  });
+  base.deps.notify = notifications.sink;
+  return { services: base, notifications };
+}
+
+let memo: HostServices | undefined;
+/** The process-wide services of the Functions host (lazy: nothing is built at import time). */
+export function hostServices(): HostServices {
+  memo ??= buildHostServices();
+  return memo;
+}
+
+/** A delivery that contained events that can never be processed (the message belongs in the poison queue). */
+export class RejectedEventsError extends Error {
+  constructor(readonly rejected: ParsedBatch['rejected']) {
+    super(`rejected ${rejected.length} event(s): ${rejected.map((r) => `event ${r.index}${r.eventId ? ` (${r.eventId})` : ''}: ${r.field}: ${r.reason}`).join('; ')}`);
+    this.name = 'RejectedEventsError';
+  }
+}
+
+export interface RegistryEventsResult {
+  parsed: ParsedBatch;
+  outcomes: EventOutcome[];
+}
+
+/** Audits the events of one delivery; publishes their changes to the outbox. Rejected events are reported, never half-written. */
+export async function handleRegistryEvents(host: HostServices, body: unknown): Promise<RegistryEventsResult> {
+  const { services } = host;
+  const parsed = parseEventBatch(body);
+  const outcomes = await auditRegistryEvents(parsed.events, services.deps);
+  if (services.deps.notify) {
+    for (const o of outcomes) if (o.changes.length) await services.deps.notify.publish(o.changes, { kind: 'event', eventId: o.eventId });
+  }
+  return { parsed, outcomes };
+}
+
+export async function handleNightlyTimer(host: HostServices, runId: string): Promise<PlanResult> {
+  const { services } = host;
+  // A run whose last shard crashed without recording itself is closed here, a night later.
+  for await (const run of services.runs.listRuns()) {
+    if (run.status === 'running' && run.runId !== runId) await completeRunIfDone(services.deps, run.runId);
+  }
+  return planNightlyAudit(services.deps, runId);
+}
+
+export async function handleShardMessage(host: HostServices, body: unknown, attempt: { dequeueCount: number; maxDequeueCount: number }): Promise<ShardResult> {
+  return processShard(host.services.deps, parseShardMessage(body), attempt);
+}
+
+export async function handleNotificationDelivery(host: HostServices) {
+  if (!host.notifications) return undefined;
+  return host.notifications.deliver();
+}

@@ -1,0 +1,55 @@
+/**
+ * Real local parts for end-to-end tests: the loopback Azure emulator (HTTPS, real SDK clients, real
+ * managed-identity protocol) serving an estate, and an embedded Azurite for tables and queues.
+ */
+import { startAzurite, type RunningAzurite } from '../../shared/local/azurite.js';
+import { buildHostServices, type HostServices } from '../../shared/host.js';
+import { managedIdentityCredential } from '../../shared/services.js';
+import type { Logger } from '../../shared/usecases/common.js';
+import { loadEstate, startEmulator, type RunningEmulator } from '../../emulator/index.js';
+
+export interface Harness {
+  emulator: RunningEmulator;
+  azurite: RunningAzurite;
+  host: HostServices;
+  logs: Array<{ level: string; message: string; fields?: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  estate: unknown;
+  settings?: Record<string, string>;
+  now?: Date;
+}
+
+export async function startHarness(o: HarnessOptions): Promise<Harness> {
+  const emulator = await startEmulator({ estate: loadEstate(o.estate, 'test estate'), ...(o.now ? { now: () => o.now! } : {}) });
+  const azurite = await startAzurite();
+  process.env.IDENTITY_ENDPOINT = emulator.identityEndpoint;
+  process.env.IDENTITY_HEADER = emulator.identityHeader;
+  const logs: Harness['logs'] = [];
+  const log: Logger = {
+    info: (message, fields) => logs.push({ level: 'info', message, ...(fields ? { fields } : {}) }),
+    warn: (message, fields) => logs.push({ level: 'warn', message, ...(fields ? { fields } : {}) }),
+    error: (message, fields) => logs.push({ level: 'error', message, ...(fields ? { fields } : {}) }),
+  };
+  const host = buildHostServices({
+    env: { AUDITOR_STORAGE: azurite.connectionString, ...o.settings },
+    credential: managedIdentityCredential(),
+    agent: emulator.agent,
+    log,
+    retry: { maxRetries: 3, retryDelayInMs: 50, maxRetryDelayInMs: 2000 },
+    ...(o.now ? { clock: () => o.now! } : {}),
+  });
+  return {
+    emulator,
+    azurite,
+    host,
+    logs,
+    async close() {
+      await host.notifications?.close();
+      await azurite.close();
+      await emulator.close();
+    },
+  };
+}

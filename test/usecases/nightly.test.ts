@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_EXPECTATIONS, DEMO_REGISTRIES, DEMO_SUBSCRIPTIONS, demoEstate } from '../../estates/demo.js';
+import { runNightlyLocally } from '../../cli/localQueue.js';
+import { findingId } from '../../shared/findings/keys.js';
+import type { StoredFinding } from '../../shared/findings/diff.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+const NOW = new Date('2026-11-22T02:00:00Z');
+const SETTINGS = {
+  AUDITOR_APPROVED_REGISTRIES: DEMO_APPROVED_REGISTRIES.join(','),
+  AUDITOR_APPROVED_BASE_IMAGES: DEMO_APPROVED_BASE_IMAGES.join(','),
+};
+
+async function all(h: Harness): Promise<StoredFinding[]> {
+  const out: StoredFinding[] = [];
+  for await (const f of h.host.services.findings.listFindings()) out.push(f);
+  return out;
+}
+
+async function nightly(h: Harness, runId: string) {
+  const s = h.host.services;
+  return runNightlyLocally(s.deps, { queue: s.shardQueue, poison: s.shardPoisonQueue }, { runId, workers: 3, maxDequeueCount: 3, retryAfterSeconds: 1, timeoutInMs: 60_000 });
+}
+
+describe('nightly audit of the demo estate (planner -> queue -> shards, real SDKs on the emulator, Azurite)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ estate: demoEstate(NOW), settings: SETTINGS, now: NOW });
+  });
+  afterAll(async () => h.close());
+
+  it('finds exactly the expected failures for every nightly rule, and nothing where the rule passes', async () => {
+    const r = await nightly(h, 'run-1');
+    expect(r.run.status).toBe('complete');
+    expect(r.plan.registries).toBe(7);
+    expect(r.plan.subscriptions).toBe(3);
+    const open = (await all(h)).filter((f) => f.status === 'open');
+    const ids = new Set(open.map((f) => f.id));
+    const nightlyRules = ['registry.approved', 'registry.admin-user-disabled', 'registry.anonymous-pull-disabled', 'registry.public-network-restricted',
+      'registry.audit-logs-enabled', 'registry.admin-user-unused', 'image.fresh', 'workload.image-fresh', 'workload.image-from-approved-registry'];
+    for (const rule of nightlyRules) {
+      const exp = DEMO_EXPECTATIONS[rule]!;
+      for (const s of exp.fail) expect(ids.has(findingId(rule, s.resourceId, s.subject)), `${rule} should fail for ${s.subject}`).toBe(true);
+      for (const s of [...exp.pass, ...(exp.notApplicable ?? [])]) expect(ids.has(findingId(rule, s.resourceId, s.subject)), `${rule} should not fail for ${s.subject}`).toBe(false);
+    }
+    // The admin-user finding names who enabled it (resourcechanges).
+    const admin = open.find((f) => f.ruleId === 'registry.admin-user-disabled' && f.resourceId === DEMO_REGISTRIES.platform.id)!;
+    expect(admin.evidence).toMatchObject({ enabledBy: 'j.doe@contoso.com' });
+    const used = open.find((f) => f.ruleId === 'registry.admin-user-unused')!;
+    expect(used.evidence).toMatchObject({ count: expect.any(Number) });
+    expect((used.evidence.callerIpAddresses as string[]).length).toBeGreaterThan(0);
+  });
+
+  it('a second run opens nothing, resolves nothing, and keeps firstSeen', async () => {
+    const before = await all(h);
+    const r = await nightly(h, 'run-2');
+    expect(r.run.counts).toMatchObject({ opened: 0, resolved: 0, stillOpen: before.filter((f) => f.status === 'open').length });
+    const after = await all(h);
+    for (const f of after) expect(f.firstSeen).toBe(before.find((b) => b.id === f.id)!.firstSeen);
+  });
+
+  it('a registry that becomes unreadable is a gap: its findings stay open, the rest is audited, the run is partial', async () => {
+    const dev = DEMO_REGISTRIES.dev;
+    h.emulator.estate.emulator = { ...(h.emulator.estate.emulator ?? {}), forbidden: [dev.loginServer] } as never;
+    const before = (await all(h)).filter((f) => f.status === 'open' && f.resourceId === dev.id);
+    expect(before.length).toBeGreaterThan(0);
+    const r = await nightly(h, 'run-3');
+    expect(r.run.status).toBe('partial');
+    const shards = await h.host.services.runs.listShards('run-3');
+    expect(shards.find((s) => s.key === dev.id.toLowerCase())!.gaps.some((g) => g.status === 403)).toBe(true);
+    const after = await all(h);
+    for (const f of before) expect(after.find((a) => a.id === f.id)!.status).toBe('open');
+    expect(after.some((f) => f.ruleId === 'audit.scope-readable' && f.status === 'open' && f.scopeId === dev.id.toLowerCase())).toBe(true);
+    // Readable again: the gap resolves, nothing else changes.
+    h.emulator.estate.emulator = { ...(h.emulator.estate.emulator ?? {}), forbidden: [] } as never;
+    const r4 = await nightly(h, 'run-4');
+    expect(r4.run.status).toBe('complete');
+    const gap = (await all(h)).find((f) => f.ruleId === 'audit.scope-readable' && f.scopeId === dev.id.toLowerCase())!;
+    expect(gap.status).toBe('resolved');
+  });
+
+  it('a subscription listed in AUDITOR_SUBSCRIPTION_IDS but not visible is a planning gap, the others are audited', async () => {
+    const hidden = '00000000-0000-4000-8000-00000000dead';
+    const h2 = await startHarness({ estate: demoEstate(NOW), settings: { ...SETTINGS, AUDITOR_SUBSCRIPTION_IDS: `${DEMO_SUBSCRIPTIONS.prod},${hidden}` }, now: NOW });
+    try {
+      const r = await nightly(h2, 'run-sub');
+      expect(r.run.status).toBe('partial');
+      expect(r.plan.subscriptions).toBe(1);
+      expect(r.run.planningGaps.map((g) => g.scope)).toEqual([`/subscriptions/${hidden}`]);
+      const found = await all(h2);
+      expect(found.some((f) => f.ruleId === 'audit.scope-readable' && f.resourceId === `/subscriptions/${hidden}`)).toBe(true);
+      expect(found.every((f) => f.subscriptionId === undefined || [DEMO_SUBSCRIPTIONS.prod, hidden].includes(f.subscriptionId))).toBe(true);
+    } finally {
+      await h2.close();
+    }
+  });
+});
+
+describe('nightly audit under throttling and faults', () => {
+  it('survives 429s with Retry-After, 503s and connection resets with the same findings as a clean run', async () => {
+    const clean = await startHarness({ estate: demoEstate(NOW), settings: SETTINGS, now: NOW });
+    let cleanIds: string[];
+    let cleanCalls: Record<string, number>;
+    try {
+      await nightly(clean, 'clean');
+      cleanCalls = clean.emulator.calls();
+      cleanIds = (await all(clean)).filter((f) => f.status === 'open').map((f) => f.id).sort();
+    } finally {
+      await clean.close();
+    }
+    const estate = demoEstate(NOW) as Record<string, unknown>;
+    estate.emulator = {
+      quotas: { resourceGraph: { requests: 3, perSeconds: 1 }, registryReadsPerMinute: { Basic: 600, Standard: 600, Premium: 600 } },
+      faults: [
+        { service: 'registry', status: 503, every: 5 },
+        { service: 'arm', status: 'reset', every: 4 },
+        { service: 'logs', status: 500, every: 2 },
+      ],
+    };
+    const h = await startHarness({ estate, settings: SETTINGS, now: NOW });
+    try {
+      const r = await nightly(h, 'faulty');
+      expect(r.run.status).toBe('complete');
+      const ids = (await all(h)).filter((f) => f.status === 'open').map((f) => f.id).sort();
+      expect(ids).toEqual(cleanIds);
+      // The faults really happened: every faulted service needed more round trips than in the clean run.
+      const calls = h.emulator.calls();
+      for (const service of ['registry', 'arm', 'logs'] as const) expect(calls[service], service).toBeGreaterThan(cleanCalls![service]!);
+    } finally {
+      await h.close();
+    }
+  }, 120_000);
+});

@@ -91,11 +91,14 @@ param logsScope string = 'https://api.loganalytics.io/.default'
 param teamsWebhookUrl string = ''
 
 @secure()
-@description('SMTP URL with credentials (smtps://user:password@host:465), stored in Key Vault for runs outside Azure (AUDITOR_SMTP_URL is local-only: in Azure, email goes through ACS with the managed identity). Empty: keep the stored secret (if any).')
+@description('SMTP URL with credentials (smtps://user:password@host:465), stored in Key Vault and referenced by AUDITOR_SMTP_URL when notifySmtp is true (for tenants without Azure Communication Services). Empty: keep the stored secret (if any).')
 param smtpUrl string = ''
 
 @description('Write the AUDITOR_TEAMS_WEBHOOK_URL Key Vault reference (the secret must exist: set teamsWebhookUrl once or az keyvault secret set).')
 param notifyTeams bool = false
+
+@description('Write the AUDITOR_SMTP_URL Key Vault reference (the smtp-url secret must exist). ACS (acsEndpoint) takes precedence when both are set.')
+param notifySmtp bool = false
 
 @description('AUDITOR_ACS_ENDPOINT: Azure Communication Services endpoint for email.')
 param acsEndpoint string = ''
@@ -291,6 +294,9 @@ var notifySettings = toObject(filter(items(notifyCandidateSettings), s => !empty
 var teamsSecretSettings = notifyTeams ? {
   AUDITOR_TEAMS_WEBHOOK_URL: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${names.secrets.teamsWebhook})'
 } : {}
+var smtpSecretSettings = notifySmtp ? {
+  AUDITOR_SMTP_URL: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${names.secrets.smtp})'
+} : {}
 
 module functionApp 'modules/function-app.bicep' = {
   name: 'function-app'
@@ -306,7 +312,7 @@ module functionApp 'modules/function-app.bicep' = {
     blobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: names.containers.deployment
     appInsightsConnectionString: monitoring.outputs.connectionString
-    auditorSettings: union(auditorSettings, notifySettings, teamsSecretSettings)
+    auditorSettings: union(auditorSettings, notifySettings, teamsSecretSettings, smtpSecretSettings)
     maximumInstanceCount: maximumInstanceCount
   }
   // Host storage, deployment package and Key Vault references need the roles before the app starts.

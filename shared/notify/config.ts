@@ -11,8 +11,8 @@ import { DEFAULT_POLICY, type NotifyPolicy, type RouteMatch, type RouteTarget } 
 export const NOTIFY_SETTINGS: SettingSpec[] = [
   { name: 'AUDITOR_TEAMS_WEBHOOK_URL', readBy: 'app', secret: true, example: '@Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/teams-webhook)',
     description: 'Teams Workflows webhook ("When a Teams webhook request is received") of the default route. https only (http only on loopback). A secret: keep it in Key Vault.' },
-  { name: 'AUDITOR_SMTP_URL', readBy: 'app', secret: true, localOnly: true, example: 'smtps://user:password@smtp.example.com:465',
-    description: 'SMTP relay for email outside Azure: smtp:// (STARTTLS required unless loopback) or smtps://, credentials inside. A secret.' },
+  { name: 'AUDITOR_SMTP_URL', readBy: 'app', secret: true, example: '@Microsoft.KeyVault(VaultName=<vault>;SecretName=smtp-url)',
+    description: 'SMTP relay for email where Azure Communication Services is not used: smtp:// (STARTTLS required unless loopback) or smtps://, credentials inside (smtps://user:password@smtp.example.com:465). A secret: in Azure a Key Vault reference (infra parameter notifySmtp).' },
   { name: 'AUDITOR_ACS_ENDPOINT', readBy: 'app', example: 'https://<resource>.communication.azure.com',
     description: 'Azure Communication Services endpoint for email, used with the managed identity (takes precedence over SMTP).' },
   { name: 'AUDITOR_EMAIL_FROM', readBy: 'app', example: 'DoNotReply@<domain>', description: 'Sender address (for ACS: a verified MailFrom address of the connected domain).' },

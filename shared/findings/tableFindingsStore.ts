@@ -14,8 +14,8 @@ export interface FindingsStore {
   listScope(scopeId: string): Promise<StoredFinding[]>;
   /** Writes findings and history rows of one scope. */
   save(scopeId: string, findings: readonly StoredFinding[], history: readonly HistoryEntry[]): Promise<void>;
-  /** Every finding across scopes, optionally by status. */
-  listFindings(options?: { status?: FindingStatus }): AsyncIterable<StoredFinding>;
+  /** Every finding across scopes, optionally by status and by the audit that last touched it. */
+  listFindings(options?: { status?: FindingStatus; lastAuditId?: string }): AsyncIterable<StoredFinding>;
   /** History rows of one finding, oldest first. */
   listHistory(scopeId: string, id: string): Promise<HistoryEntry[]>;
 }
@@ -180,11 +180,11 @@ export class TableFindingsStore implements FindingsStore {
     }
   }
 
-  async *listFindings(options: { status?: FindingStatus } = {}): AsyncIterable<StoredFinding> {
+  async *listFindings(options: { status?: FindingStatus; lastAuditId?: string } = {}): AsyncIterable<StoredFinding> {
     await this.ensure();
-    const filter = options.status
-      ? odata`RowKey ge ${FINDING_ROW_PREFIX} and RowKey lt ${'f.'} and status eq ${options.status}`
-      : odata`RowKey ge ${FINDING_ROW_PREFIX} and RowKey lt ${'f.'}`;
+    let filter = odata`RowKey ge ${FINDING_ROW_PREFIX} and RowKey lt ${'f.'}`;
+    if (options.status) filter += odata` and status eq ${options.status}`;
+    if (options.lastAuditId) filter += odata` and lastAuditId eq ${options.lastAuditId}`;
     for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) yield fromEntity(e);
   }
 

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { ChangeCounts, FindingChange } from '../domain/finding.js';
 import { countChanges } from '../domain/finding.js';
 import type { Gap, RegistrySnapshot } from '../domain/snapshots.js';
+import type { StoredFinding } from '../findings/diff.js';
 import { ScopeReadError } from '../inventory/errors.js';
 import type { TableRunStore } from '../runs/tableRunStore.js';
 import { registryScope, subscriptionScope } from '../rules/subjects.js';
@@ -127,6 +128,22 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
     gaps.push({ scope: 'microsoft.operationalinsights/workspaces', reason: e instanceof ScopeReadError ? e.classified.reason : String(e) });
   }
 
+  // Registries that are gone: their subscription was listed in full and they are not in it any more.
+  const listed = new Set(registries.map((r) => registryScope(r.id)));
+  const unreadable = new Set(gaps.map((g) => g.scope.toLowerCase()));
+  const planned = new Set(subscriptions);
+  const goneScopes = new Map<string, StoredFinding[]>();
+  for await (const f of deps.findings.listFindings({ status: 'open' })) {
+    if (!/\/providers\/microsoft\.containerregistry\/registries\/[^/]+$/i.test(f.scopeId) || listed.has(f.scopeId) || unreadable.has(f.scopeId)) continue;
+    const sub = /^\/subscriptions\/([^/]+)/i.exec(f.scopeId)?.[1]?.toLowerCase();
+    if (!sub || !planned.has(sub)) continue;
+    goneScopes.set(f.scopeId, [...(goneScopes.get(f.scopeId) ?? []), f]);
+  }
+  for (const [scopeId, existing] of goneScopes) {
+    await persistScope(deps, { auditId: runId, scopeId, results: [], enumeratedRules: new Set(existing.map((f) => f.ruleId)), existing });
+    deps.log.info('registry no longer exists: its findings are resolved', { registry: scopeId, findings: existing.length });
+  }
+
   // Planning gaps become coverage findings in their own scope now: the shards will not see them.
   for (const gap of gaps) {
     const sub = /^\/subscriptions\/([^/]+)$/i.exec(gap.scope)?.[1];
@@ -202,17 +219,17 @@ export async function completeRunIfDone(deps: NightlyDeps, runId: string): Promi
   const counts: ChangeCounts = { opened: 0, stillOpen: 0, resolved: 0, suppressed: 0 };
   for (const s of shards) for (const k of Object.keys(counts) as Array<keyof ChangeCounts>) counts[k] += s.counts?.[k] ?? 0;
   const partial = run.planningGaps.length > 0 || shards.some((s) => s.status === 'failed' || s.gaps.length > 0);
-  const won = await deps.runs.completeRun(runId, run.etag, partial ? 'partial' : 'complete', deps.clock().toISOString(), counts);
-  if (!won) return false;
-  deps.log.info('nightly audit complete', { runId, status: partial ? 'partial' : 'complete', ...counts });
+  // Publish first (idempotent: the outbox inserts only what is absent), then complete: a crash in
+  // between leaves the run running, and the next attempt publishes the same notifications again.
   if (deps.notify) {
     const changes: FindingChange[] = [];
-    for await (const f of deps.findings.listFindings()) {
-      if (f.lastAuditId === runId && f.lastChange && f.lastChange !== 'still_open' && f.lastChange !== 'still_suppressed') {
-        changes.push({ kind: f.lastChange, finding: f });
-      }
+    for await (const f of deps.findings.listFindings({ lastAuditId: runId })) {
+      if (f.lastChange && f.lastChange !== 'still_open' && f.lastChange !== 'still_suppressed') changes.push({ kind: f.lastChange, finding: f });
     }
     await deps.notify.publish(changes, { kind: 'nightly', runId });
   }
+  const won = await deps.runs.completeRun(runId, run.etag, partial ? 'partial' : 'complete', deps.clock().toISOString(), counts);
+  if (!won) return false;
+  deps.log.info('nightly audit complete', { runId, status: partial ? 'partial' : 'complete', ...counts });
   return true;
 }

@@ -54,7 +54,7 @@ describe('acr-auditor CLI', () => {
 
   it('a malformed estate is answered with the JSON path, exit 2', async () => {
     const bad = join(dir, 'bad.json');
-    const e = demoEstate(new Date(NOW)) as { resources: Array<{ properties: Record<string, unknown> }> };
+    const e = demoEstate(new Date(NOW)) as unknown as { resources: Array<{ properties: Record<string, unknown> }> };
     e.resources[0]!.properties.loginServer = 42;
     writeFileSync(bad, JSON.stringify(e));
     const t = io();

@@ -79,6 +79,18 @@ describe('nightly audit of the demo estate (planner -> queue -> shards, real SDK
     expect(gap.status).toBe('resolved');
   });
 
+  it('a registry deleted since the last run: its findings are resolved as gone', async () => {
+    const qa = DEMO_REGISTRIES.qa;
+    expect((await all(h)).some((f) => f.scopeId === qa.id.toLowerCase() && f.status === 'open')).toBe(true);
+    const estate = h.emulator.estate as unknown as { resources: Array<{ id: string }> };
+    h.emulator.estate = { ...h.emulator.estate, resources: estate.resources.filter((r) => r.id.toLowerCase() !== qa.id.toLowerCase()) } as never;
+    const r = await nightly(h, 'run-5');
+    expect(r.plan.registries).toBe(6);
+    const qaFindings = (await all(h)).filter((f) => f.scopeId === qa.id.toLowerCase());
+    expect(qaFindings.length).toBeGreaterThan(0);
+    for (const f of qaFindings) expect(f).toMatchObject({ status: 'resolved', resolution: 'gone' });
+  });
+
   it('a subscription listed in AUDITOR_SUBSCRIPTION_IDS but not visible is a planning gap, the others are audited', async () => {
     const hidden = '00000000-0000-4000-8000-00000000dead';
     const h2 = await startHarness({ estate: demoEstate(NOW), settings: { ...SETTINGS, AUDITOR_SUBSCRIPTION_IDS: `${DEMO_SUBSCRIPTIONS.prod},${hidden}` }, now: NOW });

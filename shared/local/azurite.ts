@@ -29,7 +29,13 @@ const require = createRequire(import.meta.url);
 
 /** Starts table and queue servers on 127.0.0.1 with random ports; `close()` stops them and removes temp files. */
 export async function startAzurite(): Promise<RunningAzurite> {
-  // Azurite's root module is a VS Code extension: load the servers directly (CommonJS).
+  // Azurite's root module is a VS Code extension: load the servers directly (CommonJS). It is a
+  // development dependency (the Function App never embeds it): say so when it is missing.
+  try {
+    require.resolve('azurite/dist/src/table/TableServer');
+  } catch {
+    throw new Error('embedded storage needs the azurite package (npm install --save-dev azurite), or configure storage with AUDITOR_STORAGE');
+  }
   const TableServer = require('azurite/dist/src/table/TableServer').default as new (c: unknown) => AzuriteServer;
   const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').default as new (...a: unknown[]) => unknown;
   const QueueServer = require('azurite/dist/src/queue/QueueServer').default as new (c: unknown) => AzuriteServer;

@@ -38,12 +38,15 @@ export interface CliIo {
   out: (s: string) => void;
   err: (s: string) => void;
   isTty: boolean;
+  /** Rewrites one status line on a terminal (no newline). */
+  progress?: (s: string) => void;
 }
 
 const defaultIo: CliIo = {
   out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
   err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
   isTty: Boolean(process.stderr.isTTY),
+  progress: (s) => process.stderr.write(`\r\x1b[K${s}`),
 };
 
 export function cliLogger(io: CliIo, verbose: boolean): Logger {
@@ -130,7 +133,9 @@ export async function auditOnce(
     maxDequeueCount: 3,
     retryAfterSeconds: 1,
     timeoutInMs: 30 * 60_000,
-    ...(io?.isTty ? { onProgress: (done: number, total: number) => io.err(`\r  audited ${done}/${total} shards${done === total ? '\n' : ''}`.replace(/\n$/, done === total ? '\n' : '')) } : {}),
+    ...(io?.isTty && io.progress
+      ? { onProgress: (done: number, total: number) => io.progress!(`  audited ${done}/${total} shards${done === total ? '\n' : ''}`) }
+      : {}),
   });
   const shards = await services.runs.listShards(runId);
   const gaps: Gap[] = [...result.run.planningGaps, ...shards.flatMap((s) => s.gaps)];

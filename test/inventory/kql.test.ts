@@ -1,0 +1,223 @@
+/**
+ * Every KQL query the auditor sends (shared/inventory/queries.ts) is checked offline with the Kusto
+ * language service against explicit Resource Graph and Log Analytics schemas, and the query builders
+ * are checked against KQL injection: hostile input never changes the parsed shape of a query.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import * as queries from '../../shared/inventory/queries.js';
+import {
+  REGISTRIES_QUERY,
+  SUBSCRIPTIONS_QUERY,
+  WORKLOADS_QUERY,
+  WORKSPACES_QUERY,
+  adminLoginsQuery,
+  adminUserChangesQuery,
+} from '../../shared/inventory/queries.js';
+import { kqlDays, kqlString } from '../../shared/inventory/kql.js';
+import {
+  LOG_ANALYTICS_TABLES,
+  RESOURCE_GRAPH_TABLES,
+  analyze,
+  errorsOf,
+  formatDiagnostics,
+  operatorKinds,
+  shapeOf,
+  stringLiterals,
+  type Analysis,
+  type Target,
+} from '../support/kusto.js';
+
+const REGISTRY_ID = '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contosoacr';
+const LOGIN_SERVER = 'contosoacr.azurecr.io';
+const ADMIN_USER = 'contosoacr';
+
+/** Every query the project sends, with the service it is sent to. */
+const CASES: ReadonlyArray<{ name: string; target: Target; text: () => string; operators: string[] }> = [
+  { name: 'SUBSCRIPTIONS_QUERY', target: 'resource-graph', text: () => SUBSCRIPTIONS_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
+  { name: 'REGISTRIES_QUERY', target: 'resource-graph', text: () => REGISTRIES_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
+  { name: 'WORKLOADS_QUERY', target: 'resource-graph', text: () => WORKLOADS_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
+  { name: 'WORKSPACES_QUERY', target: 'resource-graph', text: () => WORKSPACES_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
+  {
+    name: 'adminUserChangesQuery',
+    target: 'resource-graph',
+    text: () => adminUserChangesQuery(REGISTRY_ID),
+    operators: ['FilterOperator', 'FilterOperator', 'ProjectOperator', 'SortOperator'],
+  },
+  {
+    name: 'adminLoginsQuery',
+    target: 'log-analytics',
+    text: () => adminLoginsQuery(LOGIN_SERVER, ADMIN_USER, 30),
+    operators: ['FilterOperator', 'FilterOperator', 'FilterOperator', 'FilterOperator', 'SummarizeOperator'],
+  },
+];
+
+/** Inputs an attacker (or an odd registry name) could put into a query. */
+const HOSTILE = [
+  "x' or 1==1 //",
+  "a\\' | take 1",
+  "a\\\\' | take 1",
+  "'",
+  "''",
+  "'''",
+  '\\',
+  '\\\\',
+  'abc\\',
+  "'; drop table ContainerRegistryLoginEvents",
+  "' | union ContainerRegistryRepositoryEvents | where '1'=='1",
+  '"',
+  'x" | take 1 //',
+  "@'verbatim'",
+  '```multi```',
+  '/* not a comment */',
+  '// not a comment',
+  '{{ }}',
+  'ünïcödé ✓',
+  '\u0085 \u00a0 \u2028 \u2029',
+  '',
+];
+
+const errorList = (a: Analysis) => errorsOf(a).map((d) => `${d.code} ${d.message} near ${JSON.stringify(d.at)}`);
+
+function expectNoErrors(a: Analysis): void {
+  expect(errorList(a), formatDiagnostics(a)).toEqual([]);
+}
+
+beforeAll(() => {
+  // The first parse loads the 16 MB language service and warms it up (about a second); later ones take ms.
+  analyze('resources | take 1', 'resource-graph');
+  analyze('ContainerRegistryLoginEvents | take 1', 'log-analytics');
+});
+
+describe('schemas (explicit ColumnSymbols)', () => {
+  const tables: Array<[Target, string, string[]]> = [
+    ...Object.entries(RESOURCE_GRAPH_TABLES).map(([t, cols]): [Target, string, string[]] => ['resource-graph', t, Object.keys(cols)]),
+    ...Object.entries(LOG_ANALYTICS_TABLES).map(([t, cols]): [Target, string, string[]] => ['log-analytics', t, Object.keys(cols)]),
+  ];
+
+  it.each(tables)('%s table %s resolves every declared column', (target, table, columns) => {
+    expectNoErrors(analyze(`${table} | project ${columns.join(', ')}`, target));
+  });
+
+  it('keeps the columns declared after `kind` (the schema-string shortcut drops them)', () => {
+    expectNoErrors(analyze('resources | project kind, managedBy, sku, zones, extendedLocation', 'resource-graph'));
+  });
+
+  it('types columns: datetime, long and dynamic are usable as such', () => {
+    expectNoErrors(analyze('ContainerRegistryRepositoryEvents | where TimeGenerated > ago(1d) and Size > 0 | summarize sum(Size)', 'log-analytics'));
+    expectNoErrors(analyze("resources | where tostring(properties.adminUserEnabled) == 'true' | project sku.name", 'resource-graph'));
+  });
+});
+
+describe('every query the project sends', () => {
+  it('covers every query exported by shared/inventory/queries.ts', () => {
+    const exported = Object.keys(queries).filter((k) => /_QUERY$|Query$/.test(k)).sort();
+    expect(exported).toEqual(CASES.map((c) => c.name).sort());
+  });
+
+  it.each(CASES)('$name analyses with no errors against the $target schema', ({ text, target, operators }) => {
+    const a = analyze(text(), target);
+    expectNoErrors(a);
+    expect(operatorKinds(a)).toEqual(operators);
+  });
+
+  it('REGISTRIES_QUERY and WORKLOADS_QUERY carry the resource types as literals', () => {
+    expect(stringLiterals(analyze(REGISTRIES_QUERY, 'resource-graph'))).toEqual([queries.RESOURCE_TYPES.registry]);
+    const r = queries.RESOURCE_TYPES;
+    expect(stringLiterals(analyze(WORKLOADS_QUERY, 'resource-graph'))).toEqual([r.containerGroup, r.containerApp, r.containerAppJob, r.webSite]);
+  });
+});
+
+describe('the checker is not vacuous (negative controls)', () => {
+  const broken: Array<[string, Target, string]> = [
+    ['unknown column', 'resource-graph', 'resources | project id, nosuchcolumn'],
+    ['unknown table', 'resource-graph', 'resourcez | take 1'],
+    ['Log Analytics table in the Resource Graph database', 'resource-graph', 'ContainerRegistryLoginEvents | take 1'],
+    ['Resource Graph table in the Log Analytics database', 'log-analytics', 'resources | take 1'],
+    ['column of another table', 'resource-graph', 'resourcecontainers | project kind'],
+    ['bad syntax: missing operand', 'resource-graph', "resources | where type =~ | project id"],
+    ['bad syntax: unterminated string', 'resource-graph', "resources | where type =~ 'abc"],
+    ['bad syntax: unknown operator', 'resource-graph', 'resources | wher type == 1'],
+    ['unknown function', 'log-analytics', 'ContainerRegistryLoginEvents | where TimeGenerated > agoo(1d)'],
+  ];
+
+  it.each(broken)('%s is reported as an error', (_label, target, text) => {
+    const a = analyze(text, target);
+    expect(errorsOf(a).length, formatDiagnostics(a)).toBeGreaterThan(0);
+  });
+
+  it('the shape comparison sees an injection that naive quoting would let through', () => {
+    const naive = (v: string) => `'${v}'`;
+    const hostile = "x' or 1==1 //";
+    const text = `ContainerRegistryLoginEvents | where Identity =~ ${naive(hostile)}`;
+    const a = analyze(text, 'log-analytics');
+    // Valid KQL (the tail became a comment), but the filter is now `Identity =~ 'x' or 1==1`.
+    expect(errorList(a)).toEqual([]);
+    expect(shapeOf(a)).toContain('OrExpression');
+    expect(stringLiterals(a)).toEqual(['x']);
+    const safe = analyze(`ContainerRegistryLoginEvents | where Identity =~ ${kqlString(hostile)}`, 'log-analytics');
+    expect(shapeOf(safe)).not.toContain('OrExpression');
+    expect(stringLiterals(safe)).toEqual([hostile]);
+  });
+});
+
+describe('KQL injection through the query builders', () => {
+  let benignLogins: Analysis;
+  let benignChanges: Analysis;
+  beforeAll(() => {
+    benignLogins = analyze(adminLoginsQuery(LOGIN_SERVER, ADMIN_USER, 30), 'log-analytics');
+    benignChanges = analyze(adminUserChangesQuery(REGISTRY_ID), 'resource-graph');
+  });
+
+  it.each(HOSTILE)('adminLoginsQuery(%j) parses to the same shape with the input as literal values', (hostile) => {
+    const a = analyze(adminLoginsQuery(hostile, hostile, 30), 'log-analytics');
+    expectNoErrors(a);
+    expect(shapeOf(a)).toEqual(shapeOf(benignLogins));
+    expect(operatorKinds(a)).toEqual(operatorKinds(benignLogins));
+    expect(stringLiterals(a)).toEqual([hostile, hostile, '200']);
+  });
+
+  it.each(HOSTILE)('adminUserChangesQuery(%j) parses to the same shape with the input as a literal value', (hostile) => {
+    const a = analyze(adminUserChangesQuery(hostile), 'resource-graph');
+    expectNoErrors(a);
+    expect(shapeOf(a)).toEqual(shapeOf(benignChanges));
+    expect(operatorKinds(a)).toEqual(operatorKinds(benignChanges));
+    expect(stringLiterals(a)).toEqual([hostile.toLowerCase(), 'properties.adminUserEnabled']);
+  });
+
+  it('holds for arbitrary printable input (property)', () => {
+    const unit = fc.oneof(
+      fc.constantFrom("'", '"', '\\', '|', '/', '*', '`', '@', '(', ')', ';', ' ', '=', '~', '!', 'h', '\u2028', '\u0085'),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }),
+    );
+    const input = fc.string({ unit, maxLength: 30 }).filter((s) => !/[\u0000-\u001f\u007f]/.test(s)); // eslint-disable-line no-control-regex
+    const benignLoginsShape = shapeOf(benignLogins);
+    const benignChangesShape = shapeOf(benignChanges);
+    expect(benignLoginsShape.length).toBeGreaterThan(20);
+    fc.assert(
+      fc.property(input, input, (server, user) => {
+        const logins = analyze(adminLoginsQuery(server, user, 7), 'log-analytics');
+        expect(errorList(logins), formatDiagnostics(logins)).toEqual([]);
+        expect(shapeOf(logins)).toEqual(benignLoginsShape);
+        expect(stringLiterals(logins)).toEqual([server, user, '200']);
+        const changes = analyze(adminUserChangesQuery(server), 'resource-graph');
+        expect(errorList(changes), formatDiagnostics(changes)).toEqual([]);
+        expect(shapeOf(changes)).toEqual(benignChangesShape);
+        expect(stringLiterals(changes)).toEqual([server.toLowerCase(), 'properties.adminUserEnabled']);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it.each(['\u0000', '\t', '\n', '\r', 'a\r\nb', '\u001b[31m', '\u001f', '\u007f'])('kqlString refuses control character %j', (c) => {
+    expect(() => kqlString(`x${c}y`)).toThrow(TypeError);
+    expect(() => adminLoginsQuery(`x${c}y`, ADMIN_USER, 30)).toThrow(TypeError);
+    expect(() => adminLoginsQuery(LOGIN_SERVER, `x${c}y`, 30)).toThrow(TypeError);
+    expect(() => adminUserChangesQuery(`x${c}y`)).toThrow(TypeError);
+  });
+
+  it.each([0, -1, 1.5, 3651, Number.NaN])('adminLoginsQuery refuses look-back days %s', (days) => {
+    expect(() => kqlDays(days)).toThrow(RangeError);
+    expect(() => adminLoginsQuery(LOGIN_SERVER, ADMIN_USER, days)).toThrow(RangeError);
+  });
+});

@@ -7,6 +7,7 @@ import { PatternError } from './domain/patterns.js';
 import { isSeverity, type Severity } from './domain/severity.js';
 import { ruleParams, type RuleParams } from './rules/params.js';
 import { TABLES } from './names.js';
+import type { WaiverSpec } from './findings/waivers.js';
 
 export interface SettingSpec {
   name: string;
@@ -79,15 +80,7 @@ export interface CloudConfig {
   portalUrl: string;
 }
 
-export interface Waiver {
-  id: string;
-  ruleId: string;
-  /** ARM id (case-insensitive) or login server; `*` wildcards allowed. */
-  resource: string;
-  subject?: string;
-  reason: string;
-  expiresAt?: string;
-}
+export type Waiver = WaiverSpec;
 
 export interface AuditorConfig {
   params: RuleParams;

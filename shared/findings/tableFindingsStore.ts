@@ -8,6 +8,7 @@ import type { Finding, FindingStatus } from '../domain/finding.js';
 import { isSeverity } from '../domain/severity.js';
 import type { HistoryEntry, StoredFinding } from './diff.js';
 import { FINDING_ROW_PREFIX, HISTORY_ROW_PREFIX, findingRowKey, historyRowKey, partitionKeyFor } from './keys.js';
+import { lazyEnsureTable } from '../storage/clients.js';
 
 export interface FindingsStore {
   /** Every finding row (open, suppressed, resolved) of one scope. */
@@ -124,20 +125,10 @@ function fromEntity(e: TableEntityResult<Record<string, unknown>>): StoredFindin
 }
 
 export class TableFindingsStore implements FindingsStore {
-  private ready: Promise<void> | undefined;
+  private readonly ensure: () => Promise<void>;
 
-  constructor(private readonly client: TableClient) {}
-
-  /** Creates the table once per process (idempotent). */
-  private ensure(): Promise<void> {
-    this.ready ??= this.client.createTable().then(
-      () => undefined,
-      (e: unknown) => {
-        this.ready = undefined;
-        throw e;
-      },
-    );
-    return this.ready;
+  constructor(private readonly client: TableClient) {
+    this.ensure = lazyEnsureTable(client);
   }
 
   async listScope(scopeId: string): Promise<StoredFinding[]> {

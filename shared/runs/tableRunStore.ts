@@ -8,6 +8,7 @@ import { isRestError } from '@azure/core-rest-pipeline';
 import type { Gap } from '../domain/snapshots.js';
 import type { ChangeCounts } from '../domain/finding.js';
 import { encodeKey } from '../findings/keys.js';
+import { lazyEnsureTable } from '../storage/clients.js';
 
 export type RunStatus = 'running' | 'complete' | 'partial' | 'failed';
 export type ShardStatus = 'pending' | 'done' | 'failed';
@@ -53,19 +54,25 @@ function json<T>(v: unknown, fallback: T): T {
   }
 }
 
-export class TableRunStore {
-  private ready: Promise<void> | undefined;
-  constructor(private readonly client: TableClient) {}
+const NO_COUNTS: ChangeCounts = { opened: 0, stillOpen: 0, resolved: 0, suppressed: 0 };
 
-  private ensure(): Promise<void> {
-    this.ready ??= this.client.createTable().then(
-      () => undefined,
-      (e: unknown) => {
-        this.ready = undefined;
-        throw e;
-      },
-    );
-    return this.ready;
+function runFromEntity(e: Record<string, unknown>): RunRecord {
+  return {
+    runId: e.runId as string,
+    status: e.status as RunStatus,
+    startedAt: e.startedAt as string,
+    ...(typeof e.finishedAt === 'string' ? { finishedAt: e.finishedAt } : {}),
+    expectedShards: Number(e.expectedShards),
+    planningGaps: json<Gap[]>(e.planningGaps, []),
+    ...(typeof e.counts === 'string' ? { counts: json<ChangeCounts>(e.counts, NO_COUNTS) } : {}),
+  };
+}
+
+export class TableRunStore {
+  private readonly ensure: () => Promise<void>;
+
+  constructor(private readonly client: TableClient) {
+    this.ensure = lazyEnsureTable(client);
   }
 
   async createRun(run: RunRecord, context: RunContext, shards: Array<Pick<ShardRecord, 'key' | 'kind'>>): Promise<void> {
@@ -95,16 +102,7 @@ export class TableRunStore {
     await this.ensure();
     try {
       const e = await this.client.getEntity<Record<string, unknown>>(RUNS_PARTITION, encodeKey(runId));
-      return {
-        runId: e.runId as string,
-        status: e.status as RunStatus,
-        startedAt: e.startedAt as string,
-        ...(typeof e.finishedAt === 'string' ? { finishedAt: e.finishedAt } : {}),
-        expectedShards: Number(e.expectedShards),
-        planningGaps: json<Gap[]>(e.planningGaps, []),
-        ...(typeof e.counts === 'string' ? { counts: json<ChangeCounts>(e.counts, { opened: 0, stillOpen: 0, resolved: 0, suppressed: 0 }) } : {}),
-        etag: e.etag,
-      };
+      return { ...runFromEntity(e), etag: e.etag };
     } catch (e) {
       if (isRestError(e) && e.statusCode === 404) return undefined;
       throw e;
@@ -151,7 +149,7 @@ export class TableRunStore {
         kind: e.kind as ShardRecord['kind'],
         status: e.status as ShardStatus,
         gaps: json<Gap[]>(e.gaps, []),
-        ...(typeof e.counts === 'string' ? { counts: json<ChangeCounts>(e.counts, { opened: 0, stillOpen: 0, resolved: 0, suppressed: 0 }) } : {}),
+        ...(typeof e.counts === 'string' ? { counts: json<ChangeCounts>(e.counts, NO_COUNTS) } : {}),
         ...(typeof e.error === 'string' ? { error: e.error } : {}),
         ...(typeof e.finishedAt === 'string' ? { finishedAt: e.finishedAt } : {}),
       });
@@ -177,14 +175,7 @@ export class TableRunStore {
   async *listRuns(): AsyncIterable<RunRecord> {
     await this.ensure();
     for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${RUNS_PARTITION}` } })) {
-      yield {
-        runId: e.runId as string,
-        status: e.status as RunStatus,
-        startedAt: e.startedAt as string,
-        ...(typeof e.finishedAt === 'string' ? { finishedAt: e.finishedAt } : {}),
-        expectedShards: Number(e.expectedShards),
-        planningGaps: json<Gap[]>(e.planningGaps, []),
-      };
+      yield runFromEntity(e);
     }
   }
 }

@@ -34,7 +34,17 @@ export function queueClient(storage: StorageConfig, queue: string, credential?: 
   throw new Error('no storage configured: set AUDITOR_STORAGE or AUDITOR_STORAGE__tableServiceUri/__queueServiceUri');
 }
 
-/** Creates a table if missing (idempotent; 409 is success). */
-export async function ensureTable(client: TableClient): Promise<void> {
-  await client.createTable();
+/** Creates the table once per process on first use (idempotent; a failed attempt is retried next time). */
+export function lazyEnsureTable(client: TableClient): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () => {
+    ready ??= client.createTable().then(
+      () => undefined,
+      (e: unknown) => {
+        ready = undefined;
+        throw e;
+      },
+    );
+    return ready;
+  };
 }

@@ -1,0 +1,83 @@
+/**
+ * Child-process entry of the benchmarks: runs the loopback emulator or an embedded Azurite in its own
+ * process, so that their CPU and memory are not counted as the auditor's. Spoken to over IPC
+ * (bench/children.ts): `start` -> `ready`, then `calls`, `resetCalls`, `setLatency`, `usage`, `stop`.
+ * The emulator generates its estate itself from a few parameters (a preset name and a seed), so the
+ * 95 MB of a large estate never cross the process boundary.
+ */
+import { loadEstate, startEmulator, type RunningEmulator } from '../emulator/index.js';
+import { SYNTHETIC_SIZES, syntheticEstate } from '../estates/synthetic.js';
+import type { EstateDocument } from '../estates/build.js';
+import { startAzurite, type RunningAzurite } from '../shared/local/azurite.js';
+import { pushEstate } from './pushEstate.js';
+
+export type Latency = { arm?: number; resourceGraph?: number; registry?: number; logs?: number };
+export type Quotas = {
+  resourceGraph?: { requests: number; perSeconds: number };
+  registryReadsPerMinute?: { Basic?: number; Standard?: number; Premium?: number };
+  armReads?: { burst: number; refillPerSecond: number };
+};
+
+export type ChildSpec =
+  | { kind: 'azurite' }
+  | { kind: 'emulator'; estate: { preset: 'push'; seed: number; images: number } | { preset: keyof typeof SYNTHETIC_SIZES }; now: string; latencyMs?: Latency; quotas?: Quotas };
+
+export type ChildRequest = { id: number; op: 'calls' | 'resetCalls' | 'usage' | 'stop' } | { id: number; op: 'setLatency'; latencyMs: Latency };
+
+function send(message: unknown): void {
+  process.send!(message);
+}
+
+async function main(): Promise<void> {
+  const spec = await new Promise<ChildSpec>((resolve) => process.once('message', (m) => resolve(m as ChildSpec)));
+  let emulator: RunningEmulator | undefined;
+  let azurite: RunningAzurite | undefined;
+  if (spec.kind === 'azurite') {
+    azurite = await startAzurite();
+    send({ type: 'ready', connectionString: azurite.connectionString });
+  } else {
+    const now = new Date(spec.now);
+    const t0 = performance.now();
+    let doc: EstateDocument;
+    if (spec.estate.preset === 'push') doc = pushEstate({ seed: spec.estate.seed, images: spec.estate.images, now }).estate;
+    else doc = syntheticEstate({ ...SYNTHETIC_SIZES[spec.estate.preset], now });
+    doc.emulator = { ...(spec.latencyMs ? { latencyMs: spec.latencyMs } : {}), ...(spec.quotas ? { quotas: spec.quotas } : {}) };
+    const estate = loadEstate(doc, `bench ${spec.estate.preset}`);
+    const generatedMs = performance.now() - t0;
+    const registries = doc.resources.filter((r) => String(r.type).toLowerCase() === 'microsoft.containerregistry/registries').map((r) => {
+      const p = r.properties as { loginServer: string; adminUserEnabled?: boolean };
+      return { loginServer: p.loginServer.toLowerCase(), sku: String((r.sku as { name?: string } | undefined)?.name ?? 'Standard'), adminUserEnabled: p.adminUserEnabled === true };
+    });
+    let repositories = 0;
+    let manifests = 0;
+    for (const c of Object.values(doc.registryContent)) for (const repo of Object.values(c.repositories)) { repositories++; manifests += repo.manifests.length; }
+    const workloads = doc.resources.filter((r) => /^(microsoft\.containerinstance|microsoft\.app|microsoft\.web)\//i.test(String(r.type))).length;
+    const summary = { subscriptions: doc.subscriptions.length, registries, repositories, manifests, workloads };
+    emulator = await startEmulator({ estate, now: () => now });
+    send({ type: 'ready', port: emulator.port, caPem: emulator.caPem, identityEndpoint: emulator.identityEndpoint, identityHeader: emulator.identityHeader, generatedMs, summary });
+  }
+  process.on('message', (raw) => {
+    const m = raw as ChildRequest;
+    void (async () => {
+      let result: unknown;
+      switch (m.op) {
+        case 'calls': result = emulator?.calls(); break;
+        case 'resetCalls': emulator?.resetCalls(); break;
+        case 'setLatency': if (emulator) emulator.estate.emulator.latencyMs = m.latencyMs; break;
+        case 'usage': result = { cpu: process.cpuUsage(), rss: process.memoryUsage().rss }; break;
+        case 'stop':
+          await emulator?.close();
+          await azurite?.close();
+          send({ id: m.id, result: null });
+          process.disconnect();
+          return;
+      }
+      send({ id: m.id, result });
+    })();
+  });
+}
+
+main().catch((e: unknown) => {
+  send({ type: 'error', message: e instanceof Error ? e.stack ?? e.message : String(e) });
+  process.exitCode = 1;
+});

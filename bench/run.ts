@@ -1,0 +1,136 @@
+/**
+ * `npm run bench` — the push-handler and nightly benchmarks (docs/benchmarks.md).
+ *
+ *   npm run bench -- [--json] [--only push|nightly] [--sizes small,medium,large] [--events N]
+ *                    [--throughput-events N] [--workers N] [--concurrency N]
+ *
+ * Prints a readable text report, or one JSON document with --json (progress goes to stderr).
+ */
+import { fork } from 'node:child_process';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runNightlyBench, type NightlyReport, type SizeName } from './nightly.js';
+import { runPushBench, type PushReport } from './push.js';
+import { formatNightly, formatPush } from './report.js';
+
+export interface BenchReport {
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
+  command: string;
+  push?: PushReport;
+  nightly?: NightlyReport[];
+}
+
+const SIZES: readonly SizeName[] = ['small', 'medium', 'large'];
+
+export function parseBenchArgs(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      sizes: { type: 'string', default: 'small,medium,large' },
+      events: { type: 'string', default: '10000' },
+      'throughput-events': { type: 'string' },
+      workers: { type: 'string', default: '16' },
+      concurrency: { type: 'string', default: '8' },
+      help: { type: 'boolean', short: 'h', default: false },
+      job: { type: 'string' },
+    },
+    strict: true,
+  });
+  const int = (name: string, v: string | undefined, min: number): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  if (values.only !== undefined && values.only !== 'push' && values.only !== 'nightly') throw new Error(`--only: expected push or nightly, got ${JSON.stringify(values.only)}`);
+  const sizes = values.sizes.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of sizes) if (!SIZES.includes(s as SizeName)) throw new Error(`--sizes: unknown size ${JSON.stringify(s)} (expected ${SIZES.join(', ')})`);
+  const throughputEvents = int('throughput-events', values['throughput-events'], 1);
+  return {
+    json: values.json,
+    help: values.help,
+    only: values.only as 'push' | 'nightly' | undefined,
+    sizes: sizes as SizeName[],
+    events: int('events', values.events, 1)!,
+    ...(throughputEvents !== undefined ? { throughputEvents } : {}),
+    workers: int('workers', values.workers, 1)!,
+    concurrency: int('concurrency', values.concurrency, 1)!,
+    ...(values.job !== undefined ? { job: values.job } : {}),
+  };
+}
+
+export function machine(): BenchReport['machine'] {
+  return { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` };
+}
+
+type Args = ReturnType<typeof parseBenchArgs>;
+
+/**
+ * Each section runs in its own process: MSAL caches managed-identity tokens process-wide, so a second
+ * emulator (another estate) in the same process would be sent the first one's tokens; and each
+ * nightly size starts from a clean heap, so its peak RSS is its own.
+ */
+function runJob<T>(job: string, args: Args, progress: (line: string) => void): Promise<T> {
+  const argv = ['--job', job, '--events', String(args.events), '--workers', String(args.workers), '--concurrency', String(args.concurrency),
+    ...(args.throughputEvents ? ['--throughput-events', String(args.throughputEvents)] : [])];
+  const proc = fork(fileURLToPath(import.meta.url), argv, { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  return new Promise<T>((resolve, reject) => {
+    let result: T | undefined;
+    proc.on('message', (m: { progress?: string; result?: T }) => {
+      if (m.progress) progress(m.progress);
+      if (m.result) result = m.result;
+    });
+    proc.once('exit', (code) => (result !== undefined ? resolve(result) : reject(new Error(`bench job ${job} exited with ${code} and no result`))));
+  });
+}
+
+async function jobMain(job: string, args: Args): Promise<void> {
+  const progress = (line: string) => process.send!({ progress: line });
+  const result = job === 'push'
+    ? await runPushBench({ events: args.events, concurrency: args.concurrency, ...(args.throughputEvents ? { throughputEvents: args.throughputEvents } : {}), progress })
+    : await runNightlyBench({ size: job.replace(/^nightly:/, '') as SizeName, workers: args.workers, progress });
+  await new Promise<void>((r) => process.send!({ result }, () => r()));
+}
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  if (args.job) return jobMain(args.job, args);
+  if (args.help) {
+    console.log('usage: npm run bench -- [--json] [--only push|nightly] [--sizes small,medium,large] [--events N] [--throughput-events N] [--workers N] [--concurrency N]');
+    return;
+  }
+  const progress = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
+  const report: BenchReport = { date: new Date().toISOString(), machine: machine(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() };
+  if (args.only !== 'nightly') {
+    report.push = await runJob<PushReport>('push', args, progress);
+  }
+  if (args.only !== 'push') {
+    report.nightly = [];
+    for (const size of args.sizes) report.nightly.push(await runJob<NightlyReport>(`nightly:${size}`, args, progress));
+  }
+  if (args.json) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  const m = report.machine;
+  console.log(`acr-auditor benchmarks — ${report.date}`);
+  console.log(`machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, ${m.platform}`);
+  console.log(`command: ${report.command}\n`);
+  if (report.push) console.log(formatPush(report.push));
+  if (report.nightly?.length) console.log(formatNightly(report.nightly));
+}
+
+// Run only as the entry point (the smoke test imports the pieces).
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : String(e));
+      process.exit(1);
+    },
+  );
+}

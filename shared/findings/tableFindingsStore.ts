@@ -13,6 +13,8 @@ import { lazyEnsureTable } from '../storage/clients.js';
 export interface FindingsStore {
   /** Every finding row (open, suppressed, resolved) of one scope. */
   listScope(scopeId: string): Promise<StoredFinding[]>;
+  /** The stored findings among `ids` in one scope (point lookups: cost independent of the scope's size). */
+  getFindings(scopeId: string, ids: readonly string[]): Promise<StoredFinding[]>;
   /** Writes findings and history rows of one scope. */
   save(scopeId: string, findings: readonly StoredFinding[], history: readonly HistoryEntry[]): Promise<void>;
   /** Every finding across scopes, optionally by status and by the audit that last touched it. */
@@ -22,6 +24,7 @@ export interface FindingsStore {
 }
 
 const MAX_BATCH = 100;
+const LOOKUP_GROUP = 15;
 const MAX_STRING = 30_000; // Table string properties hold 64 KiB (32K UTF-16 chars); keep headroom.
 
 function cap(s: string): string {
@@ -137,6 +140,21 @@ export class TableFindingsStore implements FindingsStore {
     const out: StoredFinding[] = [];
     const filter = odata`PartitionKey eq ${pk} and RowKey ge ${FINDING_ROW_PREFIX} and RowKey lt ${'f.'}`;
     for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) out.push(fromEntity(e));
+    return out;
+  }
+
+  async getFindings(scopeId: string, ids: readonly string[]): Promise<StoredFinding[]> {
+    const unique = [...new Set(ids)];
+    if (!unique.length) return [];
+    await this.ensure();
+    const pk = partitionKeyFor(scopeId);
+    const out: StoredFinding[] = [];
+    // One query per group of ids: PartitionKey plus an OR of RowKeys (each key is a point match).
+    for (let i = 0; i < unique.length; i += LOOKUP_GROUP) {
+      const rows = unique.slice(i, i + LOOKUP_GROUP).map((id) => odata`RowKey eq ${findingRowKey(id)}`);
+      const filter = `${odata`PartitionKey eq ${pk}`} and (${rows.join(' or ')})`;
+      for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) out.push(fromEntity(e));
+    }
     return out;
   }
 

@@ -52,7 +52,8 @@ const ARG_PAGE = 1000;
 const ARG_SUBSCRIPTION_BATCH = 1000;
 const MAX_CONFIG_BYTES = 1_048_576;
 const MAX_INDEX_CHILDREN = 32;
-const CONTENT_CLIENT_CACHE = 256;
+/** Repository clients kept (each holds its repository-scoped ACR token); evicting one costs a new token exchange. */
+const CONTENT_CLIENT_CACHE = 4096;
 
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 

@@ -11,6 +11,7 @@ import type { FindingChange, RuleResult } from '../domain/finding.js';
 import type { Gap, ImageFacts, RegistryFacts, RegistrySnapshot } from '../domain/snapshots.js';
 import type { RegistryEvent } from '../events/parse.js';
 import { ScopeReadError } from '../inventory/errors.js';
+import { findingId } from '../findings/keys.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { imageSubject, registryScope } from '../rules/subjects.js';
 import { coverageResults, persistScope, rulesFor, type AuditDeps } from './common.js';
@@ -65,7 +66,8 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
     if (e.classified.kind === 'forbidden') {
       // Recorded as a coverage gap on the registry; its other findings stay as they are.
       const gaps: Gap[] = [{ scope: event.registryId, reason: e.classified.reason, ...(e.classified.status ? { status: e.classified.status } : {}) }];
-      const changes = await persistScope(deps, { auditId, scopeId, results: coverageResults(deps, scopeId, event.registryId, gaps), enumeratedRules: new Set() });
+      const results = coverageResults(deps, scopeId, event.registryId, gaps);
+      const changes = await persistScope(deps, { auditId, scopeId, results, enumeratedRules: new Set(), existing: await touchedFindings(deps, scopeId, results) });
       return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes, gaps };
     }
     throw new TransientAuditError(`could not read registry ${event.registryId}: ${e.classified.reason}`, { cause: e });
@@ -127,15 +129,23 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
   }
   if (gaps.length) results.push(...coverageResults(deps, scopeId, registry.id, gaps));
 
-  const changes = await persistScope(deps, { auditId, scopeId, results, enumeratedRules: new Set() });
+  // Push-time audits enumerate nothing, so only the findings of these results can change: look them up
+  // by id instead of reading the registry's whole partition (cost independent of its size).
+  const changes = await persistScope(deps, { auditId, scopeId, results, enumeratedRules: new Set(), existing: await touchedFindings(deps, scopeId, results) });
   if (gone) changes.push(...(await resolveDigest(deps, auditId, scopeId, registry.loginServer, event.repository, event.digest)));
   return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes, gaps };
 }
 
-/** Resolves every open finding about one manifest (its subject is gone). */
+function touchedFindings(deps: AuditDeps, scopeId: string, results: readonly RuleResult[]) {
+  return deps.findings.getFindings(scopeId, results.map((r) => findingId(r.ruleId, r.resourceId, r.subject)));
+}
+
+/** Resolves every open finding about one manifest (its subject is gone): the image rules' ids for that subject. */
 async function resolveDigest(deps: AuditDeps, auditId: string, scopeId: string, loginServer: string, repository: string, digest: string): Promise<FindingChange[]> {
   const subject = imageSubject(loginServer, repository, digest);
-  const existing = (await deps.findings.listScope(scopeId)).filter((f) => f.subject === subject);
+  const registryId = scopeId;
+  const ids = deps.rules.filter((r) => r.target === 'image').map((r) => findingId(r.id, registryId, subject));
+  const existing = (await deps.findings.getFindings(scopeId, ids)).filter((f) => f.subject === subject);
   if (!existing.length) return [];
   return persistScope(deps, {
     auditId,

@@ -54,6 +54,14 @@ describe('TableFindingsStore on Azurite', () => {
     expect(history.map((h) => h.kind)).toEqual(['opened', 'resolved']);
   });
 
+  it('getFindings looks up exactly the given ids (in groups), ignoring unknown ones', async () => {
+    const all = await store.listScope(REG);
+    const wanted = all.slice(0, 40).map((f) => f.id);
+    const got = await store.getFindings(REG, [...wanted, 'f'.repeat(32), wanted[0]!]);
+    expect(got.map((f) => f.id).sort()).toEqual([...wanted].sort());
+    expect(await store.getFindings(REG, [])).toEqual([]);
+  });
+
   it('saving the same audit twice leaves the same rows (idempotent)', async () => {
     const scope = '/subscriptions/s2';
     const r: RuleResult = { ...imageResult(1), scopeId: scope, resourceId: '/subscriptions/s2/resourceGroups/x/providers/Microsoft.App/containerApps/app', ruleId: 'workload.image-fresh' };

@@ -14,9 +14,8 @@ import type { ChangeKind, Finding, FindingChange, RuleResult } from '../domain/f
 import { findingId } from './keys.js';
 import type { WaiverMatcher } from './waivers.js';
 
+/** One transition of a finding (opened, escalated, resolved, suppressed, ...), kept inside the finding's row. */
 export interface HistoryEntry {
-  findingId: string;
-  scopeId: string;
   auditId: string;
   kind: ChangeKind;
   at: string;
@@ -24,8 +23,12 @@ export interface HistoryEntry {
   message: string;
 }
 
-/** A stored finding plus the change it went through in the audit that last touched it. */
-export type StoredFinding = Finding & { lastChange?: ChangeKind };
+/** At most this many transitions are kept per finding: the first (when it opened) and the latest ones. */
+export const MAX_HISTORY = 50;
+const MAX_HISTORY_MESSAGE = 300;
+
+/** A stored finding plus the change it went through in the audit that last touched it, and its history. */
+export type StoredFinding = Finding & { lastChange?: ChangeKind; history?: HistoryEntry[] };
 
 export interface DiffInput {
   auditId: string;
@@ -42,7 +45,6 @@ export interface DiffInput {
 export interface DiffOutput {
   upserts: StoredFinding[];
   changes: FindingChange[];
-  history: HistoryEntry[];
 }
 
 const RECORDED: ReadonlySet<ChangeKind> = new Set(['opened', 'reopened', 'escalated', 'resolved', 'suppressed', 'unsuppressed']);
@@ -53,15 +55,18 @@ export function diffFindings(input: DiffInput): DiffOutput {
   const touched = new Set<string>();
   const upserts: StoredFinding[] = [];
   const changes: FindingChange[] = [];
-  const history: HistoryEntry[] = [];
 
   const emit = (kind: ChangeKind, finding: StoredFinding, previous?: StoredFinding) => {
     finding.lastChange = kind;
+    const prior = previous?.history ?? [];
+    // A replayed audit finds its own entry already there: the history stays as it is (idempotent).
+    if (RECORDED.has(kind) && !prior.some((h) => h.auditId === input.auditId && h.kind === kind)) {
+      finding.history = capHistory([...prior, { auditId: input.auditId, kind, at: now, severity: finding.severity, message: finding.message.slice(0, MAX_HISTORY_MESSAGE) }]);
+    } else {
+      finding.history = prior;
+    }
     upserts.push(finding);
     changes.push({ kind, finding, ...(previous ? { previous } : {}) });
-    if (RECORDED.has(kind)) {
-      history.push({ findingId: finding.id, scopeId: finding.scopeId, auditId: input.auditId, kind, at: now, severity: finding.severity, message: finding.message });
-    }
   };
 
   for (const r of input.results) {
@@ -123,7 +128,11 @@ export function diffFindings(input: DiffInput): DiffOutput {
     }
     emit('resolved', resolveFinding(prev, input.auditId, now, 'gone'), prev);
   }
-  return { upserts, changes, history };
+  return { upserts, changes };
+}
+
+function capHistory(h: HistoryEntry[]): HistoryEntry[] {
+  return h.length <= MAX_HISTORY ? h : [h[0]!, ...h.slice(h.length - (MAX_HISTORY - 1))];
 }
 
 function resolveFinding(prev: StoredFinding, auditId: string, now: string, resolution: NonNullable<Finding['resolution']>): StoredFinding {

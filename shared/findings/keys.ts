@@ -47,13 +47,7 @@ export function partitionKeyFor(scopeId: string): string {
 }
 
 export const FINDING_ROW_PREFIX = 'f-';
-export const HISTORY_ROW_PREFIX = 'h-';
 
 export function findingRowKey(id: string): string {
   return `${FINDING_ROW_PREFIX}${id}`;
-}
-
-/** One history row per transition of a finding in one audit: idempotent under redelivery. */
-export function historyRowKey(findingIdValue: string, auditId: string, kind: string): string {
-  return `${HISTORY_ROW_PREFIX}${findingIdValue}-${encodeKey(auditId)}-${kind}`;
 }

@@ -1,13 +1,14 @@
 /**
  * Findings on Azure Table Storage. One partition per scope (a registry, a subscription's workloads),
- * finding rows `f-<id>` beside history rows `h-<id>-<audit>-<kind>` in the same partition, written in
- * transactions of at most 100 actions. Keys are encoded (`keys.ts`), so any input is safe.
+ * one row `f-<id>` per finding holding its state and its history (transitions, capped), so a finding
+ * and its history change together in one entity write; rows are written in transactions of at most
+ * 100 actions. Keys are encoded (`keys.ts`), so any input is safe.
  */
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import { isSeverity } from '../domain/severity.js';
 import type { HistoryEntry, StoredFinding } from './diff.js';
-import { FINDING_ROW_PREFIX, HISTORY_ROW_PREFIX, findingRowKey, historyRowKey, partitionKeyFor } from './keys.js';
+import { FINDING_ROW_PREFIX, findingRowKey, partitionKeyFor } from './keys.js';
 import { lazyEnsureTable } from '../storage/clients.js';
 
 export interface FindingsStore {
@@ -15,11 +16,11 @@ export interface FindingsStore {
   listScope(scopeId: string): Promise<StoredFinding[]>;
   /** The stored findings among `ids` in one scope (point lookups: cost independent of the scope's size). */
   getFindings(scopeId: string, ids: readonly string[]): Promise<StoredFinding[]>;
-  /** Writes findings and history rows of one scope. */
-  save(scopeId: string, findings: readonly StoredFinding[], history: readonly HistoryEntry[]): Promise<void>;
+  /** Writes findings (with their history) of one scope. */
+  save(scopeId: string, findings: readonly StoredFinding[]): Promise<void>;
   /** Every finding across scopes, optionally by status and by the audit that last touched it. */
   listFindings(options?: { status?: FindingStatus; lastAuditId?: string }): AsyncIterable<StoredFinding>;
-  /** History rows of one finding, oldest first. */
+  /** The transitions of one finding, oldest first. */
   listHistory(scopeId: string, id: string): Promise<HistoryEntry[]>;
 }
 
@@ -54,6 +55,7 @@ interface FindingEntity {
   suppression?: string;
   lastAuditId: string;
   lastChange?: string;
+  history?: string;
 }
 
 function toEntity(f: StoredFinding): FindingEntity {
@@ -81,7 +83,19 @@ function toEntity(f: StoredFinding): FindingEntity {
   if (f.resolution) e.resolution = f.resolution;
   if (f.suppression) e.suppression = JSON.stringify(f.suppression);
   if (f.lastChange) e.lastChange = f.lastChange;
+  if (f.history?.length) e.history = historyJson(f.history);
   return e;
+}
+
+/** History as JSON within the property limit: the oldest entries after the first go first. */
+function historyJson(h: readonly HistoryEntry[]): string {
+  let entries = [...h];
+  let json = JSON.stringify(entries);
+  while (json.length > MAX_STRING && entries.length > 2) {
+    entries = [entries[0]!, ...entries.slice(2)];
+    json = JSON.stringify(entries);
+  }
+  return json;
 }
 
 function parseJson(s: unknown, fallback: unknown): unknown {
@@ -124,6 +138,8 @@ function fromEntity(e: TableEntityResult<Record<string, unknown>>): StoredFindin
   if (str('suppression')) f.suppression = parseJson(e.suppression, undefined) as Finding['suppression'];
   const lastChange = str('lastChange');
   if (lastChange) f.lastChange = lastChange as StoredFinding['lastChange'];
+  const history = parseJson(e.history, undefined);
+  if (Array.isArray(history)) f.history = history as HistoryEntry[];
   return f;
 }
 
@@ -158,31 +174,14 @@ export class TableFindingsStore implements FindingsStore {
     return out;
   }
 
-  async save(scopeId: string, findings: readonly StoredFinding[], history: readonly HistoryEntry[]): Promise<void> {
-    if (!findings.length && !history.length) return;
+  async save(scopeId: string, findings: readonly StoredFinding[]): Promise<void> {
+    if (!findings.length) return;
     await this.ensure();
     const pk = partitionKeyFor(scopeId);
     const actions: TransactionAction[] = [];
     for (const f of findings) {
       if (partitionKeyFor(f.scopeId) !== pk) throw new Error(`finding ${f.id} belongs to scope ${f.scopeId}, not ${scopeId}`);
       actions.push(['upsert', toEntity(f) as unknown as Record<string, unknown> & { partitionKey: string; rowKey: string }, 'Replace']);
-    }
-    for (const h of history) {
-      actions.push([
-        'upsert',
-        {
-          partitionKey: pk,
-          rowKey: historyRowKey(h.findingId, h.auditId, h.kind),
-          findingId: h.findingId,
-          scopeId: h.scopeId,
-          auditId: h.auditId,
-          kind: h.kind,
-          at: h.at,
-          severity: h.severity,
-          message: cap(h.message),
-        },
-        'Replace',
-      ]);
     }
     for (let i = 0; i < actions.length; i += MAX_BATCH) {
       await this.client.submitTransaction(actions.slice(i, i + MAX_BATCH));
@@ -198,22 +197,8 @@ export class TableFindingsStore implements FindingsStore {
   }
 
   async listHistory(scopeId: string, id: string): Promise<HistoryEntry[]> {
-    await this.ensure();
-    const pk = partitionKeyFor(scopeId);
-    const prefix = `${HISTORY_ROW_PREFIX}${id}-`;
-    const filter = odata`PartitionKey eq ${pk} and RowKey ge ${prefix} and RowKey lt ${`${prefix}~`}`;
-    const out: HistoryEntry[] = [];
-    for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-      out.push({
-        findingId: e.findingId as string,
-        scopeId: e.scopeId as string,
-        auditId: e.auditId as string,
-        kind: e.kind as HistoryEntry['kind'],
-        at: e.at as string,
-        severity: (isSeverity(e.severity) ? e.severity : 'medium') as HistoryEntry['severity'],
-        message: (e.message as string) ?? '',
-      });
-    }
-    return out.sort((a, b) => a.at.localeCompare(b.at));
+    const [f] = await this.getFindings(scopeId, [id]);
+    return f?.history ?? [];
   }
+
 }

@@ -78,7 +78,7 @@ export async function persistScope(
     waivers: waiversOf(deps),
     ...(input.protect ? { protect: input.protect } : {}),
   });
-  await deps.findings.save(input.scopeId, diff.upserts, diff.history);
+  await deps.findings.save(input.scopeId, diff.upserts);
   return diff.changes;
 }
 

@@ -41,23 +41,23 @@ describe('diffFindings', () => {
     expect(out.changes.map((c) => c.kind)).toEqual(['opened']);
     const f = out.upserts[0]!;
     expect(f).toMatchObject({ status: 'open', outcome: 'fail', firstSeen: NOW.toISOString(), lastSeen: NOW.toISOString(), title: 'title of registry.admin-user-disabled' });
-    expect(out.history).toHaveLength(1);
-    expect(out.history[0]!.kind).toBe('opened');
+    expect(f.history).toEqual([{ auditId: 'run-1', kind: 'opened', at: NOW.toISOString(), severity: 'high', message: 'admin user is enabled' }]);
   });
 
   it('passes create nothing', () => {
     expect(run([], [result({ status: 'pass' })]).upserts).toEqual([]);
   });
 
-  it('keeps an open finding open on the next audit (no history row), then resolves it on a pass', () => {
+  it('keeps an open finding open on the next audit (no history entry), then resolves it on a pass', () => {
     const first = run([], [result()]).upserts;
     const second = run(first, [result()], { auditId: 'run-2', now: LATER });
     expect(second.changes.map((c) => c.kind)).toEqual(['still_open']);
     expect(second.upserts[0]!.firstSeen).toBe(NOW.toISOString());
     expect(second.upserts[0]!.lastSeen).toBe(LATER.toISOString());
-    expect(second.history).toEqual([]);
+    expect(second.upserts[0]!.history!.map((h) => h.kind)).toEqual(['opened']);
     const third = run(second.upserts, [result({ status: 'pass', message: 'disabled' })], { auditId: 'run-3', now: LATER });
     expect(third.changes.map((c) => c.kind)).toEqual(['resolved']);
+    expect(third.upserts[0]!.history!.map((h) => [h.auditId, h.kind])).toEqual([['run-1', 'opened'], ['run-3', 'resolved']]);
     expect(third.upserts[0]).toMatchObject({ status: 'resolved', resolution: 'passed', resolvedAt: LATER.toISOString() });
   });
 
@@ -123,5 +123,20 @@ describe('diffFindings protection', () => {
       protect: (f) => f.subject.startsWith('contoso.azurecr.io/team/api@'),
     });
     expect(out.changes).toEqual([]);
+  });
+});
+
+describe('diffFindings history', () => {
+  it('a replay adds no second entry, and history is capped keeping the first transition', () => {
+    let state = run([], [result()], { auditId: 'a0' }).upserts;
+    state = run(state, [result()], { auditId: 'a0' }).upserts;
+    expect(state[0]!.history).toHaveLength(1);
+    for (let i = 1; i <= 60; i++) {
+      state = run(state, [result({ status: i % 2 ? 'pass' : 'fail' })], { auditId: `a${i}` }).upserts;
+    }
+    const h = state[0]!.history!;
+    expect(h).toHaveLength(50);
+    expect(h[0]!).toMatchObject({ auditId: 'a0', kind: 'opened' });
+    expect(h.at(-1)!).toMatchObject({ auditId: 'a60', kind: 'reopened' });
   });
 });

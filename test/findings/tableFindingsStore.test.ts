@@ -33,7 +33,7 @@ describe('TableFindingsStore on Azurite', () => {
   it('round-trips 250 findings with hostile subjects in batched transactions, with history', async () => {
     const results = Array.from({ length: 250 }, (_, i) => imageResult(i));
     const d1 = diffFindings({ auditId: 'run-1', now: new Date('2026-11-22T02:00:00Z'), results, enumeratedRules: new Set(['image.fresh']), existing: [], titleOf: () => 'Tagged images are fresh' });
-    await store.save(REG.toLowerCase(), d1.upserts, d1.history);
+    await store.save(REG.toLowerCase(), d1.upserts);
     const stored = await store.listScope(REG);
     expect(stored).toHaveLength(250);
     const byId = new Map(stored.map((f) => [f.id, f]));
@@ -41,7 +41,7 @@ describe('TableFindingsStore on Azurite', () => {
 
     // The next audit: half pass, the rest are gone from an enumerated scope -> all resolved.
     const d2 = diffFindings({ auditId: 'run-2', now: new Date('2026-11-23T02:00:00Z'), results: results.slice(0, 125).map((r) => ({ ...r, status: 'pass' as const })), enumeratedRules: new Set(['image.fresh']), existing: stored, titleOf: () => 'Tagged images are fresh' });
-    await store.save(REG.toLowerCase(), d2.upserts, d2.history);
+    await store.save(REG.toLowerCase(), d2.upserts);
     const open = [];
     for await (const f of store.listFindings({ status: 'open' })) open.push(f);
     expect(open).toHaveLength(0);
@@ -51,7 +51,7 @@ describe('TableFindingsStore on Azurite', () => {
     expect(new Set(resolved.map((f) => f.resolution))).toEqual(new Set(['passed', 'gone']));
 
     const history = await store.listHistory(REG, d1.upserts[0]!.id);
-    expect(history.map((h) => h.kind)).toEqual(['opened', 'resolved']);
+    expect(history.map((h) => [h.auditId, h.kind])).toEqual([['run-1', 'opened'], ['run-2', 'resolved']]);
   });
 
   it('getFindings looks up exactly the given ids (in groups), ignoring unknown ones', async () => {
@@ -66,8 +66,8 @@ describe('TableFindingsStore on Azurite', () => {
     const scope = '/subscriptions/s2';
     const r: RuleResult = { ...imageResult(1), scopeId: scope, resourceId: '/subscriptions/s2/resourceGroups/x/providers/Microsoft.App/containerApps/app', ruleId: 'workload.image-fresh' };
     const d = diffFindings({ auditId: 'evt-9', now: new Date('2026-11-22T02:00:00Z'), results: [r], enumeratedRules: new Set(), existing: [], titleOf: String });
-    await store.save(scope, d.upserts, d.history);
-    await store.save(scope, d.upserts, d.history);
+    await store.save(scope, d.upserts);
+    await store.save(scope, d.upserts);
     const rows = await store.listScope(scope);
     expect(rows).toHaveLength(1);
     expect(await store.listHistory(scope, rows[0]!.id)).toHaveLength(1);

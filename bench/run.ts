@@ -77,7 +77,11 @@ type Args = ReturnType<typeof parseBenchArgs>;
 function runJob<T>(job: string, args: Args, progress: (line: string) => void): Promise<T> {
   const argv = ['--job', job, '--events', String(args.events), '--workers', String(args.workers), '--concurrency', String(args.concurrency),
     ...(args.throughputEvents ? ['--throughput-events', String(args.throughputEvents)] : [])];
-  const proc = fork(fileURLToPath(import.meta.url), argv, { execArgv: ['--import', 'tsx', '--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // BENCH_HEAP_MB caps the auditor's V8 old space (a run that completes under a cap shows its live memory
+  // is bounded); BENCH_CPU_PROF=DIR writes a V8 CPU profile of each job there.
+  const heap = process.env.BENCH_HEAP_MB ? [`--max-old-space-size=${Number(process.env.BENCH_HEAP_MB)}`] : [];
+  if (process.env.BENCH_CPU_PROF) heap.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`);
+  const proc = fork(fileURLToPath(import.meta.url), argv, { execArgv: ['--import', 'tsx', '--expose-gc', ...heap], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise<T>((resolve, reject) => {
     let result: T | undefined;
     proc.on('message', (m: { progress?: string; result?: T }) => {

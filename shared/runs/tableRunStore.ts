@@ -37,7 +37,10 @@ export interface ShardRecord {
 
 export interface RunContext {
   workspaces: Record<string, string>;
+  /** Login servers of the audited registries. */
   registries: string[];
+  /** Findings partitions of the audited registries (lower-case ARM ids): the next run finds deleted ones. */
+  registryScopes?: string[];
 }
 
 const RUNS_PARTITION = 'run';

@@ -11,7 +11,6 @@ import { z } from 'zod';
 import type { ChangeCounts, FindingChange } from '../domain/finding.js';
 import { countChanges } from '../domain/finding.js';
 import type { Gap, RegistrySnapshot } from '../domain/snapshots.js';
-import type { StoredFinding } from '../findings/diff.js';
 import { ScopeReadError } from '../inventory/errors.js';
 import type { TableRunStore } from '../runs/tableRunStore.js';
 import { registryScope, subscriptionScope } from '../rules/subjects.js';
@@ -128,18 +127,16 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
     gaps.push({ scope: 'microsoft.operationalinsights/workspaces', reason: e instanceof ScopeReadError ? e.classified.reason : String(e) });
   }
 
-  // Registries that are gone: their subscription was listed in full and they are not in it any more.
+  // Registries that are gone: audited by the previous run, in a subscription listed in full now, and not
+  // in it any more. Compared with the previous run's registry list, so the cost is per registry, not per finding.
   const listed = new Set(registries.map((r) => registryScope(r.id)));
   const unreadable = new Set(gaps.map((g) => g.scope.toLowerCase()));
   const planned = new Set(subscriptions);
-  const goneScopes = new Map<string, StoredFinding[]>();
-  for await (const f of deps.findings.listFindings({ status: 'open' })) {
-    if (!/\/providers\/microsoft\.containerregistry\/registries\/[^/]+$/i.test(f.scopeId) || listed.has(f.scopeId) || unreadable.has(f.scopeId)) continue;
-    const sub = /^\/subscriptions\/([^/]+)/i.exec(f.scopeId)?.[1]?.toLowerCase();
-    if (!sub || !planned.has(sub)) continue;
-    goneScopes.set(f.scopeId, [...(goneScopes.get(f.scopeId) ?? []), f]);
-  }
-  for (const [scopeId, existing] of goneScopes) {
+  for (const scopeId of await previousRegistryScopes(deps, runId)) {
+    const sub = /^\/subscriptions\/([^/]+)/i.exec(scopeId)?.[1]?.toLowerCase();
+    if (listed.has(scopeId) || unreadable.has(scopeId) || !sub || !planned.has(sub)) continue;
+    const existing = (await deps.findings.listScope(scopeId)).filter((f) => f.status !== 'resolved');
+    if (!existing.length) continue;
     await persistScope(deps, { auditId: runId, scopeId, results: [], enumeratedRules: new Set(existing.map((f) => f.ruleId)), existing });
     deps.log.info('registry no longer exists: its findings are resolved', { registry: scopeId, findings: existing.length });
   }
@@ -157,13 +154,27 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
   ];
   await deps.runs.createRun(
     { runId, status: 'running', startedAt: now.toISOString(), expectedShards: messages.length, planningGaps: gaps },
-    { workspaces, registries: registries.map((r) => r.loginServer) },
+    { workspaces, registries: registries.map((r) => r.loginServer), registryScopes: registries.map((r) => registryScope(r.id)) },
     messages.map((m) => ({ key: shardKey(m), kind: m.kind })),
   );
   for (const m of messages) await deps.queue.send(m);
   if (messages.length === 0) await completeRunIfDone(deps, runId);
   deps.log.info('nightly audit planned', { runId, registries: registries.length, subscriptions: subscriptions.length, gaps: gaps.length });
   return { runId, shards: messages.length, registries: registries.length, subscriptions: subscriptions.length, gaps };
+}
+
+/** Registry scopes of the latest earlier run that got as far as recording its context. */
+async function previousRegistryScopes(deps: NightlyDeps, runId: string): Promise<string[]> {
+  let latest: { runId: string; startedAt: string } | undefined;
+  for await (const r of deps.runs.listRuns()) {
+    if (r.runId !== runId && (!latest || r.startedAt > latest.startedAt)) latest = r;
+  }
+  if (!latest) return [];
+  try {
+    return (await deps.runs.getContext(latest.runId)).registryScopes ?? [];
+  } catch {
+    return [];
+  }
 }
 
 export interface ShardResult {
@@ -184,15 +195,14 @@ export async function processShard(deps: NightlyDeps, message: ShardMessage, att
     return { status: 'skipped' };
   }
   const key = shardKey(message);
+  let outcome: ScopeOutcome;
   try {
     const context = await deps.runs.getContext(message.runId);
-    const outcome =
+    outcome =
       message.kind === 'registry'
         ? await auditRegistry({ auditId: message.runId, registry: message.registry, workspaces: context.workspaces }, deps)
         : await auditWorkloads({ auditId: message.runId, subscriptionId: message.subscriptionId, registries: context.registries }, deps);
     await deps.runs.finishShard(message.runId, { key, kind: message.kind, status: 'done', gaps: outcome.gaps, counts: countChanges(outcome.changes), attempts: attempt.dequeueCount });
-    const runCompleted = await completeRunIfDone(deps, message.runId);
-    return { status: 'done', outcome, runCompleted };
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     if (attempt.dequeueCount >= attempt.maxDequeueCount) {
@@ -208,6 +218,10 @@ export async function processShard(deps: NightlyDeps, message: ShardMessage, att
     }
     throw e;
   }
+  // The shard is recorded as done: a failure from here on (publishing the digest, completing the run) is
+  // not the shard's; it propagates so the message is redelivered and completion is attempted again.
+  const runCompleted = await completeRunIfDone(deps, message.runId);
+  return { status: 'done', outcome, runCompleted };
 }
 
 /** Completes the run when every shard is done or failed; only one caller wins (ETag). */

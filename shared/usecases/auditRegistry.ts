@@ -4,7 +4,7 @@
  * bounded by the number of findings, not of manifests: passing results are kept only where they
  * resolve a stored finding.
  */
-import type { RuleResult } from '../domain/finding.js';
+import { countChanges, type ChangeCounts, type FindingChange, type RuleResult } from '../domain/finding.js';
 import type { AdminLoginFacts, Gap, RegistryFacts, RegistrySnapshot } from '../domain/snapshots.js';
 import { findingId } from '../findings/keys.js';
 import { ScopeReadError } from '../inventory/errors.js';
@@ -81,14 +81,33 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
   }
 
   const existing = await deps.findings.listScope(scopeId);
+  const existingById = new Map(existing.map((f) => [f.id, f]));
   const stored = new Set(existing.filter((f) => f.status !== 'resolved').map((f) => f.id));
-  const results: RuleResult[] = evaluateRules(rulesFor(deps, 'nightly', 'registry'), 'registry', [facts], ctx);
+  const registryResults: RuleResult[] = evaluateRules(rulesFor(deps, 'nightly', 'registry'), 'registry', [facts], ctx);
+  const counts: ChangeCounts = { opened: 0, stillOpen: 0, resolved: 0, suppressed: 0 };
+  const addCounts = (changes: readonly FindingChange[]) => {
+    const c = countChanges(changes);
+    for (const k of Object.keys(counts) as Array<keyof ChangeCounts>) counts[k] += c[k];
+  };
 
-  // Images: stream every repository's manifests; keep failures, and passes that resolve something.
+  // Image results are persisted in chunks as the manifests stream in: memory holds one chunk and the
+  // ids already written, not every failing manifest of the registry.
+  const touched = new Set<string>();
+  let pending: RuleResult[] = [];
+  const flush = async () => {
+    if (!pending.length) return;
+    const chunk = pending;
+    pending = [];
+    const ids = chunk.map((r) => findingId(r.ruleId, r.resourceId, r.subject));
+    for (const id of ids) touched.add(id);
+    const before = ids.map((id) => existingById.get(id)).filter((f): f is NonNullable<typeof f> => f !== undefined);
+    addCounts(await persistScope(deps, { auditId: input.auditId, scopeId, results: chunk, enumeratedRules: new Set(), existing: before }));
+  };
+
   const imageRules = rulesFor(deps, 'nightly', 'image');
   const unreadableRepos = new Set<string>();
   let catalogRead = true;
-  let evaluated = results.length;
+  let evaluated = registryResults.length;
   if (imageRules.length) {
     const repositories: string[] = [];
     try {
@@ -102,30 +121,37 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
         for await (const manifest of deps.inventory.listManifests(registry.loginServer, repository)) {
           for (const r of evaluateRules(imageRules, 'image', [{ registry, manifest }], ctx)) {
             evaluated++;
-            if (r.status === 'fail' || r.status === 'error' || stored.has(findingId(r.ruleId, r.resourceId, r.subject))) results.push(r);
+            // Failures, and passes that resolve a stored finding; other passes leave no trace.
+            if (r.status === 'fail' || r.status === 'error' || stored.has(findingId(r.ruleId, r.resourceId, r.subject))) pending.push(r);
           }
+          if (pending.length >= CHUNK) await flush();
         }
       } catch (e) {
         unreadableRepos.add(repository);
         gaps.push(gapOf(e, `${registry.loginServer}/${repository}`));
       }
     });
+    await flush();
   }
 
-  results.push(...coverageResults(deps, scopeId, registry.id, gaps));
+  // Last: the registry's own rules, coverage, and findings whose subject is gone (not touched above).
   const enumerated = new Set<string>(['audit.scope-readable']);
   if (catalogRead) for (const r of imageRules) enumerated.add(r.id);
   const prefixOf = (repo: string) => `${registry.loginServer}/${repo}@`;
   const changes = await persistScope(deps, {
     auditId: input.auditId,
     scopeId,
-    results,
+    results: [...registryResults, ...coverageResults(deps, scopeId, registry.id, gaps)],
     enumeratedRules: enumerated,
-    existing,
+    existing: existing.filter((f) => !touched.has(f.id)),
     protect: (f) => [...unreadableRepos].some((repo) => f.subject.startsWith(prefixOf(repo))),
   });
-  return { scopeId, changes, gaps, evaluated };
+  addCounts(changes);
+  return { scopeId, changes, counts, gaps, evaluated };
 }
+
+/** Image results written per transaction group: bounds a shard's memory whatever the registry's size. */
+const CHUNK = 500;
 
 function mergeLogins(all: AdminLoginFacts[]): AdminLoginFacts {
   const [first, ...rest] = all;

@@ -1,6 +1,6 @@
 /** What every use case needs, and the steps they share: evaluate, diff against the store, persist. */
 import type { AuditorConfig } from '../config.js';
-import type { FindingChange, RuleResult } from '../domain/finding.js';
+import type { ChangeCounts, FindingChange, RuleResult } from '../domain/finding.js';
 import type { Gap } from '../domain/snapshots.js';
 import { diffFindings, type StoredFinding } from '../findings/diff.js';
 import type { FindingsStore } from '../findings/tableFindingsStore.js';
@@ -30,7 +30,10 @@ export interface AuditDeps {
 
 export interface ScopeOutcome {
   scopeId: string;
+  /** Changes of the last write (all of them, unless the use case persisted in chunks: then see `counts`). */
   changes: FindingChange[];
+  /** Counts of every change in the scope, when they are not all in `changes`. */
+  counts?: ChangeCounts;
   gaps: Gap[];
   /** Rule evaluations run (pass, fail, not applicable, error). */
   evaluated: number;

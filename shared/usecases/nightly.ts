@@ -202,7 +202,7 @@ export async function processShard(deps: NightlyDeps, message: ShardMessage, att
       message.kind === 'registry'
         ? await auditRegistry({ auditId: message.runId, registry: message.registry, workspaces: context.workspaces }, deps)
         : await auditWorkloads({ auditId: message.runId, subscriptionId: message.subscriptionId, registries: context.registries }, deps);
-    await deps.runs.finishShard(message.runId, { key, kind: message.kind, status: 'done', gaps: outcome.gaps, counts: countChanges(outcome.changes), attempts: attempt.dequeueCount });
+    await deps.runs.finishShard(message.runId, { key, kind: message.kind, status: 'done', gaps: outcome.gaps, counts: outcome.counts ?? countChanges(outcome.changes), attempts: attempt.dequeueCount });
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     if (attempt.dequeueCount >= attempt.maxDequeueCount) {

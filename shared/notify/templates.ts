@@ -76,6 +76,24 @@ function severityColor(s: Severity): 'Attention' | 'Warning' | 'Accent' | 'Defau
   return s === 'critical' || s === 'high' ? 'Attention' : s === 'medium' ? 'Warning' : s === 'low' ? 'Accent' : 'Default';
 }
 
+/**
+ * What a recipient reads first. Rule titles state the compliant condition ("Registry admin user is
+ * disabled"), so a new or reopened finding leads with what is wrong (its message) and shows the title as
+ * what is expected; a resolution leads with the title (now true).
+ */
+function headline(item: AlertItem): string {
+  return item.change === 'resolved' ? item.title : item.message;
+}
+
+function expected(item: AlertItem): string | undefined {
+  return item.change === 'resolved' ? undefined : `Expected: ${item.title}`;
+}
+
+/** The subject, unless it only repeats the resource (registry-level findings). */
+function subjectOf(item: AlertItem): string | undefined {
+  return item.subject.toLowerCase() === item.resourceId.toLowerCase() ? undefined : item.subject;
+}
+
 export function resourceName(resourceId: string): string {
   const parts = resourceId.split('/').filter(Boolean);
   return parts[parts.length - 1] ?? resourceId;
@@ -129,8 +147,8 @@ function facts(item: AlertItem): Array<{ title: string; value: string }> {
 function detailedItem(item: AlertItem, first: boolean): Record<string, unknown> {
   const items: Record<string, unknown>[] = [
     text(`${item.severity.toUpperCase()} · ${CHANGE_WORDS[item.change]}`, { weight: 'Bolder', color: severityColor(item.severity), size: 'Small' }),
-    text(escapeCardText(item.title, 200), { weight: 'Bolder', size: 'Medium' }),
-    text(escapeCardText(item.message, 500), { isSubtle: true }),
+    text(escapeCardText(headline(item), 500), { weight: 'Bolder', size: 'Medium' }),
+    text(item.change === 'resolved' ? escapeCardText(item.message, 300) : `Expected: ${escapeCardText(item.title, 200)}`, { isSubtle: true }),
     { type: 'FactSet', facts: facts(item) },
   ];
   if (item.remediation && item.change !== 'resolved') {
@@ -145,7 +163,9 @@ function detailedItem(item: AlertItem, first: boolean): Record<string, unknown> 
 
 function compactItem(item: AlertItem): Record<string, unknown> {
   const sev = item.previousSeverity ? `${item.previousSeverity}→${item.severity}` : item.severity;
-  const line = `**${sev.toUpperCase()}** ${CHANGE_WORDS[item.change]}: ${escapeCardText(item.title, 120)} · ${escapeCardText(resourceName(item.resourceId), 80)} · ${escapeCardText(item.subject, 160)}`;
+  const subject = subjectOf(item);
+  const line = `**${sev.toUpperCase()}** ${CHANGE_WORDS[item.change]} · ${escapeCardText(resourceName(item.resourceId), 80)}: ${escapeCardText(headline(item), 200)}` +
+    `${subject ? ` · ${escapeCardText(subject, 160)}` : ''} (${escapeCardText(item.ruleId, 60)})`;
   return text(line, { spacing: 'Small' });
 }
 
@@ -183,7 +203,7 @@ export function renderTeamsMessage(view: AlertView): TeamsMessage {
 export function emailSubject(view: AlertView): string {
   if (view.kind === 'immediate') {
     const top = view.items[0];
-    const what = view.total === 1 && top ? `${top.severity.toUpperCase()}: ${headerSafe(top.title, 80)}` : `${fmt(view.total)} findings`;
+    const what = view.total === 1 && top ? `${top.severity.toUpperCase()}: ${headerSafe(headline(top), 80)}` : `${fmt(view.total)} findings`;
     const where = top ? ` on ${headerSafe(top.registry ?? resourceName(top.resourceId), 60)}` : '';
     return headerSafe(`[ACR auditor] ${what}${where}`, 160);
   }
@@ -192,13 +212,15 @@ export function emailSubject(view: AlertView): string {
 
 function textItem(item: AlertItem, detailed: boolean): string {
   const sev = item.previousSeverity ? `${item.previousSeverity} -> ${item.severity}` : item.severity;
-  const lines = [`- [${sev.toUpperCase()}] ${CHANGE_WORDS[item.change]}: ${plainText(item.title, 200)}`,
-    `  Resource: ${plainText(resourceName(item.resourceId), 200)}`,
-    `  Subject:  ${plainText(item.subject, 300)}`];
+  const subject = subjectOf(item);
+  const lines = [`- [${sev.toUpperCase()}] ${CHANGE_WORDS[item.change]}: ${plainText(headline(item), 300)}`];
+  const exp = expected(item);
+  if (exp) lines.push(`  ${plainText(exp, 200)}`);
+  lines.push(`  Resource: ${plainText(resourceName(item.resourceId), 200)}`);
+  if (subject) lines.push(`  Subject:  ${plainText(subject, 300)}`);
   if (detailed) {
     lines.push(`  Rule:     ${plainText(item.ruleId, 120)}`);
     if (item.registry) lines.push(`  Registry: ${plainText(item.registry, 200)}`);
-    lines.push(`  ${plainText(item.message, 500)}`);
     for (const [k, v] of item.evidence.slice(0, MAX_EVIDENCE_FACTS)) lines.push(`  ${plainText(k, 40)}: ${plainText(v, 200)}`);
     if (item.remediation && item.change !== 'resolved') {
       lines.push(`  Remediation: ${plainText(item.remediation.description, 600)}`);
@@ -212,10 +234,11 @@ function textItem(item: AlertItem, detailed: boolean): string {
 
 function htmlItem(item: AlertItem, detailed: boolean): string {
   const sev = item.previousSeverity ? `${item.previousSeverity} &rarr; ${item.severity}` : item.severity;
+  const subject = subjectOf(item);
   const rows: string[] = [
     `<tr><th align="left">Rule</th><td>${escapeHtml(item.ruleId, 120)}</td></tr>`,
     `<tr><th align="left">Resource</th><td>${escapeHtml(resourceName(item.resourceId), 200)}</td></tr>`,
-    `<tr><th align="left">Subject</th><td>${escapeHtml(item.subject, 300)}</td></tr>`,
+    ...(subject ? [`<tr><th align="left">Subject</th><td>${escapeHtml(subject, 300)}</td></tr>`] : []),
   ];
   if (detailed) {
     if (item.registry) rows.push(`<tr><th align="left">Registry</th><td>${escapeHtml(item.registry, 200)}</td></tr>`);
@@ -223,8 +246,9 @@ function htmlItem(item: AlertItem, detailed: boolean): string {
       rows.push(`<tr><th align="left">${escapeHtml(k, 40)}</th><td>${escapeHtml(v, 200)}</td></tr>`);
     }
   }
-  let html = `<h3 style="margin-bottom:4px">[${sev.toUpperCase()}] ${CHANGE_WORDS[item.change]}: ${escapeHtml(item.title, 200)}</h3>`;
-  if (detailed) html += `<p>${escapeHtml(item.message, 500)}</p>`;
+  let html = `<h3 style="margin-bottom:4px">[${sev.toUpperCase()}] ${CHANGE_WORDS[item.change]}: ${escapeHtml(headline(item), 300)}</h3>`;
+  const exp = expected(item);
+  if (exp) html += `<p style="margin-top:0">${escapeHtml(exp, 200)}</p>`;
   html += `<table cellpadding="2">${rows.join('')}</table>`;
   if (detailed && item.remediation && item.change !== 'resolved') {
     html += `<p><b>Remediation:</b> ${escapeHtml(item.remediation.description, 600)}</p>`;

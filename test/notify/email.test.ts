@@ -62,6 +62,8 @@ describe('SMTP round trip (smtp-server on 127.0.0.1)', () => {
     const hostile = aChange('opened', {
       severity: 'critical',
       title: `Image tag is immutable ${HOSTILE_TAG}`,
+      // The message leads the subject line (rule titles state the compliant condition): it carries the hostile tag too.
+      message: `Image tag is mutable ${HOSTILE_TAG}`,
       subject: `contosoprod.azurecr.io/team/app:${HOSTILE_TAG}`,
       evidence: { tag: HOSTILE_TAG, actor: '<script>alert(1)</script>' },
     });
@@ -83,7 +85,7 @@ describe('SMTP round trip (smtp-server on 127.0.0.1)', () => {
     expect(get('to')).toBe('dev@contoso.test, secops@contoso.test');
     expect(get('x-acr-auditor-notification')).toBe(n!.id);
     const subject = decodeHeader(get('subject'));
-    expect(subject).toMatch(/^\[ACR auditor\] CRITICAL: Image tag is immutable 1\.0 Bcc: victim@evil\.test/);
+    expect(subject).toMatch(/^\[ACR auditor\] CRITICAL: Image tag is mutable 1\.0 Bcc: victim@evil\.test/);
     expect(subject.length).toBeLessThanOrEqual(160);
     expect(get('content-type')).toMatch(/^multipart\/alternative/);
     expect(Object.keys(parts).sort()).toEqual(['text/html', 'text/plain']);

@@ -30,8 +30,8 @@ import {
   SUBSCRIPTIONS_QUERY,
   WORKLOADS_QUERY,
   WORKSPACES_QUERY,
+  ADMIN_USER_CHANGES_QUERY,
   adminLoginsQuery,
-  adminUserChangesQuery,
 } from './queries.js';
 
 export interface AzureConnection {
@@ -233,23 +233,28 @@ export class AzureInventory {
     return map;
   }
 
-  /** The latest change that turned the admin user on, from resourcechanges (about 14 days are kept). */
-  async adminUserEnabledBy(registry: RegistrySnapshot): Promise<AdminUserChangeFacts | undefined> {
-    for await (const row of this.query(adminUserChangesQuery(registry.id), [registry.subscriptionId])) {
+  /**
+   * For each registry (lower-case ARM id), the latest change that turned the admin user on, from
+   * resourcechanges (about 14 days are kept): one query for the whole run.
+   */
+  async adminUserEnabledChanges(subscriptions?: readonly string[]): Promise<Map<string, AdminUserChangeFacts>> {
+    const latest = new Map<string, AdminUserChangeFacts>();
+    for await (const row of this.query(ADMIN_USER_CHANGES_QUERY, subscriptions)) {
       const p = isObj(row.properties) ? row.properties : {};
+      const target = typeof p.targetResourceId === 'string' ? p.targetResourceId.toLowerCase() : undefined;
       const change = isObj(p.changes) ? p.changes['properties.adminUserEnabled'] : undefined;
-      const newValue = isObj(change) ? String(change.newValue).toLowerCase() : '';
-      if (newValue !== 'true') continue;
       const attrs = isObj(p.changeAttributes) ? p.changeAttributes : {};
-      if (typeof attrs.timestamp !== 'string') continue;
-      return {
+      if (!target || !isObj(change) || String(change.newValue).toLowerCase() !== 'true' || typeof attrs.timestamp !== 'string') continue;
+      const known = latest.get(target);
+      if (known && known.timestamp >= attrs.timestamp) continue;
+      latest.set(target, {
         timestamp: attrs.timestamp,
         ...(typeof attrs.changedBy === 'string' ? { changedBy: attrs.changedBy } : {}),
         ...(typeof attrs.clientType === 'string' ? { clientType: attrs.clientType } : {}),
         ...(typeof attrs.operation === 'string' ? { operation: attrs.operation } : {}),
-      };
+      });
     }
-    return undefined;
+    return latest;
   }
 
   // ---------------------------------------------------------------- ARM

@@ -46,16 +46,17 @@ export const WORKSPACES_QUERY = [
   '| order by id asc',
 ].join('\n');
 
-/** Who last changed `adminUserEnabled` on one registry (ARG keeps about 14 days of changes). */
-export function adminUserChangesQuery(registryId: string): string {
-  return [
-    'resourcechanges',
-    `| where tolower(tostring(properties.targetResourceId)) == ${kqlString(registryId.toLowerCase())}`,
-    "| where isnotnull(properties.changes['properties.adminUserEnabled'])",
-    '| project id, properties',
-    '| order by tostring(properties.changeAttributes.timestamp) desc',
-  ].join('\n');
-}
+/**
+ * Changes of `adminUserEnabled` on every registry in scope, newest first (ARG keeps about 14 days of
+ * changes). One query per run: the planner hands each registry's latest change to its shard.
+ */
+export const ADMIN_USER_CHANGES_QUERY = [
+  'resourcechanges',
+  `| where tolower(tostring(properties.targetResourceType)) == ${kqlString(RESOURCE_TYPES.registry)}`,
+  "| where isnotnull(properties.changes['properties.adminUserEnabled'])",
+  '| project id, properties',
+  '| order by tostring(properties.changeAttributes.timestamp) desc',
+].join('\n');
 
 /** Successful logins with the admin account (user name = registry name) in the look-back window. */
 export function adminLoginsQuery(loginServer: string, adminUserName: string, lookbackDays: number): string {

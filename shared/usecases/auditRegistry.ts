@@ -5,7 +5,7 @@
  * resolve a stored finding.
  */
 import { countChanges, type ChangeCounts, type FindingChange, type RuleResult } from '../domain/finding.js';
-import type { AdminLoginFacts, Gap, RegistryFacts, RegistrySnapshot } from '../domain/snapshots.js';
+import type { AdminLoginFacts, AdminUserChangeFacts, Gap, RegistryFacts, RegistrySnapshot } from '../domain/snapshots.js';
 import { findingId } from '../findings/keys.js';
 import { ScopeReadError } from '../inventory/errors.js';
 import { evaluateRules } from '../rules/evaluate.js';
@@ -18,6 +18,8 @@ export interface RegistryShardInput {
   registry: RegistrySnapshot;
   /** Workspace ARM id (lower-case) -> customer id, resolved once per run by the planner. */
   workspaces: Record<string, string>;
+  /** Who turned the admin user on and when (resourcechanges, read once per run by the planner). */
+  adminUserChange?: AdminUserChangeFacts;
 }
 
 const LOGIN_CATEGORIES = ['ContainerRegistryLoginEvents', 'allLogs', 'audit'];
@@ -42,13 +44,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
   }
 
   if (registry.adminUserEnabled) {
-    try {
-      const change = await deps.inventory.adminUserEnabledBy(registry);
-      if (change) facts.adminUserChange = change;
-    } catch (e) {
-      // Enrichment only: the admin-user finding stands without it.
-      deps.log.warn('could not read who enabled the admin user', { registry: registry.id, reason: gapOf(e, registry.id).reason });
-    }
+    if (input.adminUserChange) facts.adminUserChange = input.adminUserChange;
     if (facts.diagnosticSettings) {
       const workspaceIds = [
         ...new Set(

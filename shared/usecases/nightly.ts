@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { ChangeCounts, FindingChange } from '../domain/finding.js';
 import { countChanges } from '../domain/finding.js';
-import type { Gap, RegistrySnapshot } from '../domain/snapshots.js';
+import type { AdminUserChangeFacts, Gap, RegistrySnapshot } from '../domain/snapshots.js';
 import { ScopeReadError } from '../inventory/errors.js';
 import type { TableRunStore } from '../runs/tableRunStore.js';
 import { registryScope, subscriptionScope } from '../rules/subjects.js';
@@ -53,7 +53,15 @@ const registrySchema = z.object({
 });
 
 export const shardMessageSchema = z.discriminatedUnion('kind', [
-  z.object({ v: z.literal(1), runId: z.string().min(1).max(200), kind: z.literal('registry'), registry: registrySchema }),
+  z.object({
+    v: z.literal(1),
+    runId: z.string().min(1).max(200),
+    kind: z.literal('registry'),
+    registry: registrySchema,
+    adminUserChange: z
+      .object({ timestamp: z.string(), changedBy: z.string().max(512).optional(), clientType: z.string().max(128).optional(), operation: z.string().max(512).optional() })
+      .optional(),
+  }),
   z.object({ v: z.literal(1), runId: z.string().min(1).max(200), kind: z.literal('workloads'), subscriptionId: z.string().regex(/^[0-9a-f-]{36}$/i) }),
 ]);
 export type ShardMessage = z.infer<typeof shardMessageSchema>;
@@ -127,6 +135,17 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
     gaps.push({ scope: 'microsoft.operationalinsights/workspaces', reason: e instanceof ScopeReadError ? e.classified.reason : String(e) });
   }
 
+  // Who enabled the admin user: one Resource Graph query for the run, not one per registry. Enrichment
+  // only: when it cannot be read, the admin-user findings stand without it.
+  let adminChanges = new Map<string, AdminUserChangeFacts>();
+  if (registries.some((r) => r.adminUserEnabled)) {
+    try {
+      adminChanges = await deps.inventory.adminUserEnabledChanges(subscriptions);
+    } catch (e) {
+      deps.log.warn('could not read who enabled admin users (resourcechanges)', { reason: e instanceof ScopeReadError ? e.classified.reason : String(e) });
+    }
+  }
+
   // Registries that are gone: audited by the previous run, in a subscription listed in full now, and not
   // in it any more. Compared with the previous run's registry list, so the cost is per registry, not per finding.
   const listed = new Set(registries.map((r) => registryScope(r.id)));
@@ -149,7 +168,10 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
   }
 
   const messages: ShardMessage[] = [
-    ...registries.map((registry) => ({ v: 1 as const, runId, kind: 'registry' as const, registry })),
+    ...registries.map((registry) => {
+      const adminUserChange = registry.adminUserEnabled ? adminChanges.get(registry.id.toLowerCase()) : undefined;
+      return { v: 1 as const, runId, kind: 'registry' as const, registry, ...(adminUserChange ? { adminUserChange } : {}) };
+    }),
     ...subscriptions.map((subscriptionId) => ({ v: 1 as const, runId, kind: 'workloads' as const, subscriptionId })),
   ];
   await deps.runs.createRun(
@@ -200,7 +222,7 @@ export async function processShard(deps: NightlyDeps, message: ShardMessage, att
     const context = await deps.runs.getContext(message.runId);
     outcome =
       message.kind === 'registry'
-        ? await auditRegistry({ auditId: message.runId, registry: message.registry, workspaces: context.workspaces }, deps)
+        ? await auditRegistry({ auditId: message.runId, registry: message.registry, workspaces: context.workspaces, ...(message.adminUserChange ? { adminUserChange: message.adminUserChange } : {}) }, deps)
         : await auditWorkloads({ auditId: message.runId, subscriptionId: message.subscriptionId, registries: context.registries }, deps);
     await deps.runs.finishShard(message.runId, { key, kind: message.kind, status: 'done', gaps: outcome.gaps, counts: outcome.counts ?? countChanges(outcome.changes), attempts: attempt.dequeueCount });
   } catch (e) {

@@ -11,7 +11,7 @@ import { ContainerRegistryClient, ContainerRegistryContentClient, KnownContainer
 import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { startEmulator, digestOf, type RunningEmulator } from '../../emulator/index.js';
-import { REGISTRIES_QUERY, SUBSCRIPTIONS_QUERY, WORKLOADS_QUERY, adminLoginsQuery, adminUserChangesQuery } from '../../shared/inventory/queries.js';
+import { REGISTRIES_QUERY, SUBSCRIPTIONS_QUERY, WORKLOADS_QUERY, adminLoginsQuery, ADMIN_USER_CHANGES_QUERY } from '../../shared/inventory/queries.js';
 import { aManifest, aRegistry, anEstate, aWorkload, fakeDigest, registryId, SUB_A, SUB_B, WORKSPACE } from './builders.js';
 
 const NOW = new Date('2026-02-01T12:00:00Z');
@@ -28,9 +28,10 @@ function estate() {
     resources: [...registries, ...workloads,
       { id: `/subscriptions/${SUB_A}/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/logs`, name: 'logs', type: 'microsoft.operationalinsights/workspaces', subscriptionId: SUB_A, resourceGroup: 'rg-logs', properties: { customerId: WORKSPACE } }],
     resourcechanges: [
-      { id: 'c1', type: 'microsoft.resources/changes', subscriptionId: SUB_A, properties: { targetResourceId: registryId(SUB_A, 'rg-acr', 'contoso'), changeType: 'Update', changeAttributes: { timestamp: '2026-01-20T10:00:00Z', changedBy: 'alice@contoso.com' }, changes: { 'properties.adminUserEnabled': { previousValue: 'false', newValue: 'true' } } } },
-      { id: 'c2', type: 'microsoft.resources/changes', subscriptionId: SUB_A, properties: { targetResourceId: registryId(SUB_A, 'rg-acr', 'contoso'), changeType: 'Update', changeAttributes: { timestamp: '2026-01-25T10:00:00Z', changedBy: 'bob@contoso.com' }, changes: { 'properties.adminUserEnabled': { previousValue: 'true', newValue: 'false' } } } },
-      { id: 'c3', type: 'microsoft.resources/changes', subscriptionId: SUB_A, properties: { targetResourceId: registryId(SUB_A, 'rg-acr', 'contoso'), changeType: 'Update', changeAttributes: { timestamp: '2026-01-26T10:00:00Z' }, changes: { 'tags.team': { newValue: 'x' } } } },
+      { id: 'c1', type: 'microsoft.resources/changes', subscriptionId: SUB_A, properties: { targetResourceId: registryId(SUB_A, 'rg-acr', 'contoso'), targetResourceType: 'microsoft.containerregistry/registries', changeType: 'Update', changeAttributes: { timestamp: '2026-01-20T10:00:00Z', changedBy: 'alice@contoso.com' }, changes: { 'properties.adminUserEnabled': { previousValue: 'false', newValue: 'true' } } } },
+      { id: 'c2', type: 'microsoft.resources/changes', subscriptionId: SUB_A, properties: { targetResourceId: registryId(SUB_A, 'rg-acr', 'contoso'), targetResourceType: 'microsoft.containerregistry/registries', changeType: 'Update', changeAttributes: { timestamp: '2026-01-25T10:00:00Z', changedBy: 'bob@contoso.com' }, changes: { 'properties.adminUserEnabled': { previousValue: 'true', newValue: 'false' } } } },
+      { id: 'c3', type: 'microsoft.resources/changes', subscriptionId: SUB_A, properties: { targetResourceId: registryId(SUB_A, 'rg-acr', 'contoso'), targetResourceType: 'microsoft.containerregistry/registries', changeType: 'Update', changeAttributes: { timestamp: '2026-01-26T10:00:00Z' }, changes: { 'tags.team': { newValue: 'x' } } } },
+      { id: 'c4', type: 'microsoft.resources/changes', subscriptionId: SUB_A, properties: { targetResourceId: `/subscriptions/${SUB_A}/resourceGroups/rg-vm/providers/Microsoft.Compute/virtualMachines/vm1`, targetResourceType: 'microsoft.compute/virtualmachines', changeType: 'Update', changeAttributes: { timestamp: '2026-01-27T10:00:00Z' }, changes: { 'properties.adminUserEnabled': { newValue: 'true' } } } },
     ],
     diagnosticSettings: {
       [registryId(SUB_A, 'rg-acr', 'contoso').toLowerCase()]: [{ name: 'to-law', properties: { workspaceId: '/subscriptions/x/resourceGroups/rg-logs/providers/Microsoft.OperationalInsights/workspaces/logs', logs: [{ category: 'ContainerRegistryLoginEvents', enabled: true }] } }],
@@ -115,8 +116,8 @@ describe('Resource Graph', () => {
     expect(rows.map((r) => r['id'])).toEqual([...rows.map((r) => r['id'] as string)].sort());
   });
 
-  it('answers the resourcechanges query newest first', async () => {
-    const { rows } = await argAll(adminUserChangesQuery(registryId(SUB_A, 'rg-acr', 'CONTOSO')), [SUB_A]);
+  it('answers the resourcechanges query newest first, registries only', async () => {
+    const { rows } = await argAll(ADMIN_USER_CHANGES_QUERY, [SUB_A]);
     expect(rows.map((r) => r['id'])).toEqual(['c2', 'c1']);
   });
 

@@ -1,5 +1,6 @@
 /** Classifies Azure SDK errors into what the audit does with them (a gap, a retry, a failure). */
 import { isRestError } from '@azure/core-rest-pipeline';
+import type { Gap } from '../domain/snapshots.js';
 
 export type AzureErrorKind = 'forbidden' | 'not_found' | 'throttled' | 'transient' | 'invalid' | 'other';
 
@@ -37,4 +38,10 @@ export class ScopeReadError extends Error {
     super(`could not read ${scope}: ${classified.reason}`, options);
     this.name = 'ScopeReadError';
   }
+}
+
+/** The gap an error leaves: the scope and reason of a `ScopeReadError`, else `fallbackScope` and the message. */
+export function gapFromError(e: unknown, fallbackScope: string): Gap {
+  if (e instanceof ScopeReadError) return { scope: e.scope, reason: e.classified.reason, ...(e.classified.status ? { status: e.classified.status } : {}) };
+  return { scope: fallbackScope, reason: e instanceof Error ? e.message : String(e) };
 }

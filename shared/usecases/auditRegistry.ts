@@ -7,7 +7,7 @@
 import { countChanges, type ChangeCounts, type FindingChange, type RuleResult } from '../domain/finding.js';
 import type { AdminLoginFacts, AdminUserChangeFacts, Gap, RegistryFacts, RegistrySnapshot } from '../domain/snapshots.js';
 import { findingId } from '../findings/keys.js';
-import { ScopeReadError } from '../inventory/errors.js';
+import { gapFromError } from '../inventory/errors.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { registryScope } from '../rules/subjects.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -24,11 +24,6 @@ export interface RegistryShardInput {
 
 const LOGIN_CATEGORIES = ['ContainerRegistryLoginEvents', 'allLogs', 'audit'];
 
-function gapOf(e: unknown, fallbackScope: string): Gap {
-  if (e instanceof ScopeReadError) return { scope: e.scope, reason: e.classified.reason, ...(e.classified.status ? { status: e.classified.status } : {}) };
-  return { scope: fallbackScope, reason: e instanceof Error ? e.message : String(e) };
-}
-
 export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps): Promise<ScopeOutcome> {
   const { registry } = input;
   const scopeId = registryScope(registry.id);
@@ -40,7 +35,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
   try {
     facts.diagnosticSettings = await deps.inventory.listDiagnosticSettings(registry.id, registry.subscriptionId);
   } catch (e) {
-    gaps.push(gapOf(e, `${registry.id}/providers/Microsoft.Insights/diagnosticSettings`));
+    gaps.push(gapFromError(e, `${registry.id}/providers/Microsoft.Insights/diagnosticSettings`));
   }
 
   if (registry.adminUserEnabled) {
@@ -66,7 +61,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
           try {
             found.push(await deps.inventory.adminLogins({ armId, customerId }, registry.loginServer, registry.name, deps.config.params.adminLookbackDays));
           } catch (e) {
-            gaps.push(gapOf(e, armId));
+            gaps.push(gapFromError(e, armId));
           }
         }
         // Logins from every readable workspace add up; with none readable the rule stays inconclusive.
@@ -110,7 +105,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
       for await (const r of deps.inventory.listRepositories(registry.loginServer)) repositories.push(r);
     } catch (e) {
       catalogRead = false;
-      gaps.push(gapOf(e, registry.loginServer));
+      gaps.push(gapFromError(e, registry.loginServer));
     }
     await mapLimit(repositories, deps.config.concurrency, async (repository) => {
       try {
@@ -124,7 +119,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
         }
       } catch (e) {
         unreadableRepos.add(repository);
-        gaps.push(gapOf(e, `${registry.loginServer}/${repository}`));
+        gaps.push(gapFromError(e, `${registry.loginServer}/${repository}`));
       }
     });
     await flush();

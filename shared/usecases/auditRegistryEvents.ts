@@ -10,7 +10,7 @@
 import type { FindingChange, RuleResult } from '../domain/finding.js';
 import type { Gap, ImageFacts, RegistryFacts, RegistrySnapshot } from '../domain/snapshots.js';
 import type { RegistryEvent } from '../events/parse.js';
-import { ScopeReadError } from '../inventory/errors.js';
+import { gapFromError, ScopeReadError } from '../inventory/errors.js';
 import { findingId } from '../findings/keys.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { imageSubject, registryScope } from '../rules/subjects.js';
@@ -65,7 +65,7 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
     if (e.classified.kind === 'not_found') return ignore(`registry ${event.registryId} no longer exists`);
     if (e.classified.kind === 'forbidden') {
       // Recorded as a coverage gap on the registry; its other findings stay as they are.
-      const gaps: Gap[] = [{ scope: event.registryId, reason: e.classified.reason, ...(e.classified.status ? { status: e.classified.status } : {}) }];
+      const gaps: Gap[] = [gapFromError(e, event.registryId)];
       const results = coverageResults(deps, scopeId, event.registryId, gaps);
       const changes = await persistScope(deps, { auditId, scopeId, results, enumeratedRules: new Set(), existing: await touchedFindings(deps, scopeId, results) });
       return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes, gaps };
@@ -124,7 +124,7 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
       if (e.classified.kind === 'transient' || e.classified.kind === 'throttled') {
         throw new TransientAuditError(`could not read ${e.scope}: ${e.classified.reason}`, { cause: e });
       }
-      gaps.push({ scope: e.scope, reason: e.classified.reason, ...(e.classified.status ? { status: e.classified.status } : {}) });
+      gaps.push(gapFromError(e, e.scope));
     }
   }
   if (gaps.length) results.push(...coverageResults(deps, scopeId, registry.id, gaps));

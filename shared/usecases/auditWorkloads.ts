@@ -7,7 +7,7 @@
 import type { RuleResult } from '../domain/finding.js';
 import { tryParseImageReference } from '../domain/imageReference.js';
 import type { Gap, ResolvedImage, WorkloadImageFacts } from '../domain/snapshots.js';
-import { ScopeReadError } from '../inventory/errors.js';
+import { gapFromError } from '../inventory/errors.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { subscriptionScope } from '../rules/subjects.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -47,7 +47,7 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
     }
   } catch (e) {
     listed = false;
-    gaps.push(e instanceof ScopeReadError ? { scope: e.scope, reason: e.classified.reason, ...(e.classified.status ? { status: e.classified.status } : {}) } : { scope: subscription, reason: String(e) });
+    gaps.push(gapFromError(e, subscription));
   }
 
   // Resolve each distinct image once.

@@ -3,13 +3,12 @@
  * emulator (managed identity against the emulator's token endpoint, every SDK client routed through
  * its agent); configured storage, or an embedded in-memory Azurite when none is configured.
  */
-import { loadConfig, type StorageConfig } from '../shared/config.js';
+import type { StorageConfig } from '../shared/config.js';
 import { startAzurite, type RunningAzurite } from '../shared/local/azurite.js';
-import { createServices, defaultCredential, managedIdentityCredential, type Services } from '../shared/services.js';
+import { defaultCredential, managedIdentityCredential, type Services } from '../shared/services.js';
+import { buildHostServices, loadSettings } from '../shared/host.js';
 import type { Logger } from '../shared/usecases/common.js';
-import type { NotificationSink } from '../shared/usecases/nightly.js';
-import { loadNotifyConfig } from '../shared/notify/config.js';
-import { createNotifications, type Notifications } from '../shared/notify/wiring.js';
+import type { Notifications } from '../shared/notify/wiring.js';
 import { loadEstate, loadEstateFile, startEmulator, type Estate, type RunningEmulator } from '../emulator/index.js';
 
 export interface RuntimeOptions {
@@ -33,9 +32,8 @@ export interface Runtime {
 }
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
-  // Validate settings before starting anything: one ConfigError names every problem.
-  const config = loadConfig(process.env, options.overrides ?? {});
-  const notifyConfig = loadNotifyConfig({ ...process.env, ...definedOnly(options.overrides ?? {}) });
+  // Validate every setting before starting anything: one ConfigError names every problem.
+  const settings = loadSettings(process.env, options.overrides ?? {});
   let estate: Estate | undefined;
   if (options.estateFile) estate = await loadEstateFile(options.estateFile);
   else if (options.estate !== undefined) estate = loadEstate(options.estate, 'estate');
@@ -52,10 +50,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       process.env.IDENTITY_HEADER = emulator.identityHeader;
       credential = managedIdentityCredential();
     } else {
-      credential = defaultCredential(config);
+      credential = defaultCredential(settings.config);
     }
 
-    let storage: StorageConfig = config.storage;
+    let storage: StorageConfig = settings.config.storage;
     let azurite: RunningAzurite | undefined;
     const embedded = options.embeddedStorage === true || storage.kind === 'none';
     if (embedded) {
@@ -63,31 +61,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       closers.push(() => azurite!.close());
       storage = { kind: 'connectionString', connectionString: azurite.connectionString };
     }
-    const clock = options.clock ?? (() => new Date());
-    let notifications: Notifications | undefined;
-    let sink: NotificationSink | undefined;
-    const channels = Object.keys(notifyConfig.teamsWebhooks).length + (notifyConfig.email ? 1 : 0) + (notifyConfig.eventGridTopicEndpoint ? 1 : 0);
-    if (channels > 0) {
-      notifications = createNotifications({
-        config: notifyConfig,
-        storage,
-        credential,
-        portalUrl: config.cloud.portalUrl,
-        clock,
-        log: (line) => options.log.info(line),
-      });
-      closers.push(() => notifications!.close());
-      sink = notifications.sink;
-    }
-    const services = createServices({
-      overrides: options.overrides ?? {},
+    // The same composition as the Functions host; the CLI delivers notifications itself (no queue wake-up).
+    const { services, notifications } = buildHostServices({
+      settings,
       storage,
       credential,
       ...(emulator ? { agent: emulator.agent } : {}),
       log: options.log,
       ...(options.clock ? { clock: options.clock } : {}),
-      ...(sink ? { notify: sink } : {}),
+      wakeDelivery: false,
     });
+    if (notifications) closers.push(() => notifications.close());
     return {
       services,
       ...(emulator ? { emulator } : {}),
@@ -102,8 +86,4 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     for (const c of closers.reverse()) await c().catch(() => undefined);
     throw e;
   }
-}
-
-function definedOnly(o: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(o).filter((e): e is [string, string] => e[1] !== undefined));
 }

@@ -3,7 +3,8 @@
  * and calls one of these. Services are built once per process from the app settings (managed
  * identity, identity-based storage) and reused across invocations.
  */
-import { loadNotifyConfig } from './notify/config.js';
+import { ConfigError, loadConfig, type AuditorConfig } from './config.js';
+import { hasChannel, loadNotifyConfig, type NotifyConfig } from './notify/config.js';
 import { createNotifications, type Notifications } from './notify/wiring.js';
 import { QUEUES } from './names.js';
 import { createServices, encodeQueueMessage, type ServiceOptions, type Services } from './services.js';
@@ -25,29 +26,62 @@ export const consoleLogger: Logger = {
   error: (message, fields) => console.error(JSON.stringify({ level: 'error', message, ...fields })),
 };
 
+export interface Settings {
+  config: AuditorConfig;
+  notify: NotifyConfig;
+}
+
+/** Every setting, core and notifications, validated together: one ConfigError names every problem. */
+export function loadSettings(env: Record<string, string | undefined> = process.env, overrides: Record<string, string | undefined> = {}): Settings {
+  const merged = { ...env, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.problems);
+      return undefined;
+    }
+  };
+  const config = attempt(() => loadConfig(merged));
+  const notify = attempt(() => loadNotifyConfig(merged));
+  if (!config || !notify) throw new ConfigError(problems);
+  return { config, notify };
+}
+
+export interface HostServiceOptions extends Partial<ServiceOptions> {
+  /** Settings already validated by the caller. */
+  settings?: Settings;
+  /** Post a wake-up message to the notifications queue when notifications are enqueued (default true: the
+   * Functions host delivers from that queue; the CLI delivers itself). */
+  wakeDelivery?: boolean;
+}
+
 /** Builds the host's services: storage, inventory and, when a channel is configured, notifications. */
-export function buildHostServices(options: Partial<ServiceOptions> = {}): HostServices {
+export function buildHostServices(options: HostServiceOptions = {}): HostServices {
   const log = options.log ?? consoleLogger;
-  const env = options.env ?? process.env;
-  const notifyConfig = loadNotifyConfig({ ...env, ...(options.overrides ?? {}) } as Record<string, string | undefined>);
-  // Services first (validates the core settings), then notifications on the same storage and identity.
-  const base = createServices({ ...options, log });
-  const channels = Object.keys(notifyConfig.teamsWebhooks).length + (notifyConfig.email ? 1 : 0) + (notifyConfig.eventGridTopicEndpoint ? 1 : 0);
-  if (!channels) return { services: base };
-  const wake = queueClient(base.storage, QUEUES.notifications, base.credential);
-  let wakeReady: Promise<unknown> | undefined;
-  const notifications = createNotifications({
-    config: notifyConfig,
-    storage: base.storage,
-    credential: base.credential,
-    portalUrl: base.config.cloud.portalUrl,
-    clock: base.deps.clock,
-    log: (line) => log.info(line),
-    onEnqueued: async (ids) => {
+  const { config, notify } = options.settings ?? loadSettings(options.env ?? process.env, options.overrides ?? {});
+  const base = createServices({ ...options, config, log });
+  if (!hasChannel(notify)) return { services: base };
+  let onEnqueued: ((ids: readonly string[]) => Promise<void>) | undefined;
+  if (options.wakeDelivery !== false) {
+    const wake = queueClient(base.storage, QUEUES.notifications, base.credential);
+    let wakeReady: Promise<unknown> | undefined;
+    onEnqueued = async (ids) => {
       wakeReady ??= wake.createIfNotExists();
       await wakeReady;
       await wake.sendMessage(encodeQueueMessage({ v: 1, ids: ids.slice(0, 50) }));
-    },
+    };
+  }
+  const notifications = createNotifications({
+    config: notify,
+    storage: base.storage,
+    credential: base.credential,
+    portalUrl: config.cloud.portalUrl,
+    clock: base.deps.clock,
+    log: (line) => log.info(line),
+    ...(onEnqueued ? { onEnqueued } : {}),
   });
   base.deps.notify = notifications.sink;
   return { services: base, notifications };

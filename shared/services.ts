@@ -20,6 +20,8 @@ import type { EventAuditDeps } from './usecases/auditRegistryEvents.js';
 
 export interface ServiceOptions {
   env?: Record<string, string | undefined>;
+  /** Settings already validated by the caller (else read from `env` and `overrides`). */
+  config?: AuditorConfig;
   /** Settings that win over the environment (CLI flags, the demo). */
   overrides?: Record<string, string | undefined>;
   /** Use this storage instead of the configured one (the CLI's embedded Azurite). */
@@ -72,7 +74,7 @@ export function managedIdentityCredential(clientId?: string): TokenCredential {
 }
 
 export function createServices(options: ServiceOptions): Services {
-  const config = loadConfig(options.env ?? process.env, options.overrides ?? {});
+  const config = options.config ?? loadConfig(options.env ?? process.env, options.overrides ?? {});
   const storage = options.storage ?? config.storage;
   const credential = options.credential ?? defaultCredential(config);
   const inventory = new AzureInventory({

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, SETTINGS } from '../shared/config.js';
 import { ALL_SETTINGS, renderLocalSettingsExample } from '../shared/settingsCatalog.js';
 import { readmeWithSettings } from '../scripts/docs.js';
+import { loadSettings } from '../shared/host.js';
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -70,5 +71,23 @@ describe('configuration', () => {
     const readme = readFileSync('README.md', 'utf8');
     expect(readme === readmeWithSettings(readme), 'README settings table is stale: run `npm run docs`').toBe(true);
     expect(readFileSync('local.settings.example.json', 'utf8') === renderLocalSettingsExample(), 'local.settings.example.json is stale: run `npm run docs`').toBe(true);
+  });
+
+  it('core and notification settings are validated together: one error names both', () => {
+    let err: unknown;
+    try {
+      loadSettings({ AUDITOR_STALE_AFTER_DAYS: 'ninety', AUDITOR_ALERT_MIN_SEVERITY: 'loud' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const text = (err as ConfigError).problems.join('\n');
+    expect(text).toContain('AUDITOR_STALE_AFTER_DAYS');
+    expect(text).toContain('AUDITOR_ALERT_MIN_SEVERITY');
+  });
+
+  it('an undefined override does not hide the environment value', () => {
+    const s = loadSettings({ AUDITOR_STALE_AFTER_DAYS: '30' }, { AUDITOR_STALE_AFTER_DAYS: undefined });
+    expect(s.config.params.staleAfterDays).toBe(30);
   });
 });

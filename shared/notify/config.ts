@@ -50,6 +50,11 @@ const ROUTE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const MAX_RECIPIENTS = 50;
 
+/** True when at least one channel (Teams, email, Event Grid) is configured. */
+export function hasChannel(c: NotifyConfig): boolean {
+  return Object.keys(c.teamsWebhooks).length > 0 || c.email !== undefined || c.eventGridTopicEndpoint !== undefined;
+}
+
 function defaultOf(name: string): string | undefined {
   return NOTIFY_SETTINGS.find((s) => s.name === name)?.default;
 }

@@ -111,6 +111,7 @@ async function cmdAudit(argv: string[], io: CliIo): Promise<number> {
   try {
     for (const w of runtime.services.config.warnings) io.err(`warning: ${w}`);
     const report = await auditOnce(runtime, { workers, status, io });
+    await deliverAlerts(runtime, io);
     emitReport(io, report, format);
     if (failOn && report.findings.some((f) => f.status === 'open' && atLeast(f.severity as Severity, failOn))) return 3;
     return 0;
@@ -151,6 +152,16 @@ export async function auditOnce(
     },
     findings,
   };
+}
+
+/** Sends what the audit put in the outbox (when a channel is configured) and says how it went, on stderr. */
+async function deliverAlerts(runtime: Awaited<ReturnType<typeof startRuntime>>, io: CliIo): Promise<void> {
+  if (!runtime.notifications) return;
+  const d = await runtime.notifications.deliver();
+  if (d.sent || d.retried || d.failed) {
+    const later = d.retried ? `, ${d.retried} to retry${runtime.embeddedStorage ? ' (lost with the embedded storage: configure AUDITOR_STORAGE to keep the outbox)' : ''}` : '';
+    io.err(`alerts: ${d.sent} sent, ${d.failed} failed${later}`);
+  }
 }
 
 async function cmdEvent(argv: string[], io: CliIo): Promise<number> {
@@ -194,6 +205,7 @@ async function cmdEvent(argv: string[], io: CliIo): Promise<number> {
     if (runtime.services.deps.notify) {
       for (const o of outcomes) if (o.changes.length) await runtime.services.deps.notify.publish(o.changes, { kind: 'event', eventId: o.eventId });
     }
+    await deliverAlerts(runtime, io);
     const report: AuditReport = {
       run: {
         id: `events-${startedAt.replace(/[:.]/g, '')}`,

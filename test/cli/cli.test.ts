@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main, type CliIo } from '../../cli/main.js';
 import { demoEstate, DEMO_APPROVED_REGISTRIES } from '../../estates/demo.js';
 import { demoPushEvents } from '../../estates/demoEvents.js';
+import { startLocalTeamsReceiver } from '../../shared/notify/local.js';
 
 function io() {
   const out: string[] = [];
@@ -45,6 +46,20 @@ describe('acr-auditor CLI', () => {
     }
     const rules = new Set(doc.findings.map((f: { ruleId: string }) => f.ruleId));
     for (const r of ['registry.approved', 'registry.admin-user-disabled', 'registry.anonymous-pull-disabled', 'registry.public-network-restricted']) expect(rules.has(r), r).toBe(true);
+  });
+
+  it('audit sends its alerts when a channel is configured (one digest card to a real local receiver)', async () => {
+    const teams = await startLocalTeamsReceiver();
+    try {
+      process.env.AUDITOR_TEAMS_WEBHOOK_URL = teams.url;
+      const t = io();
+      expect(await main(['audit', '--estate', estateFile, '--format', 'json', '--now', NOW], t.value)).toBe(0);
+      expect(teams.delivered).toHaveLength(1);
+      expect(t.err.join('\n')).toMatch(/alerts: 1 sent, 0 failed/);
+      expect(t.err.join('\n')).not.toContain(teams.url);
+    } finally {
+      await teams.close();
+    }
   });
 
   it('--fail-on high exits 3 when high findings are open (for CI gates)', async () => {

@@ -123,12 +123,10 @@ function containersOf(list: unknown, role: WorkloadContainer['role'], imageAt: (
   });
 }
 
-/** `DOCKER|image` (linuxFxVersion / windowsFxVersion); other stacks run no container. */
+/** `DOCKER|image` (linuxFxVersion / windowsFxVersion); other stacks (including COMPOSE|, KUBE|) yield none. */
 function dockerImage(fx: unknown): string | undefined {
   if (typeof fx !== 'string') return undefined;
-  const m = /^(?:DOCKER|COMPOSE|KUBE)\|(.+)$/i.exec(fx.trim());
-  if (!m) return undefined;
-  return /^docker\|/i.test(fx.trim()) ? m[1]!.trim() : undefined;
+  return /^DOCKER\|(.+)$/i.exec(fx.trim())?.[1]!.trim() || undefined;
 }
 
 /** A workload from a Resource Graph row. */

@@ -82,8 +82,17 @@ const emulatorSwitches = z.strictObject({
   faults: z.array(z.strictObject({
     service,
     status: z.union([z.number().int().min(400).max(599), z.literal('reset'), z.literal('timeout')]),
-    every: z.number().int().positive(),
-  })).optional(),
+    /** Every Nth arrival at the service fails (counted across all requests: under concurrency a retry may land on another faulted slot). */
+    every: z.number().int().positive().optional(),
+    /**
+     * Each distinct request (method, host, path and query) fails its first N arrivals, then succeeds:
+     * deterministic whatever the concurrency. A client that retries at least N times always gets
+     * through; one that does not retry some call always fails on it.
+     */
+    firstPerRequest: z.number().int().positive().max(10).optional(),
+    /** Only requests whose path (as sent, before any normalisation) matches this regular expression. */
+    path: z.string().max(200).optional(),
+  }).refine((f) => (f.every === undefined) !== (f.firstPerRequest === undefined), { message: 'a fault needs exactly one of every or firstPerRequest' })).optional(),
 });
 
 export const estateSchema = z.strictObject({

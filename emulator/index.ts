@@ -50,6 +50,10 @@ export interface RunningEmulator {
   identityHeader: string;
   /** Requests served per service (Azure round trips). */
   calls(): Record<ServiceName, number>;
+  /** Faults injected per service since start (never reset). */
+  faultsInjected(): Record<ServiceName, number>;
+  /** The distinct requests (`service METHOD host path?query`) a `firstPerRequest` fault has hit, with their count. */
+  faultedRequests(): ReadonlyMap<string, number>;
   resetCalls(): void;
   /** Live: mutations are seen by the next request. */
   estate: Estate;
@@ -82,6 +86,8 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
 
   let calls = emptyCalls();
   const served = emptyCalls(); // never reset: drives `every` faults
+  const faultedRequests = new Map<string, number>(); // drives `firstPerRequest` faults
+  const faultsInjected = emptyCalls();
   const argQuota = new Map<string, WindowQuota>();
   const armBuckets = new Map<string, TokenBucket>();
   const registryBuckets = new Map<string, { perMinute: number; bucket: TokenBucket }>();
@@ -94,8 +100,19 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
     const latency = (sw.latencyMs as Partial<Record<EmulatedService, number>> | undefined)?.[service];
     if (latency) await sleep(latency);
     const n = served[service];
-    for (const f of sw.faults ?? []) {
-      if (f.service !== service || n % f.every !== 0) continue;
+    const req = res.req;
+    const requestKey = `${service} ${req.method} ${req.headers.host ?? ''} ${req.url ?? ''}`;
+    for (const [i, f] of (sw.faults ?? []).entries()) {
+      if (f.service !== service) continue;
+      if (f.path !== undefined && !new RegExp(f.path).test((req.url ?? '').replace(/\?.*$/, ''))) continue;
+      if (f.every !== undefined && n % f.every !== 0) continue;
+      if (f.firstPerRequest !== undefined) {
+        const key = `${i} ${requestKey}`;
+        const seen = faultedRequests.get(key) ?? 0;
+        if (seen >= f.firstPerRequest) continue;
+        faultedRequests.set(key, seen + 1);
+      }
+      faultsInjected[service]++;
       const socket = res.req.socket;
       if (f.status === 'reset') { socket.destroy(); return false; }
       if (f.status === 'timeout') {
@@ -106,8 +123,9 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
         return false;
       }
       const headers: Headers = f.status === 429 || f.status === 503 ? { 'retry-after': '0' } : {};
-      if (service === 'registry') sendJson(res, f.status, { errors: [{ code: 'UNAVAILABLE', message: `injected fault: every ${f.every}th ${service} call answers ${f.status}` }] }, headers);
-      else armError(res, f.status, f.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', `injected fault: every ${f.every}th ${service} call answers ${f.status}`, headers);
+      const why = f.every !== undefined ? `every ${f.every}th ${service} call` : `the first ${f.firstPerRequest} arrival(s) of each ${service} request`;
+      if (service === 'registry') sendJson(res, f.status, { errors: [{ code: 'UNAVAILABLE', message: `injected fault: ${why} answers ${f.status}` }] }, headers);
+      else armError(res, f.status, f.status === 429 ? 'TooManyRequests' : 'ServiceUnavailable', `injected fault: ${why} answers ${f.status}`, headers);
       return false;
     }
     return true;
@@ -285,6 +303,8 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
     identityEndpoint: `http://127.0.0.1:${identityPort}/msi/token`,
     identityHeader,
     calls: () => ({ ...calls }),
+    faultsInjected: () => ({ ...faultsInjected }),
+    faultedRequests: () => new Map([...faultedRequests].map(([k, v]) => [k.replace(/^\d+ /, ''), v])),
     resetCalls: () => { calls = emptyCalls(); },
     get estate() { return view.estate; },
     set estate(e: Estate) { view.estate = e; },

@@ -123,10 +123,13 @@ describe('nightly audit under throttling and faults', () => {
     const estate = demoEstate(NOW) as Record<string, unknown>;
     estate.emulator = {
       quotas: { resourceGraph: { requests: 3, perSeconds: 1 }, registryReadsPerMinute: { Basic: 600, Standard: 600, Premium: 600 } },
+      // Deterministic: each distinct request fails its first arrival(s) and then succeeds, whatever the
+      // concurrency. (`every: N` counts arrivals across requests, so under load a retry could land on
+      // another faulted slot and exhaust the retries: that made this test fail about half the runs.)
       faults: [
-        { service: 'registry', status: 503, every: 5 },
-        { service: 'arm', status: 'reset', every: 4 },
-        { service: 'logs', status: 500, every: 2 },
+        { service: 'registry', status: 503, firstPerRequest: 1 },
+        { service: 'arm', status: 'reset', firstPerRequest: 1 },
+        { service: 'logs', status: 500, firstPerRequest: 2 },
       ],
     };
     const h = await startHarness({ estate, settings: SETTINGS, now: NOW });

@@ -7,7 +7,7 @@
  */
 import type { QueueClient } from '@azure/storage-queue';
 import { decodeQueueMessage } from '../shared/services.js';
-import { MessageError, parseShardMessage, planNightlyAudit, processShard, type NightlyDeps, type PlanResult } from '../shared/usecases/nightly.js';
+import { MessageError, parseShardMessage, processShard, startNightlyRun, type NightlyDeps, type PlanResult } from '../shared/usecases/nightly.js';
 import { sleep } from '../shared/util/concurrency.js';
 import type { RunRecord } from '../shared/runs/tableRunStore.js';
 
@@ -32,7 +32,7 @@ export async function runNightlyLocally(deps: NightlyDeps, queues: { queue: Queu
   const { queue, poison } = queues;
   await Promise.all([queue.createIfNotExists(), poison.createIfNotExists()]);
   const moveToPoison = (text: string) => poison.sendMessage(text);
-  const plan = await planNightlyAudit(deps, options.runId);
+  const plan = await startNightlyRun(deps, options.runId);
   let done = 0;
   let poisoned = 0;
   const deadline = Date.now() + options.timeoutInMs;

@@ -12,7 +12,7 @@ import { queueClient } from './storage/clients.js';
 import { parseEventBatch, type ParsedBatch } from './events/parse.js';
 import { auditRegistryEvents, type EventOutcome } from './usecases/auditRegistryEvents.js';
 import type { Logger } from './usecases/common.js';
-import { completeRunIfDone, parseShardMessage, planNightlyAudit, processShard, type PlanResult, type ShardResult } from './usecases/nightly.js';
+import { parseShardMessage, processShard, startNightlyRun, type PlanResult, type ShardResult } from './usecases/nightly.js';
 
 export interface HostServices {
   services: Services;
@@ -119,12 +119,7 @@ export async function handleRegistryEvents(host: HostServices, body: unknown): P
 }
 
 export async function handleNightlyTimer(host: HostServices, runId: string): Promise<PlanResult> {
-  const { services } = host;
-  // A run whose last shard crashed without recording itself is closed here, a night later.
-  for await (const run of services.runs.listRuns()) {
-    if (run.status === 'running' && run.runId !== runId) await completeRunIfDone(services.deps, run.runId);
-  }
-  return planNightlyAudit(services.deps, runId);
+  return startNightlyRun(host.services.deps, runId);
 }
 
 export async function handleShardMessage(host: HostServices, body: unknown, attempt: { dequeueCount: number; maxDequeueCount: number }): Promise<ShardResult> {

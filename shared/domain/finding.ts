@@ -30,6 +30,12 @@ export interface RuleResult extends SubjectRef {
   severity: Severity;
   /** For `not_applicable`: false when the audit could not tell (data not collected); such a result never resolves a finding. */
   conclusive: boolean;
+  /**
+   * When the facts behind this result were read (ISO 8601; the start of the read). A result older than
+   * the newest observation already applied to its finding never changes it (findings/diff.ts). Absent:
+   * the audit's own time.
+   */
+  observedAt?: string;
 }
 
 export type FindingStatus = 'open' | 'resolved' | 'suppressed';
@@ -59,6 +65,8 @@ export interface Finding extends SubjectRef {
   suppression?: Suppression;
   /** The audit run or event that last touched it. */
   lastAuditId: string;
+  /** When the facts of the newest observation applied to it were read (pass, fail or confirmed deletion). */
+  observedAt?: string;
 }
 
 export type ChangeKind =

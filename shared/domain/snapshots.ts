@@ -17,9 +17,14 @@ export interface RegistrySnapshot {
   loginServer: string;
   adminUserEnabled: boolean;
   anonymousPullEnabled: boolean;
-  publicNetworkAccess: 'Enabled' | 'Disabled';
-  /** Absent on SKUs without firewall rules (Basic, Standard). */
-  networkRuleSet?: { defaultAction: 'Allow' | 'Deny'; ipRuleCount: number };
+  /**
+   * `Enabled` or `Disabled`, or a value of a newer API version kept as Azure sent it (e.g.
+   * `SecuredByPerimeter`, Microsoft.ContainerRegistry 2024-11-01-preview and later): a fact to report,
+   * which rules treat as inconclusive, never a crash and never a pass.
+   */
+  publicNetworkAccess: 'Enabled' | 'Disabled' | (string & {});
+  /** Absent on SKUs without firewall rules (Basic, Standard). `defaultAction` may be a newer value too. */
+  networkRuleSet?: { defaultAction: 'Allow' | 'Deny' | (string & {}); ipRuleCount: number };
   privateEndpointCount: number;
   tags: Record<string, string>;
 }

@@ -1,13 +1,17 @@
 /**
- * The pure decision at the heart of the findings history: given what this audit evaluated in one
- * scope and what is stored for that scope, which findings open, stay open, escalate, resolve or are
- * suppressed. It never resolves a finding it could not re-check:
- *   - a `pass` (or a conclusive `not_applicable`) for the same rule and subject resolves it;
- *   - a subject that no longer exists resolves it only when the audit enumerated every subject of
- *     that rule in the scope (`enumeratedRules`);
- *   - `error` results and inconclusive `not_applicable` leave it as it is.
- * Replaying the same audit (same `auditId`, e.g. a redelivered event) reproduces the same changes,
- * so the notifications planned from them carry the same dedupe keys.
+ * The pure decision at the heart of the findings history: a state machine per finding whose inputs
+ * are observations, each with the time its facts were read and an authority:
+ *   - observed fail (a rule failed; or `error`: the rule could not be evaluated, never a pass);
+ *   - observed pass (a `pass`, or a conclusive `not_applicable`);
+ *   - could not observe (an inconclusive `not_applicable`: data not collected, registry 403/503/429);
+ *   - confirmed deleted (an authoritative absence the caller proved: ARM 404, data-plane 404, or a
+ *     complete data-plane listing of the repository the subject lived in), given by `absence`;
+ *   - not visible / not re-checked: no input at all.
+ * The only ways to `resolved` are an observed pass and a confirmed deletion. An observation older than
+ * the newest one already applied to a finding (`observedAt`) changes nothing: a stale snapshot never
+ * overrides a newer observation, whatever order the writes arrive in. Replaying the same audit (same
+ * `auditId`, e.g. a redelivered event or shard) reproduces the same changes, so notifications planned
+ * from them carry the same dedupe keys.
  */
 import { severityRank } from '../domain/severity.js';
 import type { ChangeKind, Finding, FindingChange, RuleResult } from '../domain/finding.js';
@@ -27,27 +31,51 @@ export interface HistoryEntry {
 export const MAX_HISTORY = 50;
 const MAX_HISTORY_MESSAGE = 300;
 
-/** A stored finding plus the change it went through in the audit that last touched it, and its history. */
-export type StoredFinding = Finding & { lastChange?: ChangeKind; history?: HistoryEntry[] };
+/**
+ * A stored finding plus the change it went through in the audit that last touched it, its history,
+ * and the store's concurrency token of the row as read (absent: not stored yet).
+ */
+export type StoredFinding = Finding & { lastChange?: ChangeKind; history?: HistoryEntry[]; etag?: string };
+
+/** A confirmed deletion of a stored finding's subject, and when it was observed. */
+export interface Absence {
+  observedAt: string;
+}
 
 export interface DiffInput {
   auditId: string;
   now: Date;
   results: readonly RuleResult[];
-  enumeratedRules: ReadonlySet<string>;
   existing: readonly StoredFinding[];
   titleOf: (ruleId: string) => string;
   waivers?: WaiverMatcher;
-  /** Findings that must not be resolved as gone although their rule was enumerated (their resource could not be read). */
-  protect?: (f: StoredFinding) => boolean;
+  /**
+   * For a stored finding that no result of this audit mentions: the confirmed deletion of its subject,
+   * or undefined when this audit did not prove it gone (then the finding is left exactly as it is).
+   */
+  absence?: (f: StoredFinding) => Absence | undefined;
 }
 
 export interface DiffOutput {
+  /** Rows to write, each with the etag of the row it replaces (none: a new row). */
   upserts: StoredFinding[];
+  /** The transitions, one per finding at most. Rows written only to record a newer observation have none. */
   changes: FindingChange[];
+  /** Observations ignored because the finding already holds a newer one. */
+  stale: number;
 }
 
 const RECORDED: ReadonlySet<ChangeKind> = new Set(['opened', 'reopened', 'escalated', 'resolved', 'suppressed', 'unsuppressed']);
+
+/** `absence` for audits that enumerated every subject of some rules in a scope at `observedAt`. */
+export function absentFrom(rules: ReadonlySet<string>, observedAt: string, except?: (f: StoredFinding) => boolean): (f: StoredFinding) => Absence | undefined {
+  return (f) => (rules.has(f.ruleId) && !except?.(f) ? { observedAt } : undefined);
+}
+
+/** True when an observation made at `at` is older than what `prev` already holds. */
+export function isStale(prev: Pick<StoredFinding, 'observedAt'> | undefined, at: string): boolean {
+  return prev?.observedAt !== undefined && at < prev.observedAt;
+}
 
 export function diffFindings(input: DiffInput): DiffOutput {
   const now = input.now.toISOString();
@@ -55,6 +83,7 @@ export function diffFindings(input: DiffInput): DiffOutput {
   const touched = new Set<string>();
   const upserts: StoredFinding[] = [];
   const changes: FindingChange[] = [];
+  let stale = 0;
 
   const emit = (kind: ChangeKind, finding: StoredFinding, previous?: StoredFinding) => {
     finding.lastChange = kind;
@@ -65,21 +94,30 @@ export function diffFindings(input: DiffInput): DiffOutput {
     } else {
       finding.history = prior;
     }
+    withEtag(finding, previous);
     upserts.push(finding);
-    changes.push({ kind, finding, ...(previous ? { previous } : {}) });
+    changes.push({ kind, finding, ...(previous ? { previous: withoutEtag(previous) } : {}) });
   };
 
   for (const r of input.results) {
     const id = findingId(r.ruleId, r.resourceId, r.subject);
     if (touched.has(id)) continue; // one result per rule and subject; the first wins
+    // Whatever the result says, the subject was seen: it is not a candidate for `gone`.
+    touched.add(id);
     const prev = existing.get(id);
+    const at = r.observedAt ?? now;
     const replay = prev !== undefined && prev.lastAuditId === input.auditId && prev.lastChange !== undefined;
 
     if (r.status === 'fail' || r.status === 'error') {
-      touched.add(id);
+      if (!replay && isStale(prev, at)) {
+        stale++;
+        continue;
+      }
       const suppression = input.waivers?.match(r, input.now);
       // An error never overwrites the facts of a known failure: it only says this audit could not re-check it.
       const keepFacts = r.status === 'error' && prev !== undefined && prev.status !== 'resolved' && prev.outcome === 'fail';
+      // An error is not an observation of the subject: it keeps the time of the last real one.
+      const observedAt = r.status === 'error' ? prev?.observedAt : at;
       const next: StoredFinding = {
         id,
         ruleId: r.ruleId,
@@ -98,6 +136,7 @@ export function diffFindings(input: DiffInput): DiffOutput {
         lastSeen: now,
         ...(suppression ? { suppression } : {}),
         lastAuditId: input.auditId,
+        ...(observedAt !== undefined ? { observedAt } : {}),
       };
       if (keepFacts) next.evidence = { ...prev.evidence, lastError: r.message };
       let kind: ChangeKind;
@@ -111,31 +150,58 @@ export function diffFindings(input: DiffInput): DiffOutput {
     }
 
     const resolves = r.status === 'pass' || (r.status === 'not_applicable' && r.conclusive);
-    if (!resolves || !prev) continue;
-    touched.add(id);
+    if (!resolves || !prev) continue; // could not observe: nothing changes
     if (prev.status === 'resolved') {
       if (replay && prev.lastChange === 'resolved') emit('resolved', { ...prev }, prev);
+      else if (prev.observedAt === undefined || at > prev.observedAt) {
+        // Still passing, observed later than what the row holds: record the time, so an older failing
+        // snapshot written after this one cannot reopen it. Not a transition: nothing is announced.
+        upserts.push(withEtag({ ...prev, observedAt: at }, prev));
+      }
       continue;
     }
-    emit('resolved', resolveFinding(prev, input.auditId, now, r.status === 'pass' ? 'passed' : 'not_applicable'), prev);
+    if (!replay && isStale(prev, at)) {
+      stale++;
+      continue;
+    }
+    emit('resolved', resolveFinding(prev, input.auditId, now, at, r.status === 'pass' ? 'passed' : 'not_applicable'), prev);
   }
 
-  for (const prev of input.existing) {
-    if (touched.has(prev.id) || !input.enumeratedRules.has(prev.ruleId) || input.protect?.(prev)) continue;
-    if (prev.status === 'resolved') {
-      if (prev.lastAuditId === input.auditId && prev.lastChange === 'resolved') emit('resolved', { ...prev }, prev);
-      continue;
+  if (input.absence) {
+    for (const prev of input.existing) {
+      if (touched.has(prev.id)) continue;
+      const absent = input.absence(prev);
+      if (!absent) continue;
+      if (prev.status === 'resolved') {
+        if (prev.lastAuditId === input.auditId && prev.lastChange === 'resolved') emit('resolved', { ...prev }, prev);
+        continue;
+      }
+      if (prev.lastAuditId !== input.auditId && isStale(prev, absent.observedAt)) {
+        stale++;
+        continue;
+      }
+      emit('resolved', resolveFinding(prev, input.auditId, now, absent.observedAt, 'gone'), prev);
     }
-    emit('resolved', resolveFinding(prev, input.auditId, now, 'gone'), prev);
   }
-  return { upserts, changes };
+  return { upserts, changes, stale };
+}
+
+function withEtag(next: StoredFinding, prev: StoredFinding | undefined): StoredFinding {
+  if (prev?.etag !== undefined) next.etag = prev.etag;
+  else delete next.etag;
+  return next;
+}
+
+function withoutEtag(f: StoredFinding): StoredFinding {
+  const { etag: _etag, ...rest } = f;
+  return rest;
 }
 
 function capHistory(h: HistoryEntry[]): HistoryEntry[] {
   return h.length <= MAX_HISTORY ? h : [h[0]!, ...h.slice(h.length - (MAX_HISTORY - 1))];
 }
 
-function resolveFinding(prev: StoredFinding, auditId: string, now: string, resolution: NonNullable<Finding['resolution']>): StoredFinding {
+function resolveFinding(prev: StoredFinding, auditId: string, now: string, observedAt: string, resolution: NonNullable<Finding['resolution']>): StoredFinding {
   const { suppression: _suppression, ...rest } = prev;
-  return { ...rest, status: 'resolved', resolvedAt: now, resolution, lastAuditId: auditId };
+  return { ...rest, status: 'resolved', resolvedAt: now, resolution, lastAuditId: auditId, observedAt };
 }

@@ -5,19 +5,33 @@
  * 100 actions. Keys are encoded (`keys.ts`), so any input is safe.
  */
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
+import { isRestError } from '@azure/core-rest-pipeline';
 import type { Finding, FindingStatus } from '../domain/finding.js';
 import { isSeverity } from '../domain/severity.js';
 import type { HistoryEntry, StoredFinding } from './diff.js';
 import { FINDING_ROW_PREFIX, findingRowKey, partitionKeyFor } from './keys.js';
 import { lazyEnsureTable } from '../storage/clients.js';
 
+/** What a conditional save could not write. */
+export interface SaveOutcome {
+  /** Ids whose row changed since it was read (or was created meanwhile): nothing of them was written; re-read and re-decide. */
+  conflicts: string[];
+  /** Ids the store refused for another reason (bad entity): that finding only, with the reason. */
+  failed: Array<{ id: string; reason: string }>;
+}
+
 export interface FindingsStore {
-  /** Every finding row (open, suppressed, resolved) of one scope. */
+  /** Every finding row (open, suppressed, resolved) of one scope, each with its etag. */
   listScope(scopeId: string): Promise<StoredFinding[]>;
   /** The stored findings among `ids` in one scope (point lookups: cost independent of the scope's size). */
   getFindings(scopeId: string, ids: readonly string[]): Promise<StoredFinding[]>;
-  /** Writes findings (with their history) of one scope. */
-  save(scopeId: string, findings: readonly StoredFinding[]): Promise<void>;
+  /**
+   * Writes findings (with their history) of one scope, conditionally: a finding with an `etag` replaces
+   * the row only if it is unchanged since it was read; one without is created only if absent. Rows are
+   * written in transactions of at most 100; a transaction the store refuses for a reason other than a
+   * conflict is retried entity by entity, so one bad entity fails only itself.
+   */
+  save(scopeId: string, findings: readonly StoredFinding[]): Promise<SaveOutcome>;
   /** Every finding across scopes, optionally by status and by the audit that last touched it. */
   listFindings(options?: { status?: FindingStatus; lastAuditId?: string }): AsyncIterable<StoredFinding>;
   /** The transitions of one finding, oldest first. */
@@ -28,8 +42,22 @@ const MAX_BATCH = 100;
 const LOOKUP_GROUP = 15;
 const MAX_STRING = 30_000; // Table string properties hold 64 KiB (32K UTF-16 chars); keep headroom.
 
-function cap(s: string): string {
-  return s.length > MAX_STRING ? `${s.slice(0, MAX_STRING - 1)}…` : s;
+/**
+ * A string property as stored. Azure Table Storage accepts any UTF-16 string up to 64 KiB ("Payload
+ * format for Table service operations" / "Understanding the Table service data model": String values
+ * are UTF-16 encoded, up to 64 KiB); Azurite's batch (multipart) parser, however, corrupts U+2028 and
+ * U+2029 and can fail the whole transaction on them (seen with Azurite 3.37). Line and paragraph
+ * separators have no meaning in any value we store (ids, image references, messages), so they are
+ * stored escaped as the visible text `\u2028` / `\u2029`. Long values are cut with a marker.
+ */
+export function tableString(s: string): string {
+  const safe = s.replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  return safe.length > MAX_STRING ? `${safe.slice(0, MAX_STRING - 40)}…[truncated ${safe.length - MAX_STRING + 40} chars]` : safe;
+}
+const cap = tableString;
+/** JSON as stored: `JSON.stringify` leaves U+2028/U+2029 raw; escaped they parse back to the same value. */
+function tableJson(v: unknown): string {
+  return JSON.stringify(v).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 }
 
 interface FindingEntity {
@@ -56,6 +84,7 @@ interface FindingEntity {
   lastAuditId: string;
   lastChange?: string;
   history?: string;
+  observedAt?: string;
 }
 
 function toEntity(f: StoredFinding): FindingEntity {
@@ -64,24 +93,25 @@ function toEntity(f: StoredFinding): FindingEntity {
     rowKey: findingRowKey(f.id),
     findingId: f.id,
     ruleId: f.ruleId,
-    title: f.title,
+    title: cap(f.title),
     severity: f.severity,
     status: f.status,
     outcome: f.outcome,
     scopeId: f.scopeId,
-    resourceId: f.resourceId,
+    resourceId: cap(f.resourceId),
     subject: cap(f.subject),
     message: cap(f.message),
-    evidence: cap(JSON.stringify(f.evidence)),
+    evidence: evidenceJson(f.evidence),
     firstSeen: f.firstSeen,
     lastSeen: f.lastSeen,
     lastAuditId: f.lastAuditId,
   };
-  if (f.subscriptionId) e.subscriptionId = f.subscriptionId;
-  if (f.registry) e.registry = f.registry;
+  if (f.subscriptionId) e.subscriptionId = cap(f.subscriptionId);
+  if (f.registry) e.registry = cap(f.registry);
+  if (f.observedAt) e.observedAt = f.observedAt;
   if (f.resolvedAt) e.resolvedAt = f.resolvedAt;
   if (f.resolution) e.resolution = f.resolution;
-  if (f.suppression) e.suppression = JSON.stringify(f.suppression);
+  if (f.suppression) e.suppression = cap(tableJson(f.suppression));
   if (f.lastChange) e.lastChange = f.lastChange;
   if (f.history?.length) e.history = historyJson(f.history);
   return e;
@@ -90,12 +120,23 @@ function toEntity(f: StoredFinding): FindingEntity {
 /** History as JSON within the property limit: the oldest entries after the first go first. */
 function historyJson(h: readonly HistoryEntry[]): string {
   let entries = [...h];
-  let json = JSON.stringify(entries);
+  let json = tableJson(entries);
   while (json.length > MAX_STRING && entries.length > 2) {
     entries = [entries[0]!, ...entries.slice(2)];
-    json = JSON.stringify(entries);
+    json = tableJson(entries);
   }
-  return json;
+  return json.length > MAX_STRING ? tableJson(entries.map((x) => ({ ...x, message: x.message.slice(0, 200) }))) : json;
+}
+
+/** Evidence as JSON within the property limit: still valid JSON when cut (long values shortened, then a summary). */
+function evidenceJson(evidence: Record<string, unknown>): string {
+  const json = tableJson(evidence);
+  if (json.length <= MAX_STRING) return json;
+  const shortened = tableJson(Object.fromEntries(Object.entries(evidence).slice(0, 50).map(([k, v]) => {
+    const text = typeof v === 'string' ? v : JSON.stringify(v) ?? String(v);
+    return [k.slice(0, 200), text.length > 400 ? `${text.slice(0, 400)}…[truncated ${text.length - 400} chars]` : v];
+  })));
+  return shortened.length <= MAX_STRING ? shortened : tableJson({ truncated: true, keys: Object.keys(evidence).slice(0, 50).map((k) => k.slice(0, 100)) });
 }
 
 function parseJson(s: unknown, fallback: unknown): unknown {
@@ -126,6 +167,9 @@ function fromEntity(e: TableEntityResult<Record<string, unknown>>): StoredFindin
     lastSeen: str('lastSeen')!,
     lastAuditId: str('lastAuditId') ?? '',
   };
+  if (typeof e.etag === 'string') f.etag = e.etag;
+  const observedAt = str('observedAt');
+  if (observedAt) f.observedAt = observedAt;
   const opt = (k: 'subscriptionId' | 'registry' | 'resolvedAt') => {
     const v = str(k);
     if (v) f[k] = v;
@@ -174,18 +218,42 @@ export class TableFindingsStore implements FindingsStore {
     return out;
   }
 
-  async save(scopeId: string, findings: readonly StoredFinding[]): Promise<void> {
-    if (!findings.length) return;
+  async save(scopeId: string, findings: readonly StoredFinding[]): Promise<SaveOutcome> {
+    const outcome: SaveOutcome = { conflicts: [], failed: [] };
+    if (!findings.length) return outcome;
     await this.ensure();
     const pk = partitionKeyFor(scopeId);
-    const actions: TransactionAction[] = [];
+    const actions: Array<{ id: string; action: TransactionAction }> = [];
     for (const f of findings) {
       if (partitionKeyFor(f.scopeId) !== pk) throw new Error(`finding ${f.id} belongs to scope ${f.scopeId}, not ${scopeId}`);
-      actions.push(['upsert', toEntity(f) as unknown as Record<string, unknown> & { partitionKey: string; rowKey: string }, 'Replace']);
+      const entity = toEntity(f) as unknown as Record<string, unknown> & { partitionKey: string; rowKey: string };
+      actions.push({ id: f.id, action: f.etag !== undefined ? ['update', entity, 'Replace', { etag: f.etag }] : ['create', entity] });
     }
     for (let i = 0; i < actions.length; i += MAX_BATCH) {
-      await this.client.submitTransaction(actions.slice(i, i + MAX_BATCH));
+      const batch = actions.slice(i, i + MAX_BATCH);
+      try {
+        await this.client.submitTransaction(batch.map((a) => a.action));
+      } catch (e) {
+        if (isConflict(e)) {
+          // The transaction is atomic: none of it was written. Which row conflicted is not reliably
+          // reported, so every id of the batch is re-read and re-decided by the caller.
+          outcome.conflicts.push(...batch.map((a) => a.id));
+          continue;
+        }
+        if (!isRestError(e) || (e.statusCode !== undefined && e.statusCode >= 500) || e.statusCode === undefined) throw e;
+        // Refused for another reason (a bad entity): write one by one so it fails only itself.
+        for (const a of batch) {
+          try {
+            await this.client.submitTransaction([a.action]);
+          } catch (inner) {
+            if (isConflict(inner)) outcome.conflicts.push(a.id);
+            else if (isRestError(inner) && inner.statusCode !== undefined && inner.statusCode < 500) outcome.failed.push({ id: a.id, reason: storageReason(inner) });
+            else throw inner;
+          }
+        }
+      }
     }
+    return outcome;
   }
 
   async *listFindings(options: { status?: FindingStatus; lastAuditId?: string } = {}): AsyncIterable<StoredFinding> {
@@ -201,4 +269,15 @@ export class TableFindingsStore implements FindingsStore {
     return f?.history ?? [];
   }
 
+}
+
+/** 409 (created meanwhile) or 412 (changed since read): the row moved on under us. */
+function isConflict(e: unknown): boolean {
+  return isRestError(e) && (e.statusCode === 409 || e.statusCode === 412);
+}
+
+/** A short, single-line reason from a storage error: status and code, never the raw XML/JSON body. */
+function storageReason(e: { statusCode?: number; code?: string; message: string }): string {
+  const code = e.code ?? /"code"\s*:\s*"([^"]+)"/.exec(e.message)?.[1] ?? '';
+  return `storage refused the entity (${e.statusCode ?? '?'}${code ? ` ${code}` : ''})`;
 }

@@ -6,7 +6,7 @@
  */
 import type { Agent } from 'node:https';
 import type { TokenCredential } from '@azure/core-auth';
-import type { PipelinePolicy } from '@azure/core-rest-pipeline';
+import { createDefaultHttpClient, createPipelineRequest, RestError, type PipelinePolicy } from '@azure/core-rest-pipeline';
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import { MonitorClient } from '@azure/arm-monitor';
@@ -23,7 +23,7 @@ import type {
   WorkloadSnapshot,
 } from '../domain/snapshots.js';
 import { sleep } from '../util/concurrency.js';
-import { classifyAzureError, ScopeReadError } from './errors.js';
+import { classifyAzureError, isConfirmedDeletion, ScopeReadError } from './errors.js';
 import { MappingError, parseRegistryId, toDiagnosticSetting, toRegistrySnapshot, toWorkloadSnapshot } from './mappers.js';
 import {
   REGISTRIES_QUERY,
@@ -52,6 +52,19 @@ const ARG_PAGE = 1000;
 const ARG_SUBSCRIPTION_BATCH = 1000;
 const MAX_CONFIG_BYTES = 1_048_576;
 const MAX_INDEX_CHILDREN = 32;
+/**
+ * API versions used to read one resource of each workload type by id (GET), newest stable per
+ * Microsoft's REST API specs: Microsoft.ContainerInstance 2023-05-01, Microsoft.App 2024-03-01,
+ * Microsoft.Web 2023-12-01, Microsoft.ContainerRegistry 2025-11-01 (the SDK's own).
+ */
+const ARM_READ_API_VERSIONS: Record<string, string> = {
+  'microsoft.containerinstance/containergroups': '2023-05-01',
+  'microsoft.app/containerapps': '2024-03-01',
+  'microsoft.app/jobs': '2024-03-01',
+  'microsoft.web/sites': '2023-12-01',
+  'microsoft.containerregistry/registries': '2025-11-01',
+};
+
 /** Repository clients kept (each holds its repository-scoped ACR token); evicting one costs a new token exchange. */
 const CONTENT_CLIENT_CACHE = 4096;
 
@@ -83,6 +96,8 @@ export class AzureInventory {
       credentials: { scopes: [conn.cloud.logsScope] },
     });
   }
+
+  private readonly httpClient = createDefaultHttpClient();
 
   private common(service: 'resourceGraph' | 'arm' | 'registry' | 'logs') {
     const onCall = this.conn.onCall;
@@ -275,7 +290,7 @@ export class AzureInventory {
   async listDiagnosticSettings(resourceId: string, subscriptionId: string): Promise<DiagnosticSettingFacts[]> {
     const out: DiagnosticSettingFacts[] = [];
     try {
-      for await (const s of this.monitor(subscriptionId).diagnosticSettings.list(resourceId)) out.push(toDiagnosticSetting(s));
+      for await (const s of this.monitor(subscriptionId).diagnosticSettings.list(resourceId.replace(/^\/+/, ''))) out.push(toDiagnosticSetting(s));
     } catch (e) {
       if (e instanceof MappingError) throw e;
       throw new ScopeReadError(`${resourceId}/providers/Microsoft.Insights/diagnosticSettings`, classifyAzureError(e), { cause: e });
@@ -371,6 +386,55 @@ export class AzureInventory {
       if (c.kind === 'not_found') return undefined;
       throw new ScopeReadError(`${loginServer}/${repository}`, c, { cause: e });
     }
+  }
+
+  /**
+   * Whether a repository exists, from the data plane: false only on its 404 (NAME_UNKNOWN), the
+   * authoritative proof that a repository missing from the catalog was deleted.
+   */
+  async repositoryExists(loginServer: string, repository: string): Promise<boolean> {
+    try {
+      await this.registry(loginServer).getRepository(repository).getProperties();
+      return true;
+    } catch (e) {
+      const c = classifyAzureError(e);
+      if (c.kind === 'not_found') return false;
+      throw new ScopeReadError(`${loginServer}/${repository}`, c, { cause: e });
+    }
+  }
+
+  /**
+   * Whether an ARM resource exists, by a GET of its id: true on 200, false on a 404 that proves it gone
+   * (ResourceNotFound, ResourceGroupNotFound); anything else (403 for a scope the identity cannot read,
+   * SubscriptionNotFound, throttling) is a ScopeReadError. Used to confirm that a resource Resource
+   * Graph no longer lists was deleted: Resource Graph silently omits what the caller cannot read.
+   */
+  async resourceExists(resourceId: string): Promise<boolean> {
+    const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1];
+    const type = /\/providers\/([^/]+\/[^/]+)\/[^/]+$/i.exec(resourceId)?.[1]?.toLowerCase();
+    const apiVersion = type ? ARM_READ_API_VERSIONS[type] : undefined;
+    if (!subscriptionId || !apiVersion) throw new ScopeReadError(resourceId, { kind: 'invalid', reason: `no known read API version for ${type ?? 'this id'}` });
+    const client = this.arm(subscriptionId);
+    const url = `${this.conn.cloud.armEndpoint.replace(/\/+$/, '')}${resourceId.split('/').map(encodeURIComponent).join('/')}?api-version=${apiVersion}`;
+    let response;
+    try {
+      // The ARM client's own pipeline (bearer token for the ARM scope, retries, the call counter).
+      response = await client.pipeline.sendRequest(this.httpClient, createPipelineRequest({ url, method: 'GET', ...(this.conn.agent ? { agent: this.conn.agent } : {}) }));
+    } catch (e) {
+      throw new ScopeReadError(resourceId, classifyAzureError(e), { cause: e });
+    }
+    if (response.status === 200) return true;
+    const body = (() => {
+      try {
+        return JSON.parse(response.bodyAsText ?? '') as { error?: { code?: string; message?: string } };
+      } catch {
+        return {};
+      }
+    })();
+    const code = body.error?.code;
+    const classified = classifyAzureError(new RestError(String(body.error?.message ?? `ARM answered ${response.status}`).slice(0, 300), { statusCode: response.status, ...(code ? { code } : {}) }));
+    if (isConfirmedDeletion(classified)) return false;
+    throw new ScopeReadError(resourceId, classified);
   }
 
   /**

@@ -9,6 +9,17 @@ export interface ClassifiedError {
   status?: number;
   /** One line, no secrets: the service's error code and message, trimmed. */
   reason: string;
+  /** The service's error code (ResourceNotFound, AuthorizationFailed, MANIFEST_UNKNOWN, ...), when it gave one. */
+  code?: string;
+}
+
+/**
+ * Whether an error proves the thing is gone: a 404 that says the resource (or its resource group, or a
+ * registry repository or manifest) does not exist. `SubscriptionNotFound` is not such proof: ARM also
+ * answers it for a subscription outside the caller's tenant, so the subscription may exist unseen.
+ */
+export function isConfirmedDeletion(c: ClassifiedError): boolean {
+  return c.kind === 'not_found' && !/SubscriptionNotFound/i.test(`${c.code ?? ''} ${c.reason}`);
 }
 
 export function classifyAzureError(e: unknown): ClassifiedError {
@@ -17,8 +28,8 @@ export function classifyAzureError(e: unknown): ClassifiedError {
     const code = (e.code ?? '').toString();
     const message = (e.message ?? '').split('\n')[0]!.slice(0, 300);
     const reason = `${status ?? 'no status'}${code ? ` ${code}` : ''}: ${message}`;
-    if (status === 401 || status === 403) return { kind: 'forbidden', status, reason };
-    if (status === 404) return { kind: 'not_found', status, reason };
+    if (status === 401 || status === 403) return { kind: 'forbidden', status, reason, ...(code ? { code } : {}) };
+    if (status === 404) return { kind: 'not_found', status, reason, ...(code ? { code } : {}) };
     if (status === 429) return { kind: 'throttled', status, reason };
     if (status === undefined || status >= 500 || status === 408) return { kind: 'transient', ...(status ? { status } : {}), reason };
     if (status === 400) return { kind: 'invalid', status, reason };

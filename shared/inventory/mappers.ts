@@ -63,12 +63,14 @@ export function toRegistrySnapshot(raw: unknown): RegistrySnapshot {
   const loginServer = str(p, 'loginServer', id, `${pp}loginServer`).toLowerCase();
   const sku = isObj(raw.sku) && typeof raw.sku.name === 'string' ? raw.sku.name : undefined;
   if (!sku) throw new MappingError(id, 'sku.name', 'missing');
+  // Enum values Azure adds in newer API versions are kept as facts (bounded), not refused: the rules that
+  // read them answer inconclusive for a value they do not know. Only a non-string is malformed.
   const pna = p.publicNetworkAccess ?? 'Enabled';
-  if (pna !== 'Enabled' && pna !== 'Disabled') throw new MappingError(id, `${pp}publicNetworkAccess`, `expected Enabled or Disabled, got ${JSON.stringify(pna)}`);
+  if (typeof pna !== 'string' || !pna || pna.length > 64) throw new MappingError(id, `${pp}publicNetworkAccess`, `expected a string such as Enabled or Disabled, got ${JSON.stringify(pna).slice(0, 80)}`);
   let networkRuleSet: RegistrySnapshot['networkRuleSet'];
   if (isObj(p.networkRuleSet)) {
     const da = p.networkRuleSet.defaultAction;
-    if (da !== 'Allow' && da !== 'Deny') throw new MappingError(id, `${pp}networkRuleSet.defaultAction`, `expected Allow or Deny, got ${JSON.stringify(da)}`);
+    if (typeof da !== 'string' || !da || da.length > 64) throw new MappingError(id, `${pp}networkRuleSet.defaultAction`, `expected a string such as Allow or Deny, got ${JSON.stringify(da)?.slice(0, 80)}`);
     networkRuleSet = { defaultAction: da, ipRuleCount: Array.isArray(p.networkRuleSet.ipRules) ? p.networkRuleSet.ipRules.length : 0 };
   }
   return {

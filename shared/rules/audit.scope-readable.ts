@@ -4,8 +4,16 @@
  */
 import { defineRule, fail } from './kit.js';
 
+/** The coverage rule's id, exported once for the use cases. */
+export const COVERAGE_RULE_ID = 'audit.scope-readable';
+/**
+ * Subjects of coverage findings about one event (a push that could not be audited): they resolve only
+ * when that event is audited again, never because a later audit read the registry.
+ */
+export const EVENT_SUBJECT_PREFIX = 'event ';
+
 export const auditScopeReadable = defineRule({
-  id: 'audit.scope-readable',
+  id: COVERAGE_RULE_ID,
   title: 'Audit scope is readable by the auditor',
   target: 'scope',
   severity: 'medium',

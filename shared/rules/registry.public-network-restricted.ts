@@ -1,5 +1,5 @@
 /** The registry is not reachable from every network: public access is off, or the firewall denies by default. */
-import { defineRule, fail, pass } from './kit.js';
+import { defineRule, fail, notApplicable, pass } from './kit.js';
 
 export const registryPublicNetworkRestricted = defineRule({
   id: 'registry.public-network-restricted',
@@ -52,6 +52,13 @@ export const registryPublicNetworkRestricted = defineRule({
     if (registry.networkRuleSet?.defaultAction === 'Deny') {
       return pass(`public network access is restricted to ${evidence.ipRuleCount} IP rule(s)`, evidence);
     }
+    // A value of a newer API version (e.g. SecuredByPerimeter: a network security perimeter decides)
+    // is not known to this rule: it says so and neither passes nor fails.
+    const unknown = [
+      registry.publicNetworkAccess !== 'Enabled' ? `publicNetworkAccess ${registry.publicNetworkAccess}` : undefined,
+      registry.networkRuleSet && registry.networkRuleSet.defaultAction !== 'Allow' ? `networkRuleSet.defaultAction ${registry.networkRuleSet.defaultAction}` : undefined,
+    ].filter((x): x is string => x !== undefined);
+    if (unknown.length) return notApplicable(`value not known to this rule: ${unknown.join(', ')}; check the registry's network access by hand`, { conclusive: false, evidence });
     return fail('registry accepts connections from all networks', evidence);
   },
 });

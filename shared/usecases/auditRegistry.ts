@@ -1,13 +1,20 @@
 /**
- * The nightly audit of one registry (one shard): its ARM settings, diagnostic settings, admin-account
- * use from its login logs, and every tagged manifest in every repository, streamed. Memory stays
- * bounded by the number of findings, not of manifests: passing results are kept only where they
- * resolve a stored finding.
+ * The nightly audit of one registry (one shard): its current ARM settings (read now, not carried in
+ * the message), diagnostic settings, admin-account use from its login logs, and every tagged manifest
+ * in every repository, streamed. Memory stays bounded by the number of findings, not of manifests:
+ * passing results are kept only where they resolve a stored finding.
+ *
+ * Every result carries when its facts were read. A finding resolves as gone only on proof: the
+ * registry's ARM 404, a complete listing of the repository it lived in, or the data plane's 404 for a
+ * repository that left the catalog. A repository or registry that could not be read keeps its findings.
  */
 import { countChanges, type ChangeCounts, type FindingChange, type RuleResult } from '../domain/finding.js';
 import type { AdminLoginFacts, AdminUserChangeFacts, Gap, RegistryFacts, RegistrySnapshot } from '../domain/snapshots.js';
 import { findingId } from '../findings/keys.js';
-import { gapFromError } from '../inventory/errors.js';
+import type { StoredFinding } from '../findings/diff.js';
+import { gapFromError, isConfirmedDeletion, ScopeReadError } from '../inventory/errors.js';
+import { MappingError } from '../inventory/mappers.js';
+import { COVERAGE_RULE_ID, EVENT_SUBJECT_PREFIX } from '../rules/audit.scope-readable.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { registryScope } from '../rules/subjects.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -15,7 +22,8 @@ import { coverageResults, persistScope, rulesFor, type AuditDeps, type ScopeOutc
 
 export interface RegistryShardInput {
   auditId: string;
-  registry: RegistrySnapshot;
+  /** ARM id of the registry: its state is read from ARM when the shard runs. */
+  registryId: string;
   /** Workspace ARM id (lower-case) -> customer id, resolved once per run by the planner. */
   workspaces: Record<string, string>;
   /** Who turned the admin user on and when (resourcechanges, read once per run by the planner). */
@@ -25,11 +33,27 @@ export interface RegistryShardInput {
 const LOGIN_CATEGORIES = ['ContainerRegistryLoginEvents', 'allLogs', 'audit'];
 
 export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps): Promise<ScopeOutcome> {
-  const { registry } = input;
-  const scopeId = registryScope(registry.id);
+  const scopeId = registryScope(input.registryId);
   const now = deps.clock();
   const ctx = { now, params: deps.config.params };
   const gaps: Gap[] = [];
+  const readAt = now.toISOString();
+  let registry: RegistrySnapshot;
+  try {
+    registry = await deps.inventory.getRegistry(input.registryId);
+  } catch (e) {
+    const c = e instanceof ScopeReadError ? e.classified : undefined;
+    if (c && isConfirmedDeletion(c)) {
+      // Deleted since it was planned: everything about it is gone (ARM 404 is the proof).
+      const persisted = await persistScope(deps, { auditId: input.auditId, scopeId, results: [], absence: () => ({ observedAt: readAt }) });
+      return { scopeId, changes: persisted.changes, gaps: [], evaluated: 0 };
+    }
+    if (c && (c.kind === 'transient' || c.kind === 'throttled')) throw e; // the queue redelivers
+    // Not readable (403, malformed document, ...): a gap, and every finding stays as it is.
+    const gap = e instanceof MappingError ? { scope: input.registryId, reason: `malformed registry: ${e.field}: ${e.problem}` } : gapFromError(e, input.registryId);
+    const persisted = await persistScope(deps, { auditId: input.auditId, scopeId, results: coverageResults(deps, scopeId, input.registryId, [gap]) });
+    return { scopeId, changes: persisted.changes, gaps: [gap], evaluated: 0 };
+  }
   const facts: RegistryFacts = { registry };
 
   try {
@@ -74,7 +98,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
   const existing = await deps.findings.listScope(scopeId);
   const existingById = new Map(existing.map((f) => [f.id, f]));
   const stored = new Set(existing.filter((f) => f.status !== 'resolved').map((f) => f.id));
-  const registryResults: RuleResult[] = evaluateRules(rulesFor(deps, 'nightly', 'registry'), 'registry', [facts], ctx);
+  const registryResults: RuleResult[] = evaluateRules(rulesFor(deps, 'nightly', 'registry'), 'registry', [facts], ctx).map((r) => ({ ...r, observedAt: readAt }));
   const counts: ChangeCounts = { opened: 0, stillOpen: 0, resolved: 0, suppressed: 0 };
   const addCounts = (changes: readonly FindingChange[]) => {
     const c = countChanges(changes);
@@ -92,15 +116,21 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
     const ids = chunk.map((r) => findingId(r.ruleId, r.resourceId, r.subject));
     for (const id of ids) touched.add(id);
     const before = ids.map((id) => existingById.get(id)).filter((f): f is NonNullable<typeof f> => f !== undefined);
-    addCounts(await persistScope(deps, { auditId: input.auditId, scopeId, results: chunk, enumeratedRules: new Set(), existing: before }));
+    const persisted = await persistScope(deps, { auditId: input.auditId, scopeId, results: chunk, existing: before });
+    addCounts(persisted.changes);
+    for (const f of persisted.failed) gaps.push({ scope: `${registry.loginServer} finding ${f.id}`, reason: f.reason });
   };
 
   const imageRules = rulesFor(deps, 'nightly', 'image');
-  const unreadableRepos = new Set<string>();
-  let catalogRead = true;
+  const imageRuleIds = new Set(imageRules.map((r) => r.id));
+  /** Repositories listed in full, with when the listing started: proof of absence for their manifests. */
+  const listedRepos = new Map<string, string>();
+  /** Repositories the data plane says do not exist (404 NAME_UNKNOWN), with when that was read. */
+  const deletedRepos = new Map<string, string>();
   let evaluated = registryResults.length;
   if (imageRules.length) {
     const repositories: string[] = [];
+    let catalogRead = true;
     try {
       for await (const r of deps.inventory.listRepositories(registry.loginServer)) repositories.push(r);
     } catch (e) {
@@ -108,37 +138,71 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
       gaps.push(gapFromError(e, registry.loginServer));
     }
     await mapLimit(repositories, deps.config.concurrency, async (repository) => {
+      const listedAt = deps.clock().toISOString();
       try {
         for await (const manifest of deps.inventory.listManifests(registry.loginServer, repository)) {
           for (const r of evaluateRules(imageRules, 'image', [{ registry, manifest }], ctx)) {
             evaluated++;
+            const id = findingId(r.ruleId, r.resourceId, r.subject);
+            touched.add(id);
             // Failures, and passes that resolve a stored finding; other passes leave no trace.
-            if (r.status === 'fail' || r.status === 'error' || stored.has(findingId(r.ruleId, r.resourceId, r.subject))) pending.push(r);
+            if (r.status === 'fail' || r.status === 'error' || stored.has(id)) pending.push({ ...r, observedAt: listedAt });
           }
           if (pending.length >= CHUNK) await flush();
         }
+        listedRepos.set(repository, listedAt);
       } catch (e) {
-        unreadableRepos.add(repository);
         gaps.push(gapFromError(e, `${registry.loginServer}/${repository}`));
       }
     });
     await flush();
+    // Repositories with open findings that are no longer in the catalog: deleted only if the data
+    // plane says so for that repository (one call per vanished repository, not per manifest).
+    if (catalogRead) {
+      const inCatalog = new Set(repositories);
+      const vanished = new Set<string>();
+      for (const f of existing) {
+        if (f.status === 'resolved' || !imageRuleIds.has(f.ruleId)) continue;
+        const repo = repositoryOf(f.subject, registry.loginServer);
+        if (repo !== undefined && !inCatalog.has(repo)) vanished.add(repo);
+      }
+      await mapLimit([...vanished], deps.config.concurrency, async (repository) => {
+        const at = deps.clock().toISOString();
+        try {
+          if (!(await deps.inventory.repositoryExists(registry.loginServer, repository))) deletedRepos.set(repository, at);
+        } catch (e) {
+          gaps.push(gapFromError(e, `${registry.loginServer}/${repository}`));
+        }
+      });
+    }
   }
 
-  // Last: the registry's own rules, coverage, and findings whose subject is gone (not touched above).
-  const enumerated = new Set<string>(['audit.scope-readable']);
-  if (catalogRead) for (const r of imageRules) enumerated.add(r.id);
-  const prefixOf = (repo: string) => `${registry.loginServer}/${repo}@`;
-  const changes = await persistScope(deps, {
+  // Last: the registry's own rules, coverage, and findings whose subject is proven gone.
+  const absence = (f: StoredFinding) => {
+    if (f.ruleId === COVERAGE_RULE_ID) return f.subject.startsWith(EVENT_SUBJECT_PREFIX) ? undefined : { observedAt: readAt };
+    if (!imageRuleIds.has(f.ruleId)) return undefined;
+    const repo = repositoryOf(f.subject, registry.loginServer);
+    if (repo === undefined) return undefined;
+    const at = listedRepos.get(repo) ?? deletedRepos.get(repo);
+    return at ? { observedAt: at } : undefined;
+  };
+  const persisted = await persistScope(deps, {
     auditId: input.auditId,
     scopeId,
-    results: [...registryResults, ...coverageResults(deps, scopeId, registry.id, gaps)],
-    enumeratedRules: enumerated,
+    results: [...registryResults, ...coverageResults(deps, scopeId, registry.id, gaps).map((r) => ({ ...r, observedAt: readAt }))],
     existing: existing.filter((f) => !touched.has(f.id)),
-    protect: (f) => [...unreadableRepos].some((repo) => f.subject.startsWith(prefixOf(repo))),
+    absence,
   });
-  addCounts(changes);
-  return { scopeId, changes, counts, gaps, evaluated };
+  addCounts(persisted.changes);
+  for (const f of persisted.failed) gaps.push({ scope: `${registry.loginServer} finding ${f.id}`, reason: f.reason });
+  return { scopeId, changes: persisted.changes, counts, gaps, evaluated };
+}
+
+/** `loginServer/repository@digest` -> repository, for this registry's image subjects. */
+function repositoryOf(subject: string, loginServer: string): string | undefined {
+  if (!subject.startsWith(`${loginServer}/`)) return undefined;
+  const at = subject.lastIndexOf('@');
+  return at > loginServer.length + 1 ? subject.slice(loginServer.length + 1, at) : undefined;
 }
 
 /** Image results written per transaction group: bounds a shard's memory whatever the registry's size. */

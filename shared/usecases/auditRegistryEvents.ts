@@ -3,14 +3,19 @@
  *   - ImagePushed / ChartPushed: re-read the registry (bounded-age cache), evaluate the push-mode
  *     registry rules (approved, admin user disabled, admin account used by this push) and, for
  *     images, read the pushed manifest and its config to check provenance and base image;
- *   - ImageDeleted / ChartDeleted: resolve open findings about that digest (subject gone).
+ *   - ImageDeleted / ChartDeleted: confirm the deletion (the manifest's 404) and only then resolve
+ *     the open findings about that digest; a digest pushed again since still exists and keeps them.
  * Replays of the same event id reproduce the same changes (idempotent), and a push whose manifest is
- * already gone (delete delivered first) opens nothing and resolves what it finds.
+ * already gone (delete delivered first) opens nothing and resolves what it finds. Every result carries
+ * when its facts were read, so an event processed late never overrides a newer observation.
+ * Events of a batch are audited independently: one that fails does not stop the others.
  */
 import type { FindingChange, RuleResult } from '../domain/finding.js';
 import type { Gap, ImageFacts, RegistryFacts, RegistrySnapshot } from '../domain/snapshots.js';
 import type { RegistryEvent } from '../events/parse.js';
 import { gapFromError, ScopeReadError } from '../inventory/errors.js';
+import { MappingError } from '../inventory/mappers.js';
+import { EVENT_SUBJECT_PREFIX } from '../rules/audit.scope-readable.js';
 import { findingId } from '../findings/keys.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { imageSubject, registryScope } from '../rules/subjects.js';
@@ -36,10 +41,43 @@ export class TransientAuditError extends Error {
   }
 }
 
+/**
+ * Audits each event of a batch independently. An event that fails for a reason a retry cannot fix is
+ * recorded as a coverage gap of its registry (naming the event) and the batch goes on; transient
+ * failures are collected and thrown once every other event was audited, so the delivery is retried
+ * (replays of the audited events change nothing).
+ */
 export async function auditRegistryEvents(events: readonly RegistryEvent[], deps: EventAuditDeps): Promise<EventOutcome[]> {
   const out: EventOutcome[] = [];
-  for (const [index, event] of events.entries()) out.push(await auditOne(event, index, deps));
+  const transient: TransientAuditError[] = [];
+  for (const [index, event] of events.entries()) {
+    try {
+      out.push(await auditOne(event, index, deps));
+    } catch (e) {
+      if (e instanceof TransientAuditError) {
+        transient.push(e);
+        continue;
+      }
+      out.push(await recordEventGap(deps, event, index, e));
+    }
+  }
+  if (transient.length) throw new TransientAuditError(`${transient.length} event(s) could not be audited now: ${transient.map((t) => t.message).join('; ').slice(0, 1_000)}`, { cause: transient[0] });
   return out;
+}
+
+/** The coverage subject of one event: resolves only when that event is audited again. */
+export function eventSubject(event: Pick<RegistryEvent, 'eventId' | 'loginServer' | 'repository' | 'digest'>): string {
+  return `${EVENT_SUBJECT_PREFIX}${event.eventId}: ${event.loginServer}/${event.repository}@${event.digest}`;
+}
+
+async function recordEventGap(deps: EventAuditDeps, event: RegistryEvent, index: number, e: unknown): Promise<EventOutcome> {
+  const scopeId = registryScope(event.registryId);
+  const reason = e instanceof MappingError ? `malformed registry document: ${e.field}: ${e.problem}` : e instanceof Error ? e.message : String(e);
+  deps.log.error('event could not be audited: recorded as a coverage gap', { eventId: event.eventId, registry: event.registryId, reason: reason.slice(0, 500) });
+  const gap: Gap = { scope: eventSubject(event), reason: `${event.kind} event could not be audited: ${reason}` };
+  const results = coverageResults(deps, scopeId, event.registryId, [gap]).map((r) => ({ ...r, resourceId: event.registryId }));
+  const persisted = await persistScope(deps, { auditId: `evt-${event.eventId}`, scopeId, results, existing: await touchedFindings(deps, scopeId, results) });
+  return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes: persisted.changes, gaps: [gap] };
 }
 
 async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDeps): Promise<EventOutcome> {
@@ -52,14 +90,35 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
   }
 
   if (event.kind === 'image_deleted' || event.kind === 'chart_deleted') {
-    const changes = await resolveDigest(deps, auditId, scopeId, event.loginServer, event.repository, event.digest);
+    // The event is a hint: the manifest's 404 is the proof. A digest pushed again since the delete (its
+    // events may arrive in any order) still exists, and its findings stay.
+    const readAt = deps.clock().toISOString();
+    let exists: boolean;
+    try {
+      exists = (await deps.inventory.getManifest(event.loginServer, event.repository, event.digest)) !== undefined;
+    } catch (e) {
+      if (e instanceof ScopeReadError && (e.classified.kind === 'transient' || e.classified.kind === 'throttled')) {
+        throw new TransientAuditError(`could not confirm the deletion of ${event.repository}@${event.digest}: ${e.classified.reason}`, { cause: e });
+      }
+      if (!(e instanceof ScopeReadError)) throw e;
+      const gaps: Gap[] = [gapFromError(e, e.scope)];
+      const results = coverageResults(deps, scopeId, event.registryId, gaps);
+      const persisted = await persistScope(deps, { auditId, scopeId, results, existing: await touchedFindings(deps, scopeId, results) });
+      return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes: persisted.changes, gaps };
+    }
+    if (exists) return ignore(`${event.repository}@${event.digest} still exists (pushed again since): nothing resolves`);
+    const changes = await resolveDigest(deps, auditId, scopeId, event.loginServer, event.repository, event.digest, readAt);
     return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes, gaps: [] };
   }
 
   let registry: RegistrySnapshot;
+  let registryReadAt: string;
   try {
     const load = () => deps.inventory.getRegistry(event.registryId);
-    registry = deps.registryCache ? await deps.registryCache.get(event.registryId, deps.clock().getTime(), load) : await load();
+    const startedAt = deps.clock().getTime();
+    const got = deps.registryCache ? await deps.registryCache.get(event.registryId, startedAt, load) : { value: await load(), at: startedAt };
+    registry = got.value;
+    registryReadAt = new Date(got.at).toISOString();
   } catch (e) {
     if (!(e instanceof ScopeReadError)) throw e;
     if (e.classified.kind === 'not_found') return ignore(`registry ${event.registryId} no longer exists`);
@@ -67,8 +126,8 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
       // Recorded as a coverage gap on the registry; its other findings stay as they are.
       const gaps: Gap[] = [gapFromError(e, event.registryId)];
       const results = coverageResults(deps, scopeId, event.registryId, gaps);
-      const changes = await persistScope(deps, { auditId, scopeId, results, enumeratedRules: new Set(), existing: await touchedFindings(deps, scopeId, results) });
-      return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes, gaps };
+      const persisted = await persistScope(deps, { auditId, scopeId, results, existing: await touchedFindings(deps, scopeId, results) });
+      return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes: persisted.changes, gaps };
     }
     throw new TransientAuditError(`could not read registry ${event.registryId}: ${e.classified.reason}`, { cause: e });
   }
@@ -93,12 +152,13 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
         }
       : {}),
   };
-  const results: RuleResult[] = evaluateRules(rulesFor(deps, 'push', 'registry'), 'registry', [facts], ctx).filter(
-    (r) => !FAIL_ONLY_AT_PUSH.has(r.ruleId) || r.status === 'fail',
-  );
+  const results: RuleResult[] = evaluateRules(rulesFor(deps, 'push', 'registry'), 'registry', [facts], ctx)
+    .filter((r) => !FAIL_ONLY_AT_PUSH.has(r.ruleId) || r.status === 'fail')
+    .map((r) => ({ ...r, observedAt: registryReadAt }));
 
   const gaps: Gap[] = [];
   let gone = false;
+  const manifestReadAt = deps.clock().toISOString();
   if (event.kind === 'image_pushed') {
     try {
       const provenance = await deps.inventory.getProvenance(registry.loginServer, event.repository, event.digest);
@@ -117,7 +177,7 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
           },
           provenance,
         };
-        results.push(...evaluateRules(rulesFor(deps, 'push', 'image'), 'image', [image], ctx));
+        results.push(...evaluateRules(rulesFor(deps, 'push', 'image'), 'image', [image], ctx).map((r) => ({ ...r, observedAt: manifestReadAt })));
       }
     } catch (e) {
       if (!(e instanceof ScopeReadError)) throw e;
@@ -128,11 +188,14 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
     }
   }
   if (gaps.length) results.push(...coverageResults(deps, scopeId, registry.id, gaps));
+  // This event is audited: a coverage finding left by an earlier failed attempt at it resolves.
+  else results.push(...coverageResults(deps, scopeId, registry.id, []).map((r) => ({ ...r, subject: eventSubject(event), observedAt: manifestReadAt })));
 
   // Push-time audits enumerate nothing, so only the findings of these results can change: look them up
   // by id instead of reading the registry's whole partition (cost independent of its size).
-  const changes = await persistScope(deps, { auditId, scopeId, results, enumeratedRules: new Set(), existing: await touchedFindings(deps, scopeId, results) });
-  if (gone) changes.push(...(await resolveDigest(deps, auditId, scopeId, registry.loginServer, event.repository, event.digest)));
+  const persisted = await persistScope(deps, { auditId, scopeId, results, existing: await touchedFindings(deps, scopeId, results) });
+  const changes = [...persisted.changes];
+  if (gone) changes.push(...(await resolveDigest(deps, auditId, scopeId, registry.loginServer, event.repository, event.digest, manifestReadAt)));
   return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes, gaps };
 }
 
@@ -140,18 +203,12 @@ function touchedFindings(deps: AuditDeps, scopeId: string, results: readonly Rul
   return deps.findings.getFindings(scopeId, results.map((r) => findingId(r.ruleId, r.resourceId, r.subject)));
 }
 
-/** Resolves every open finding about one manifest (its subject is gone): the image rules' ids for that subject. */
-async function resolveDigest(deps: AuditDeps, auditId: string, scopeId: string, loginServer: string, repository: string, digest: string): Promise<FindingChange[]> {
+/** Resolves every open finding about one manifest whose 404 was read at `observedAt` (its subject is gone). */
+async function resolveDigest(deps: AuditDeps, auditId: string, scopeId: string, loginServer: string, repository: string, digest: string, observedAt: string): Promise<FindingChange[]> {
   const subject = imageSubject(loginServer, repository, digest);
   const registryId = scopeId;
   const ids = deps.rules.filter((r) => r.target === 'image').map((r) => findingId(r.id, registryId, subject));
   const existing = (await deps.findings.getFindings(scopeId, ids)).filter((f) => f.subject === subject);
   if (!existing.length) return [];
-  return persistScope(deps, {
-    auditId,
-    scopeId,
-    results: [],
-    enumeratedRules: new Set(existing.map((f) => f.ruleId)),
-    existing,
-  });
+  return (await persistScope(deps, { auditId, scopeId, results: [], existing, absence: () => ({ observedAt }) })).changes;
 }

@@ -3,6 +3,11 @@
  * sidecar image of Container Instances, Container Apps and jobs, and App Service custom containers.
  * Each image is resolved once per shard against its registry (when the registry is in the audited
  * estate) to learn when its manifest was last updated.
+ *
+ * Resource Graph lists only what the identity can read: a workload with findings that is no longer
+ * listed is confirmed deleted by ARM (404) before its findings resolve as gone; a 403 makes it a gap
+ * ("no longer visible") and keeps its findings. An image in a registry that was audited before and is
+ * not visible now cannot be resolved: inconclusive, never "outside the estate".
  */
 import type { RuleResult } from '../domain/finding.js';
 import { tryParseImageReference } from '../domain/imageReference.js';
@@ -10,6 +15,7 @@ import type { Gap, ResolvedImage, WorkloadImageFacts } from '../domain/snapshots
 import { gapFromError } from '../inventory/errors.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { subscriptionScope } from '../rules/subjects.js';
+import { COVERAGE_RULE_ID } from '../rules/audit.scope-readable.js';
 import { mapLimit } from '../util/concurrency.js';
 import { coverageResults, persistScope, rulesFor, type AuditDeps, type ScopeOutcome } from './common.js';
 
@@ -18,14 +24,18 @@ export interface WorkloadShardInput {
   subscriptionId: string;
   /** Login servers (lower-case) of the registries in the audited estate. */
   registries: readonly string[];
+  /** Login servers of registries known to the estate that could not be read this run. */
+  unreadableRegistries?: readonly string[];
 }
 
 export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps): Promise<ScopeOutcome> {
   const subscription = `/subscriptions/${input.subscriptionId.toLowerCase()}`;
   const scopeId = subscriptionScope(input.subscriptionId);
   const now = deps.clock();
+  const listedAt = now.toISOString();
   const gaps: Gap[] = [];
   const unreadable = new Set<string>();
+  const listedWorkloads = new Set<string>();
   const subjects: WorkloadImageFacts[] = [];
   let listed = true;
   try {
@@ -35,6 +45,7 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
         gaps.push({ scope: item.error.resourceId, reason: `malformed workload: ${item.error.field}: ${item.error.problem}` });
         continue;
       }
+      listedWorkloads.add(item.workload.id.toLowerCase());
       for (const container of item.workload.containers) {
         const parsed = tryParseImageReference(container.image);
         subjects.push({
@@ -52,11 +63,16 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
 
   // Resolve each distinct image once.
   const known = new Set(input.registries.map((r) => r.toLowerCase()));
+  const notVisible = new Set((input.unreadableRegistries ?? []).map((r) => r.toLowerCase()));
   const distinct = new Map<string, WorkloadImageFacts['reference']>();
   for (const s of subjects) if (s.reference) distinct.set(s.reference.canonical, s.reference);
   const resolved = new Map<string, ResolvedImage>();
   await mapLimit([...distinct.values()], deps.config.concurrency, async (ref) => {
     if (!ref) return;
+    if (notVisible.has(ref.registry)) {
+      resolved.set(ref.canonical, { status: 'error', detail: `${ref.registry} was audited before and is no longer visible to the auditor` });
+      return;
+    }
     if (!known.has(ref.registry)) {
       resolved.set(ref.canonical, { status: 'not_audited', detail: `${ref.registry} is not a registry in the audited estate` });
       return;
@@ -76,16 +92,51 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
     if (r) s.resolved = r;
   }
 
-  const results: RuleResult[] = evaluateRules(rulesFor(deps, 'nightly', 'workloadImage'), 'workloadImage', subjects, { now, params: deps.config.params });
-  results.push(...coverageResults(deps, scopeId, subscription, gaps));
-  const enumerated = new Set<string>(['audit.scope-readable']);
-  if (listed) for (const r of rulesFor(deps, 'nightly', 'workloadImage')) enumerated.add(r.id);
-  const changes = await persistScope(deps, {
+  const workloadRules = rulesFor(deps, 'nightly', 'workloadImage');
+  const results: RuleResult[] = evaluateRules(workloadRules, 'workloadImage', subjects, { now, params: deps.config.params }).map((r) => ({ ...r, observedAt: listedAt }));
+  results.push(...coverageResults(deps, scopeId, subscription, gaps).map((r) => ({ ...r, observedAt: listedAt })));
+
+  // Stored findings of workloads Resource Graph no longer lists: ARM decides, one read per workload.
+  const existing = await deps.findings.listScope(scopeId);
+  const workloadRuleIds = new Set(workloadRules.map((r) => r.id));
+  const deleted = new Map<string, string>();
+  if (listed) {
+    const vanished = new Set<string>();
+    for (const f of existing) {
+      const id = f.resourceId.toLowerCase();
+      if (f.status !== 'resolved' && workloadRuleIds.has(f.ruleId) && !listedWorkloads.has(id) && !unreadable.has(id)) vanished.add(f.resourceId);
+    }
+    await mapLimit([...vanished], deps.config.concurrency, async (resourceId) => {
+      const at = deps.clock().toISOString();
+      try {
+        if (!(await deps.inventory.resourceExists(resourceId))) deleted.set(resourceId.toLowerCase(), at);
+        else deps.log.info('workload not in Resource Graph but present in ARM: its findings are kept', { workload: resourceId });
+      } catch (e) {
+        const gap = gapFromError(e, resourceId);
+        gaps.push({ ...gap, reason: `workload no longer visible to the auditor identity (${gap.reason}): its findings are kept as they are` });
+      }
+    });
+    // Gaps found while confirming are coverage findings too.
+    const late = gaps.filter((g) => !results.some((r) => r.subject === g.scope));
+    if (late.length) results.push(...coverageResults(deps, scopeId, subscription, late).filter((r) => r.status !== 'pass').map((r) => ({ ...r, observedAt: listedAt })));
+  }
+
+  const persisted = await persistScope(deps, {
     auditId: input.auditId,
     scopeId,
     results,
-    enumeratedRules: enumerated,
-    protect: (f) => unreadable.has(f.resourceId.toLowerCase()),
+    existing,
+    absence: (f) => {
+      if (!listed) return undefined;
+      if (f.ruleId === COVERAGE_RULE_ID) return { observedAt: listedAt };
+      if (!workloadRuleIds.has(f.ruleId)) return undefined;
+      const id = f.resourceId.toLowerCase();
+      // A listed workload was read whole: a container it no longer has is gone.
+      if (listedWorkloads.has(id)) return { observedAt: listedAt };
+      const at = deleted.get(id);
+      return at ? { observedAt: at } : undefined;
+    },
   });
-  return { scopeId, changes, gaps, evaluated: results.length };
+  for (const f of persisted.failed) gaps.push({ scope: `${subscription} finding ${f.id}`, reason: f.reason });
+  return { scopeId, changes: persisted.changes, gaps, evaluated: results.length };
 }

@@ -2,7 +2,8 @@
 import type { AuditorConfig } from '../config.js';
 import type { ChangeCounts, FindingChange, RuleResult } from '../domain/finding.js';
 import type { Gap } from '../domain/snapshots.js';
-import { diffFindings, type StoredFinding } from '../findings/diff.js';
+import { diffFindings, type Absence, type StoredFinding } from '../findings/diff.js';
+import { findingId } from '../findings/keys.js';
 import type { FindingsStore } from '../findings/tableFindingsStore.js';
 import { compileWaivers, type WaiverMatcher } from '../findings/waivers.js';
 import type { AzureInventory } from '../inventory/azureInventory.js';
@@ -26,6 +27,8 @@ export interface AuditDeps {
   clock: () => Date;
   log: Logger;
   waivers?: WaiverMatcher;
+  /** Called with the transitions each write committed (the nightly run records them for its digest). */
+  onCommitted?: (scopeId: string, changes: readonly FindingChange[]) => Promise<void>;
 }
 
 export interface ScopeOutcome {
@@ -58,31 +61,67 @@ export function coverageResults(deps: AuditDeps, scopeId: string, resourceId: st
   return evaluateRules(deps.rules, 'scope', gaps, { now, params: deps.config.params }).map((r) => ({ ...r, scopeId }));
 }
 
-/** Diffs one scope's results against its stored findings and persists the outcome. */
-export async function persistScope(
-  deps: AuditDeps,
-  input: {
-    auditId: string;
-    scopeId: string;
-    results: readonly RuleResult[];
-    enumeratedRules: ReadonlySet<string>;
-    existing?: readonly StoredFinding[];
-    protect?: (f: StoredFinding) => boolean;
-  },
-): Promise<FindingChange[]> {
-  const existing = input.existing ?? (await deps.findings.listScope(input.scopeId));
-  const diff = diffFindings({
-    auditId: input.auditId,
-    now: deps.clock(),
-    results: input.results,
-    enumeratedRules: input.enumeratedRules,
-    existing,
-    titleOf,
-    waivers: waiversOf(deps),
-    ...(input.protect ? { protect: input.protect } : {}),
-  });
-  await deps.findings.save(input.scopeId, diff.upserts);
-  return diff.changes;
+export interface PersistInput {
+  auditId: string;
+  scopeId: string;
+  results: readonly RuleResult[];
+  /** The scope's stored findings that these results and absences may touch (default: the whole scope). */
+  existing?: readonly StoredFinding[];
+  /** Confirmed deletions of stored findings' subjects (see diffFindings): nothing else resolves as gone. */
+  absence?: (f: StoredFinding) => Absence | undefined;
+}
+
+export interface PersistOutcome {
+  /** The transitions that were committed (each finding once). */
+  changes: FindingChange[];
+  /** Observations ignored because the finding already held a newer one. */
+  stale: number;
+  /** Findings the store refused (bad entity), with the reason: gaps for the caller, the rest is written. */
+  failed: Array<{ id: string; reason: string }>;
+}
+
+/** Conflicts re-read and re-decided before the write is given up (the queue then redelivers the audit). */
+const MAX_CONFLICT_ROUNDS = 6;
+
+/**
+ * Diffs one scope's results against its stored findings and persists the outcome with conditional
+ * writes: a finding another actor (a push, another shard) changed since it was read is re-read and
+ * re-decided against what that actor wrote, so nothing is overwritten and each transition is
+ * committed, and announced, once.
+ */
+export async function persistScope(deps: AuditDeps, input: PersistInput): Promise<PersistOutcome> {
+  let existing = input.existing ?? (await deps.findings.listScope(input.scopeId));
+  let results = input.results;
+  let absence = input.absence;
+  const committed = new Map<string, FindingChange>();
+  const out: PersistOutcome = { changes: [], stale: 0, failed: [] };
+  for (let round = 0; ; round++) {
+    const diff = diffFindings({
+      auditId: input.auditId,
+      now: deps.clock(),
+      results,
+      existing,
+      titleOf,
+      waivers: waiversOf(deps),
+      ...(absence ? { absence } : {}),
+    });
+    const saved = await deps.findings.save(input.scopeId, diff.upserts);
+    const conflicts = new Set(saved.conflicts);
+    const failed = new Set(saved.failed.map((f) => f.id));
+    for (const c of diff.changes) if (!conflicts.has(c.finding.id) && !failed.has(c.finding.id)) committed.set(c.finding.id, c);
+    out.stale += diff.stale;
+    out.failed.push(...saved.failed);
+    if (!conflicts.size) break;
+    if (round + 1 >= MAX_CONFLICT_ROUNDS) throw new Error(`findings of ${input.scopeId} kept changing under this audit (${conflicts.size} conflicting writes after ${MAX_CONFLICT_ROUNDS} rounds)`);
+    deps.log.info('findings changed meanwhile: re-read and re-decided', { scope: input.scopeId, conflicts: conflicts.size });
+    existing = await deps.findings.getFindings(input.scopeId, [...conflicts]);
+    results = results.filter((r) => conflicts.has(findingId(r.ruleId, r.resourceId, r.subject)));
+    const previous = absence;
+    absence = previous ? (f) => (conflicts.has(f.id) ? previous(f) : undefined) : undefined;
+  }
+  out.changes = [...committed.values()];
+  if (deps.onCommitted && out.changes.length) await deps.onCommitted(input.scopeId, out.changes);
+  return out;
 }
 
 export function rulesFor(deps: AuditDeps, mode: 'push' | 'nightly', target?: Rule['target']): Rule[] {

@@ -14,21 +14,23 @@ export class RegistryStateCache {
     private readonly maxEntries = 1000,
   ) {}
 
-  async get(id: string, now: number, load: () => Promise<RegistrySnapshot>): Promise<RegistrySnapshot> {
+  /** The registry's state and when it was read (epoch ms: a cached entry keeps its original read time). */
+  async get(id: string, now: number, load: () => Promise<RegistrySnapshot>): Promise<{ value: RegistrySnapshot; at: number }> {
     const key = id.toLowerCase();
     const hit = this.entries.get(key);
     if (hit && this.maxAgeMs > 0 && now - hit.at < this.maxAgeMs) {
       this.entries.delete(key);
       this.entries.set(key, hit);
-      return hit.value;
+      return hit;
     }
     const value = await load();
+    const entry = { at: now, value };
     if (this.maxAgeMs > 0) {
       this.entries.delete(key);
       if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(key, { at: now, value });
+      this.entries.set(key, entry);
     }
-    return value;
+    return entry;
   }
 
   get size(): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RuleResult } from '../../shared/domain/finding.js';
-import { diffFindings, type StoredFinding } from '../../shared/findings/diff.js';
+import { absentFrom, diffFindings, type StoredFinding } from '../../shared/findings/diff.js';
 import { compileWaivers } from '../../shared/findings/waivers.js';
 
 const NOW = new Date('2026-11-22T02:00:00Z');
@@ -29,7 +29,7 @@ function run(existing: StoredFinding[], results: RuleResult[], opts: { auditId?:
     auditId: opts.auditId ?? 'run-1',
     now: opts.now ?? NOW,
     results,
-    enumeratedRules: new Set(opts.enumerated ?? []),
+    ...(opts.enumerated ? { absence: absentFrom(new Set(opts.enumerated), (opts.now ?? NOW).toISOString()) } : {}),
     existing,
     titleOf: (id) => `title of ${id}`,
   });
@@ -103,12 +103,12 @@ describe('diffFindings', () => {
 
   it('suppresses with a waiver, keeps the finding, and unsuppresses when the waiver expires', () => {
     const waivers = compileWaivers([{ id: 'W-1', ruleId: 'registry.admin-user-disabled', resource: '*contoso', reason: 'legacy CI', expiresAt: '2026-12-01T00:00:00Z' }]);
-    const first = diffFindings({ auditId: 'r1', now: NOW, results: [result()], enumeratedRules: new Set(), existing: [], titleOf: String, waivers });
+    const first = diffFindings({ auditId: 'r1', now: NOW, results: [result()], existing: [], titleOf: String, waivers });
     expect(first.changes[0]!.kind).toBe('suppressed');
     expect(first.upserts[0]!.suppression).toMatchObject({ waiverId: 'W-1' });
-    const again = diffFindings({ auditId: 'r2', now: NOW, results: [result()], enumeratedRules: new Set(), existing: first.upserts, titleOf: String, waivers });
+    const again = diffFindings({ auditId: 'r2', now: NOW, results: [result()], existing: first.upserts, titleOf: String, waivers });
     expect(again.changes[0]!.kind).toBe('still_suppressed');
-    const expired = diffFindings({ auditId: 'r3', now: new Date('2026-12-02T00:00:00Z'), results: [result()], enumeratedRules: new Set(), existing: again.upserts, titleOf: String, waivers });
+    const expired = diffFindings({ auditId: 'r3', now: new Date('2026-12-02T00:00:00Z'), results: [result()], existing: again.upserts, titleOf: String, waivers });
     expect(expired.changes[0]!.kind).toBe('unsuppressed');
     expect(expired.upserts[0]!.status).toBe('open');
   });
@@ -119,8 +119,8 @@ describe('diffFindings protection', () => {
     const image = result({ ruleId: 'image.fresh', subject: 'contoso.azurecr.io/team/api@sha256:aa' });
     const opened = run([], [image]).upserts;
     const out = diffFindings({
-      auditId: 'run-2', now: NOW, results: [], enumeratedRules: new Set(['image.fresh']), existing: opened, titleOf: String,
-      protect: (f) => f.subject.startsWith('contoso.azurecr.io/team/api@'),
+      auditId: 'run-2', now: NOW, results: [], existing: opened, titleOf: String,
+      absence: absentFrom(new Set(['image.fresh']), NOW.toISOString(), (f) => f.subject.startsWith('contoso.azurecr.io/team/api@')),
     });
     expect(out.changes).toEqual([]);
   });

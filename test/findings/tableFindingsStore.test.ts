@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableClient } from '@azure/data-tables';
 import { startAzurite, type RunningAzurite } from '../../shared/local/azurite.js';
 import { TableFindingsStore } from '../../shared/findings/tableFindingsStore.js';
-import { diffFindings } from '../../shared/findings/diff.js';
+import { absentFrom, diffFindings } from '../../shared/findings/diff.js';
 import type { RuleResult } from '../../shared/domain/finding.js';
 
 const REG = '/subscriptions/s1/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/contoso';
@@ -32,15 +32,19 @@ describe('TableFindingsStore on Azurite', () => {
 
   it('round-trips 250 findings with hostile subjects in batched transactions, with history', async () => {
     const results = Array.from({ length: 250 }, (_, i) => imageResult(i));
-    const d1 = diffFindings({ auditId: 'run-1', now: new Date('2026-11-22T02:00:00Z'), results, enumeratedRules: new Set(['image.fresh']), existing: [], titleOf: () => 'Tagged images are fresh' });
+    const d1 = diffFindings({ auditId: 'run-1', now: new Date('2026-11-22T02:00:00Z'), results, existing: [], titleOf: () => 'Tagged images are fresh' });
     await store.save(REG.toLowerCase(), d1.upserts);
     const stored = await store.listScope(REG);
     expect(stored).toHaveLength(250);
     const byId = new Map(stored.map((f) => [f.id, f]));
-    for (const f of d1.upserts) expect(byId.get(f.id)).toEqual(f);
+    for (const f of d1.upserts) {
+      const { etag, ...row } = byId.get(f.id)!;
+      expect(etag).toEqual(expect.any(String));
+      expect(row).toEqual(f);
+    }
 
     // The next audit: half pass, the rest are gone from an enumerated scope -> all resolved.
-    const d2 = diffFindings({ auditId: 'run-2', now: new Date('2026-11-23T02:00:00Z'), results: results.slice(0, 125).map((r) => ({ ...r, status: 'pass' as const })), enumeratedRules: new Set(['image.fresh']), existing: stored, titleOf: () => 'Tagged images are fresh' });
+    const d2 = diffFindings({ auditId: 'run-2', now: new Date('2026-11-23T02:00:00Z'), results: results.slice(0, 125).map((r) => ({ ...r, status: 'pass' as const })), absence: absentFrom(new Set(['image.fresh']), '2026-11-23T02:00:00.000Z'), existing: stored, titleOf: () => 'Tagged images are fresh' });
     await store.save(REG.toLowerCase(), d2.upserts);
     const open = [];
     for await (const f of store.listFindings({ status: 'open' })) open.push(f);
@@ -62,12 +66,13 @@ describe('TableFindingsStore on Azurite', () => {
     expect(await store.getFindings(REG, [])).toEqual([]);
   });
 
-  it('saving the same audit twice leaves the same rows (idempotent)', async () => {
+  it('saving the same audit twice leaves the same rows (the second create is a conflict)', async () => {
     const scope = '/subscriptions/s2';
     const r: RuleResult = { ...imageResult(1), scopeId: scope, resourceId: '/subscriptions/s2/resourceGroups/x/providers/Microsoft.App/containerApps/app', ruleId: 'workload.image-fresh' };
-    const d = diffFindings({ auditId: 'evt-9', now: new Date('2026-11-22T02:00:00Z'), results: [r], enumeratedRules: new Set(), existing: [], titleOf: String });
-    await store.save(scope, d.upserts);
-    await store.save(scope, d.upserts);
+    const d = diffFindings({ auditId: 'evt-9', now: new Date('2026-11-22T02:00:00Z'), results: [r], existing: [], titleOf: String });
+    expect(await store.save(scope, d.upserts)).toEqual({ conflicts: [], failed: [] });
+    // The same write again is a create of a row that exists now: refused as a conflict, nothing changes.
+    expect(await store.save(scope, d.upserts)).toEqual({ conflicts: [d.upserts[0]!.id], failed: [] });
     const rows = await store.listScope(scope);
     expect(rows).toHaveLength(1);
     expect(await store.listHistory(scope, rows[0]!.id)).toHaveLength(1);

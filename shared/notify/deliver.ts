@@ -3,6 +3,13 @@
  * then claims each due outbox row, sends it through the channel's notifier and records the result:
  * sent, retry later (backoff, honouring Retry-After), or failed after `maxAttempts` with the last
  * error. Safe to run concurrently (claims are ETag-guarded) and to re-run (sent rows are never due).
+ *
+ * Leases: a claim protects a row for `leaseInMs` from the moment it is CLAIMED (`clock()`), not from
+ * the start of the pass (a slow webhook would otherwise let a later pass re-claim a row still being
+ * posted). Right before the message leaves (after any pacing wait) the notifier calls
+ * `confirmClaim`, which re-checks the claim's ETag and extends the lease from that moment: a row
+ * another sender took meanwhile is not posted again. The lease must exceed the longest post
+ * (`Notifier.postTimeoutInMs`) with margin; `leaseInMsFor` enforces that.
  */
 import { stableHash } from '../domain/hash.js';
 import { composeDailyDigest, type Channel, type HeldNotification } from './plan.js';
@@ -22,10 +29,50 @@ export type SendResult =
       error: string;
     };
 
+export interface SendOptions {
+  abortSignal?: AbortSignal;
+  /**
+   * Called by the notifier right before the message leaves (after any pacing wait). Renews the claim
+   * (ETag-guarded); false: the row was taken by another sender, so the notifier must not post and
+   * returns any non-ok result (the deliverer then leaves the row to its new owner).
+   */
+  confirmClaim?: () => Promise<boolean>;
+}
+
 /** A channel adapter (`TeamsNotifier`, `SmtpNotifier`, `AcsEmailNotifier`, `EventGridNotifier`). */
 export interface Notifier {
   readonly channel: Channel;
-  send(notification: OutboxRecord, options?: { abortSignal?: AbortSignal }): Promise<SendResult>;
+  /** Upper bound of one post, from `confirmClaim` to the answer (its timeout). Default DEFAULT_POST_TIMEOUT_IN_MS. */
+  readonly postTimeoutInMs?: number;
+  send(notification: OutboxRecord, options?: SendOptions): Promise<SendResult>;
+}
+
+/** What a notifier returns when `confirmClaim` said no. */
+export const CLAIM_LOST: SendResult = { ok: false, retryable: true, error: 'claim lost to another sender; not posted' };
+
+/** Asks `confirmClaim` (when given); true when the post may go ahead. */
+export async function claimConfirmed(options: SendOptions | undefined): Promise<boolean> {
+  return options?.confirmClaim ? options.confirmClaim() : true;
+}
+
+export const DEFAULT_LEASE_IN_MS = 5 * 60_000;
+export const DEFAULT_POST_TIMEOUT_IN_MS = 60_000;
+/** A lease covers at least twice the longest post plus one minute (clock skew between senders, the outcome write). */
+export function minimumLeaseInMs(postTimeoutInMs: number): number {
+  return 2 * postTimeoutInMs + 60_000;
+}
+
+/**
+ * The lease for rows of this notifier: `requested` (default 5 minutes) raised to at least
+ * `minimumLeaseInMs(postTimeoutInMs)`. An explicitly requested lease below that minimum is a
+ * configuration error (a lease that can expire during a post lets another sender post twice).
+ */
+export function leaseInMsFor(notifier: Pick<Notifier, 'postTimeoutInMs'> | undefined, requested?: number): number {
+  const min = minimumLeaseInMs(notifier?.postTimeoutInMs ?? DEFAULT_POST_TIMEOUT_IN_MS);
+  if (requested !== undefined && requested < min) {
+    throw new RangeError(`leaseInMs ${requested} is shorter than the minimum ${min} for a post timeout of ${notifier?.postTimeoutInMs ?? DEFAULT_POST_TIMEOUT_IN_MS} ms`);
+  }
+  return Math.max(requested ?? DEFAULT_LEASE_IN_MS, min);
 }
 
 export interface DeliverDeps {
@@ -36,11 +83,21 @@ export interface DeliverDeps {
 }
 
 export interface DeliverOptions {
-  now: Date;
+  /** The pass's time: what is due (and which days are over, for daily digests). Default `clock()`. */
+  now?: Date;
+  /**
+   * The current time, read at each claim, renewal and outcome (leases, `sentAt`, retry times).
+   * Default: a clock starting at `now` and advancing with real time.
+   */
+  clock?: () => Date;
   maxAttempts: number;
   /** Rows handled per call (the rest waits for the next call). Default 100. */
   limit?: number;
-  /** How long a claim protects a row from other senders. Default 5 minutes. */
+  /**
+   * How long a claim protects a row from other senders, from the claim (and from each renewal).
+   * Default 5 minutes, raised to `minimumLeaseInMs` of the notifier's post timeout; a smaller
+   * explicit value throws a RangeError.
+   */
   leaseInMs?: number;
   /** First retry delay; doubles per attempt up to `maxBackoffInMs`. Default 30 s. */
   baseBackoffInMs?: number;
@@ -66,7 +123,7 @@ export function backoffInMs(id: string, attempts: number, baseInMs: number, maxI
   return Math.min(maxInMs, Math.round(baseInMs * 2 ** Math.max(0, attempts - 1) * (1 + jitter)));
 }
 
-async function composeDaily(deps: DeliverDeps, options: DeliverOptions): Promise<number> {
+async function composeDaily(deps: DeliverDeps, options: DeliverOptions & { now: Date }): Promise<number> {
   const groups = new Map<string, OutboxRecord[]>();
   for await (const r of deps.outbox.listHeld(options.now)) {
     if (!r.payload || r.payload.channel !== 'held') continue;
@@ -89,36 +146,61 @@ async function composeDaily(deps: DeliverDeps, options: DeliverOptions): Promise
   return composed;
 }
 
+/** A clock that starts at `start` and advances with real (monotonic) time. */
+function clockFrom(start: Date): () => Date {
+  const t0 = performance.now();
+  return () => new Date(start.getTime() + Math.floor(performance.now() - t0));
+}
+
 export async function deliverPending(deps: DeliverDeps, options: DeliverOptions): Promise<DeliverSummary> {
+  const clock = options.clock ?? clockFrom(options.now ?? new Date());
+  const now = options.now ?? clock();
+  // Check every lease before touching a row: a misconfigured lease fails the pass, not half of it.
+  const leases = new Map(Object.values(deps.notifiers).filter((n): n is Notifier => n !== undefined).map((n) => [n.channel, leaseInMsFor(n, options.leaseInMs)] as const));
+  const leaseFor = (channel: Channel): number => leases.get(channel) ?? leaseInMsFor(undefined, options.leaseInMs);
   const summary: DeliverSummary = { composed: 0, due: 0, sent: 0, retried: 0, failed: 0, skipped: 0 };
-  summary.composed = await composeDaily(deps, options);
+  summary.composed = await composeDaily(deps, { ...options, now });
   const limit = options.limit ?? 100;
   const due: OutboxRecord[] = [];
-  for await (const r of deps.outbox.listDue(options.now)) due.push(r);
+  for await (const r of deps.outbox.listDue(now)) due.push(r);
   due.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   summary.due = due.length;
-  const leaseInMs = options.leaseInMs ?? 5 * 60_000;
   for (const row of due.slice(0, limit)) {
     if (options.abortSignal?.aborted) break;
-    const rec = await deps.outbox.claim(row, options.now, leaseInMs);
+    const leaseInMs = leaseFor(row.channel);
+    // The lease runs from the claim, not from the start of the pass.
+    let rec = await deps.outbox.claim(row, clock(), leaseInMs);
     if (!rec) {
       summary.skipped++;
       continue;
     }
     const notifier = deps.notifiers[rec.channel];
     let result: SendResult;
+    let lost = false;
+    const confirmClaim = async (): Promise<boolean> => {
+      const renewed = await deps.outbox.renew(rec!, clock(), leaseInMs);
+      if (!renewed) lost = true;
+      else rec = renewed;
+      return !lost;
+    };
     if (!notifier) {
       result = { ok: false, retryable: true, error: `no ${rec.channel} notifier is configured` };
     } else {
       try {
-        result = await notifier.send(rec, options.abortSignal ? { abortSignal: options.abortSignal } : {});
+        result = await notifier.send(rec, { confirmClaim, ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) });
       } catch (e) {
         result = { ok: false, retryable: true, error: `unexpected error: ${e instanceof Error ? e.message : String(e)}`.slice(0, 300) };
       }
     }
     const label = `${rec.channel}/${rec.route} ${rec.id} attempt ${rec.attempts}`;
+    if (lost) {
+      // Another sender took the row after our lease expired: it is theirs now, we posted nothing.
+      summary.skipped++;
+      deps.log?.(`notify: not sent ${label}: claimed by another sender meanwhile`);
+      continue;
+    }
     if (result.ok) {
-      await deps.outbox.complete(rec, { status: 'sent', sentAt: options.now.toISOString() });
+      await deps.outbox.complete(rec, { status: 'sent', sentAt: clock().toISOString() });
       summary.sent++;
       deps.log?.(`notify: sent ${label}`);
       continue;
@@ -131,7 +213,7 @@ export async function deliverPending(deps: DeliverDeps, options: DeliverOptions)
       continue;
     }
     const wait = Math.max(result.retryAfterMs ?? 0, backoffInMs(rec.id, rec.attempts, options.baseBackoffInMs ?? 30_000, options.maxBackoffInMs ?? 60 * 60_000));
-    const nextAttemptAt = new Date(options.now.getTime() + wait).toISOString();
+    const nextAttemptAt = new Date(clock().getTime() + wait).toISOString();
     await deps.outbox.complete(rec, { status: 'pending', nextAttemptAt, lastError: result.error });
     summary.retried++;
     deps.log?.(`notify: retry ${label} at ${nextAttemptAt}: ${result.error}`);

@@ -8,7 +8,7 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { EmailClient, type EmailMessage } from '@azure/communication-email';
 import type { TokenCredential } from '@azure/identity';
-import { Pacer, parseRetryAfter, type Notifier, type SendResult } from './deliver.js';
+import { CLAIM_LOST, claimConfirmed, Pacer, parseRetryAfter, type Notifier, type SendOptions, type SendResult } from './deliver.js';
 import type { OutboxRecord } from './outbox.js';
 import { headerSafe } from './escape.js';
 
@@ -41,8 +41,18 @@ function isLoopback(host: string): boolean {
   return ['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host);
 }
 
+/** Rejects after `ms` (the SMTP transport has per-phase timeouts only; this bounds the whole send). */
+function deadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('send timed out'), { code: 'ETIMEDOUT' })), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
 export class SmtpNotifier implements Notifier {
   readonly channel = 'email' as const;
+  readonly postTimeoutInMs: number;
   private readonly transport: Transporter;
   private readonly pacer: Pacer;
   private readonly host: string;
@@ -51,6 +61,7 @@ export class SmtpNotifier implements Notifier {
     const u = new URL(options.url);
     this.host = u.hostname;
     const timeout = options.requestTimeoutInMs ?? 30_000;
+    this.postTimeoutInMs = 2 * timeout;
     this.transport = nodemailer.createTransport({
       host: u.hostname,
       port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 587)),
@@ -66,14 +77,15 @@ export class SmtpNotifier implements Notifier {
     this.pacer = new Pacer(Math.ceil(60_000 / Math.max(1, options.messagesPerMinute ?? 30)));
   }
 
-  async send(n: OutboxRecord): Promise<SendResult> {
+  async send(n: OutboxRecord, opts: SendOptions = {}): Promise<SendResult> {
     const p = emailPayload(n);
     if (!p) return { ok: false, retryable: false, error: 'not an email notification (payload missing or of another channel)' };
     const bad = checkRecipients(p.to);
     if (bad) return { ok: false, retryable: false, error: bad };
     return this.pacer.run(async () => {
+      if (!(await claimConfirmed(opts))) return CLAIM_LOST;
       try {
-        await this.transport.sendMail({
+        await deadline(this.transport.sendMail({
           from: this.options.from,
           to: p.to,
           subject: p.subject,
@@ -84,7 +96,7 @@ export class SmtpNotifier implements Notifier {
           headers: { 'X-ACR-Auditor-Notification': n.id },
           disableFileAccess: true,
           disableUrlAccess: true,
-        });
+        }), this.postTimeoutInMs);
         return { ok: true };
       } catch (e) {
         const err = e as { responseCode?: number; code?: string; command?: string };
@@ -111,6 +123,8 @@ export interface AcsEmailNotifierOptions {
   /** Pass `allowInsecureConnection`/`httpClient`/retry options to the client (tests, sovereign clouds). */
   clientOptions?: ConstructorParameters<typeof EmailClient>[2];
   pollIntervalInMs?: number;
+  /** Bound of one send (beginSend + pollUntilDone). Default 120 s. */
+  requestTimeoutInMs?: number;
 }
 
 /** ACS requires a GUID-shaped operation id; derive it from the notification id so a retry reuses it. */
@@ -121,15 +135,17 @@ export function operationIdFor(id: string): string {
 
 export class AcsEmailNotifier implements Notifier {
   readonly channel = 'email' as const;
+  readonly postTimeoutInMs: number;
   private readonly client: EmailClient;
   private readonly pacer: Pacer;
 
   constructor(private readonly options: AcsEmailNotifierOptions) {
     this.client = new EmailClient(options.endpoint, options.credential, options.clientOptions);
     this.pacer = new Pacer(Math.ceil(60_000 / Math.max(1, options.messagesPerMinute ?? 30)));
+    this.postTimeoutInMs = options.requestTimeoutInMs ?? 120_000;
   }
 
-  async send(n: OutboxRecord, opts: { abortSignal?: AbortSignal } = {}): Promise<SendResult> {
+  async send(n: OutboxRecord, opts: SendOptions = {}): Promise<SendResult> {
     const p = emailPayload(n);
     if (!p) return { ok: false, retryable: false, error: 'not an email notification (payload missing or of another channel)' };
     const bad = checkRecipients(p.to);
@@ -142,13 +158,16 @@ export class AcsEmailNotifier implements Notifier {
       headers: { 'X-ACR-Auditor-Notification': n.id },
     };
     return this.pacer.run(async () => {
+      if (!(await claimConfirmed(opts))) return CLAIM_LOST;
+      const timeout = AbortSignal.timeout(this.postTimeoutInMs);
+      const abortSignal = opts.abortSignal ? AbortSignal.any([timeout, opts.abortSignal]) : timeout;
       try {
         const poller = await this.client.beginSend(message, {
           operationId: operationIdFor(n.id),
           ...(this.options.pollIntervalInMs ? { updateIntervalInMs: this.options.pollIntervalInMs } : {}),
-          ...(opts.abortSignal ? { abortSignal: opts.abortSignal } : {}),
+          abortSignal,
         });
-        const result = await poller.pollUntilDone();
+        const result = await poller.pollUntilDone({ abortSignal });
         if (result.status === 'Succeeded') return { ok: true };
         return { ok: false, retryable: true, error: `acs ${host}: send ${result.status}${result.error?.code ? ` (${result.error.code})` : ''}` };
       } catch (e) {

@@ -64,12 +64,16 @@ export function plainText(value: unknown, max = 2000): string {
   return truncate(sanitizeText(value), max);
 }
 
-/** Only http(s) URLs are ever put into links; anything else becomes undefined. */
+/** Longest URL ever put into a link; a longer one is dropped (a cut URL would point elsewhere). */
+export const MAX_URL_CHARS = 2_048;
+
+/** Only http(s) URLs of at most `MAX_URL_CHARS` are ever put into links; anything else becomes undefined. */
 export function safeUrl(value: string | undefined): string | undefined {
-  if (!value) return undefined;
+  if (!value || value.length > MAX_URL_CHARS) return undefined;
   try {
     const u = new URL(value);
-    return u.protocol === 'https:' || u.protocol === 'http:' ? u.toString() : undefined;
+    const href = u.toString();
+    return (u.protocol === 'https:' || u.protocol === 'http:') && href.length <= MAX_URL_CHARS ? href : undefined;
   } catch {
     return undefined;
   }

@@ -6,7 +6,7 @@
  */
 import { AzureKeyCredential, EventGridPublisherClient, type SendCloudEventInput } from '@azure/eventgrid';
 import type { TokenCredential } from '@azure/identity';
-import { parseRetryAfter, type Notifier, type SendResult } from './deliver.js';
+import { CLAIM_LOST, claimConfirmed, parseRetryAfter, type Notifier, type SendOptions, type SendResult } from './deliver.js';
 import type { OutboxRecord } from './outbox.js';
 
 export interface EventGridNotifierOptions {
@@ -16,12 +16,15 @@ export interface EventGridNotifierOptions {
   allowInsecureConnection?: boolean;
   /** Retries inside one attempt (the outbox retries across attempts). Default 2. */
   sdkMaxRetries?: number;
+  /** Bound of one send, SDK retries included. Default 60 s. */
+  requestTimeoutInMs?: number;
 }
 
 export { AzureKeyCredential };
 
 export class EventGridNotifier implements Notifier {
   readonly channel = 'eventgrid' as const;
+  readonly postTimeoutInMs: number;
   private readonly client: EventGridPublisherClient<'CloudEvent'>;
   private readonly host: string;
 
@@ -29,15 +32,18 @@ export class EventGridNotifier implements Notifier {
     this.client = new EventGridPublisherClient(options.endpoint, 'CloudEvent', options.credential,
       { retryOptions: { maxRetries: options.sdkMaxRetries ?? 2 }, ...(options.allowInsecureConnection ? { allowInsecureConnection: true } : {}) });
     this.host = new URL(options.endpoint).host;
+    this.postTimeoutInMs = options.requestTimeoutInMs ?? 60_000;
   }
 
-  async send(n: OutboxRecord, opts: { abortSignal?: AbortSignal } = {}): Promise<SendResult> {
+  async send(n: OutboxRecord, opts: SendOptions = {}): Promise<SendResult> {
     if (n.payload?.channel !== 'eventgrid') return { ok: false, retryable: false, error: 'not an Event Grid notification' };
     const events: SendCloudEventInput<unknown>[] = n.payload.events.map((e) => ({
       id: e.id, source: e.source, type: e.type, subject: e.subject, time: new Date(e.time), datacontenttype: e.datacontenttype, data: e.data,
     }));
+    if (!(await claimConfirmed(opts))) return CLAIM_LOST;
+    const timeout = AbortSignal.timeout(this.postTimeoutInMs);
     try {
-      await this.client.send(events, opts.abortSignal ? { abortSignal: opts.abortSignal } : {});
+      await this.client.send(events, { abortSignal: opts.abortSignal ? AbortSignal.any([timeout, opts.abortSignal]) : timeout });
       return { ok: true };
     } catch (e) {
       const err = e as { statusCode?: number; response?: { headers?: { get(name: string): string | undefined } } };

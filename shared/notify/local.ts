@@ -16,6 +16,8 @@ export interface TeamsReply {
   headers?: Record<string, string>;
   /** Wait this long before answering (to exercise client timeouts). */
   delayInMs?: number;
+  /** Hold the answer until this settles: a test drives a slow webhook without timers. */
+  release?: Promise<unknown>;
   body?: string;
 }
 
@@ -82,9 +84,10 @@ export async function startLocalTeamsReceiver(options: { outputDir?: string; res
         res.writeHead(413).end();
         return;
       }
-      if (reply.delayInMs) {
+      if (reply.delayInMs || reply.release) {
         pending.add(res);
-        await new Promise((r) => setTimeout(r, reply.delayInMs));
+        if (reply.delayInMs) await new Promise((r) => setTimeout(r, reply.delayInMs));
+        if (reply.release) await reply.release.catch(() => undefined);
         pending.delete(res);
         if (res.destroyed) return;
       }

@@ -5,13 +5,18 @@
  *
  * Row: PartitionKey = key-safe encoding of the origin (`nightly-<hash>`, `event-<hash>`,
  * `daily-<yyyy-mm-dd>`), RowKey = notification id. The payload JSON is split over `payload0..N`
- * properties of at most 30,000 characters (a string property holds 64 KiB of UTF-16).
+ * properties of at most 30,000 UTF-16 code units (60,000 bytes; a String property holds 64 KiB of
+ * UTF-16), never splitting a surrogate pair. The whole entity must stay within 1 MiB, counted as the
+ * Table service counts it (strings as UTF-16: 2 bytes per code unit); see "Understanding the Table
+ * service data model": https://learn.microsoft.com/rest/api/storageservices/understanding-the-table-service-data-model
+ * A payload that would not fit is replaced by a summary (`summaryPayload`) and logged: `enqueue`
+ * never fails for size.
  */
 import { RestError, TableClient, odata, type TableEntityResult } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { TABLES } from '../names.js';
 import type { Severity } from '../domain/severity.js';
-import type { Channel, NotificationKind, NotificationPayload, PlannedNotification } from './plan.js';
+import { summaryPayload, type Channel, type NotificationKind, type NotificationPayload, type PlannedNotification } from './plan.js';
 
 export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'merged';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['held', 'pending', 'sending', 'sent', 'failed', 'merged'];
@@ -66,24 +71,61 @@ export interface Outbox {
   listDue(now: Date): AsyncIterable<OutboxRecord>;
   /** Held rows (daily-digest material) whose day is over at `now`. */
   listHeld(now: Date): AsyncIterable<OutboxRecord>;
-  /** Takes a due row for sending: status `sending`, attempts+1, lease until now+leaseInMs. Undefined when another sender won. */
+  /** Takes a due row for sending: status `sending`, attempts+1, lease until now+leaseInMs (`now` = the claim time). Undefined when another sender won. */
   claim(record: OutboxRecord, now: Date, leaseInMs: number): Promise<OutboxRecord | undefined>;
+  /**
+   * Re-checks and extends a claim right before posting: lease until now+leaseInMs, guarded by the
+   * claim's ETag. Undefined when the row changed meanwhile (another sender took it after the lease
+   * expired): the caller must not post.
+   */
+  renew(record: OutboxRecord, now: Date, leaseInMs: number): Promise<OutboxRecord | undefined>;
   /** Records the outcome of a claim (or merges a held row). False when the row changed meanwhile. */
   complete(record: OutboxRecord, update: OutboxUpdate): Promise<boolean>;
   get(id: string): Promise<OutboxRecord | undefined>;
   listNotifications(options?: ListNotificationsOptions): AsyncIterable<OutboxRecord>;
 }
 
+/** UTF-16 code units per payload property: 60,000 bytes, under the 64 KiB String property limit. */
 const CHUNK = 30_000;
-const MAX_CHUNKS = 30; // 900,000 characters: within the 1 MiB entity limit only for ASCII; payloads are capped far below.
+/** The Table service's entity limit (1 MiB of property data) less a margin for the system properties. */
+export const MAX_ENTITY_BYTES = 1024 * 1024 - 8 * 1024;
 const META_FIELDS = ['channel', 'route', 'kind', 'originKey', 'status', 'attempts', 'nextAttemptAt', 'lastError', 'createdAt', 'sentAt', 'mergedInto', 'severity', 'total', 'summary', 'payloadChunks'];
 
 type Entity = Record<string, unknown> & { partitionKey: string; rowKey: string };
 
+/** Splits a string in pieces of at most `size` UTF-16 code units, never between the two halves of a surrogate pair. */
+export function splitUtf16(s: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < s.length;) {
+    let end = Math.min(s.length, i + size);
+    const c = s.charCodeAt(end - 1);
+    if (end < s.length && c >= 0xd800 && c <= 0xdbff) end--;
+    out.push(s.slice(i, end));
+    i = end;
+  }
+  return out.length ? out : [''];
+}
+
+/**
+ * Size of an entity as the Table service computes it ("Understanding the Table service data
+ * model"): 4 bytes + 2 x (PartitionKey + RowKey) + per property 8 bytes + 2 x name length + the
+ * value: String 4 + 2 x UTF-16 code units, Int32 4, Double/Int64/DateTime 8, Boolean 1.
+ */
+export function entitySizeInBytes(e: Entity): number {
+  let n = 4 + 2 * (e.partitionKey.length + e.rowKey.length);
+  for (const [k, v] of Object.entries(e)) {
+    if (k === 'partitionKey' || k === 'rowKey' || v === undefined) continue;
+    n += 8 + 2 * k.length;
+    if (typeof v === 'string') n += 4 + 2 * v.length;
+    else if (typeof v === 'boolean') n += 1;
+    else if (typeof v === 'number') n += Number.isInteger(v) && Math.abs(v) < 2 ** 31 ? 4 : 8;
+    else n += 4 + 2 * (JSON.stringify(v) ?? '').length;
+  }
+  return n;
+}
+
 function toEntity(n: PlannedNotification): Entity {
-  const json = JSON.stringify(n.payload);
-  const chunks = Math.ceil(json.length / CHUNK) || 1;
-  if (chunks > MAX_CHUNKS) throw new Error(`notification ${n.id}: payload of ${json.length} characters is too large for the outbox`);
+  const chunks = splitUtf16(JSON.stringify(n.payload), CHUNK);
   const e: Entity = {
     partitionKey: n.partition,
     rowKey: n.id,
@@ -98,10 +140,25 @@ function toEntity(n: PlannedNotification): Entity {
     severity: n.severity,
     total: n.total,
     summary: n.summary,
-    payloadChunks: chunks,
+    payloadChunks: chunks.length,
   };
-  for (let i = 0; i < chunks; i++) e[`payload${i}`] = json.slice(i * CHUNK, (i + 1) * CHUNK);
+  chunks.forEach((c, i) => (e[`payload${i}`] = c));
   return e;
+}
+
+/**
+ * The entity for a notification, within the Table service's limits. A payload still too large after
+ * the planner's bounds is replaced by its summary (counts and a link), never rejected.
+ */
+export function boundedEntity(n: PlannedNotification, log?: (line: string) => void): Entity {
+  const e = toEntity(n);
+  const size = entitySizeInBytes(e);
+  if (size <= MAX_ENTITY_BYTES) return e;
+  const summarised = toEntity({ ...n, payload: summaryPayload(n) });
+  log?.(`outbox: notification ${n.id} (${n.channel}/${n.route}) is ${size} bytes, above the ${MAX_ENTITY_BYTES}-byte entity budget; stored as a summary of ${n.total} finding(s)`);
+  if (entitySizeInBytes(summarised) <= MAX_ENTITY_BYTES) return summarised;
+  // Cannot happen with the planner's bounds (a summary keeps at most ids); keep the row anyway, without content.
+  return toEntity({ ...n, payload: { ...summaryPayload(n), ...(n.payload.channel === 'eventgrid' ? { events: [] } : {}) } as NotificationPayload });
 }
 
 function fromEntity(e: TableEntityResult<Record<string, unknown>>): OutboxRecord {
@@ -145,22 +202,24 @@ export interface TableOutboxOptions {
   tableName?: string;
   /** For Azurite / loopback only. */
   allowInsecureConnection?: boolean;
+  /** One line when a payload had to be summarised; never receives secrets. */
+  log?: (line: string) => void;
 }
 
 export class TableOutbox implements Outbox {
   private created: Promise<void> | undefined;
 
-  constructor(private readonly client: TableClient) {}
+  constructor(private readonly client: TableClient, private readonly options: Pick<TableOutboxOptions, 'log'> = {}) {}
 
   static fromConnectionString(connectionString: string, options: TableOutboxOptions = {}): TableOutbox {
     return new TableOutbox(TableClient.fromConnectionString(connectionString, options.tableName ?? TABLES.notifications, {
       allowInsecureConnection: options.allowInsecureConnection ?? /UseDevelopmentStorage|127\.0\.0\.1|localhost/i.test(connectionString),
-    }));
+    }), options.log ? { log: options.log } : {});
   }
 
   static fromServiceUri(tableServiceUri: string, credential: TokenCredential, options: TableOutboxOptions = {}): TableOutbox {
     return new TableOutbox(new TableClient(tableServiceUri, options.tableName ?? TABLES.notifications, credential,
-      options.allowInsecureConnection ? { allowInsecureConnection: true } : {}));
+      options.allowInsecureConnection ? { allowInsecureConnection: true } : {}), options.log ? { log: options.log } : {});
   }
 
   /** Creates the table when missing (idempotent, memoised). */
@@ -180,7 +239,7 @@ export class TableOutbox implements Outbox {
     const worker = async (): Promise<void> => {
       for (let n = queue.shift(); n; n = queue.shift()) {
         try {
-          await this.client.createEntity(toEntity(n));
+          await this.client.createEntity(boundedEntity(n, this.options.log));
           result.inserted.push(n.id);
         } catch (e) {
           if (isStatus(e, 409)) result.existing.push(n.id);
@@ -223,6 +282,17 @@ export class TableOutbox implements Outbox {
     } catch (e) {
       if (isStatus(e, 412) || isStatus(e, 404)) return undefined;
       throw new Error(`outbox: could not claim notification ${record.id}`, { cause: e });
+    }
+  }
+
+  async renew(record: OutboxRecord, now: Date, leaseInMs: number): Promise<OutboxRecord | undefined> {
+    const nextAttemptAt = new Date(now.getTime() + leaseInMs).toISOString();
+    try {
+      const r = await this.client.updateEntity({ partitionKey: record.partition, rowKey: record.id, nextAttemptAt }, 'Merge', { etag: record.etag ?? '*' });
+      return { ...record, nextAttemptAt, ...(r.etag ? { etag: r.etag } : {}) };
+    } catch (e) {
+      if (isStatus(e, 412) || isStatus(e, 404)) return undefined;
+      throw new Error(`outbox: could not renew the claim on notification ${record.id}`, { cause: e });
     }
   }
 

@@ -23,6 +23,8 @@ import type { ChangeKind, Finding, FindingChange } from '../domain/finding.js';
 import { stableHash } from '../domain/hash.js';
 import { compileRegistryPattern, type RegistryMatcher } from '../domain/patterns.js';
 import { atLeast, severityRank, type Severity } from '../domain/severity.js';
+import { boundJsonTotal, boundText, EVIDENCE_BOUNDS, utf8Bytes } from './bound.js';
+import { escapeCardText, escapeHtml } from './escape.js';
 import {
   renderEmail, renderTeamsMessage, TEAMS_MAX_MESSAGE_CHARS,
   type AlertChange, type AlertItem, type AlertView, type TeamsMessage,
@@ -101,7 +103,7 @@ export type NotificationPayload =
   | { channel: 'email'; to: string[]; subject: string; text: string; html: string }
   | { channel: 'eventgrid'; events: FindingCloudEvent[] }
   /** Held items, folded into the daily digest of `bucket` by `composeDailyDigest`. */
-  | { channel: 'held'; target: 'teams' | 'email'; to?: string[]; bucket: string; items: AlertItem[]; findingsUrl?: string };
+  | { channel: 'held'; target: 'teams' | 'email'; to?: string[]; bucket: string; items: AlertItem[]; findingsUrl?: string; omitted?: number };
 
 export type NotificationKind = 'immediate' | 'digest' | 'held';
 
@@ -124,11 +126,30 @@ export interface PlannedNotification {
   total: number;
   /** One line for listings (trusted wording + counts, no untrusted strings). */
   summary: string;
+  /** The full list of findings (from settings), for a summary that replaces an oversized payload. */
+  findingsUrl?: string;
   payload: NotificationPayload;
 }
 
 const ALERTING: ReadonlySet<ChangeKind> = new Set(['opened', 'reopened', 'unsuppressed', 'escalated']);
 export const EVENTGRID_BATCH = 100;
+/**
+ * UTF-8 bytes of one Event Grid batch (the JSON array). Event Grid accepts 1 MB per event and per
+ * array (413 above); we stay at half of it, which also keeps the stored payload (UTF-16 in Table
+ * Storage) well inside the outbox's entity budget.
+ */
+export const EVENTGRID_MAX_BATCH_BYTES = 512 * 1024;
+/** Bounds of the untrusted strings of one finding, applied where alert items and CloudEvents are built. */
+export const FIELD_BOUNDS = {
+  title: 300, message: 2_000, resourceId: 1_000, subject: 1_000, registry: 300, subscriptionId: 100, ruleId: 200, findingId: 100,
+  evidenceKey: 100, evidenceValue: 1_000, remediation: 2_000,
+  /** Evidence entries kept per item (the rest is counted in a last "…" entry). */
+  evidenceEntries: 16,
+  /** JSON characters of one CloudEvent's evidence object. */
+  evidenceJson: 8_000,
+} as const;
+/** Longest portal link we emit; a longer one (from a hostile resource id) is dropped rather than cut. */
+export const MAX_LINK_CHARS = 2_048;
 /** Items kept per held notification (one push event): bounds the stored payload. */
 export const HELD_MAX_ITEMS = 100;
 export const EVENT_SOURCE = '/acr-auditor';
@@ -146,35 +167,44 @@ function partitionFor(key: string): string {
 /** Link to a resource in the Azure portal; every id segment is URL-encoded. */
 export function portalLink(portalUrl: string, resourceId: string): string | undefined {
   if (!resourceId.startsWith('/')) return undefined;
+  if (resourceId.length > MAX_LINK_CHARS) return undefined;
   const path = resourceId.split('/').filter(Boolean).map(encodeURIComponent).join('/');
-  return `${portalUrl.replace(/\/+$/, '')}/#resource/${path}`;
+  const link = `${portalUrl.replace(/\/+$/, '')}/#resource/${path}`;
+  return link.length <= MAX_LINK_CHARS ? link : undefined;
 }
 
+/** Evidence as bounded [key, value] facts: at most `evidenceEntries`, each key and value cut with a marker. */
 function evidenceFacts(evidence: Record<string, unknown>): Array<[string, string]> {
-  return Object.keys(evidence).sort().map((k) => {
+  const keys = Object.keys(evidence ?? {}).sort();
+  const facts = keys.slice(0, FIELD_BOUNDS.evidenceEntries).map((k) => {
     const v = evidence[k];
-    return [k, typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)] as [string, string];
+    // Bound before stringifying: a value may be a huge array of huge strings.
+    const text = typeof v === 'string' ? v : JSON.stringify(boundJsonTotal(v, EVIDENCE_BOUNDS, FIELD_BOUNDS.evidenceValue * 2)) ?? String(v);
+    return [boundText(k, FIELD_BOUNDS.evidenceKey), boundText(text, FIELD_BOUNDS.evidenceValue)] as [string, string];
   });
+  if (keys.length > FIELD_BOUNDS.evidenceEntries) facts.push(['…', `and ${keys.length - FIELD_BOUNDS.evidenceEntries} more`]);
+  return facts;
 }
 
 export function toAlertItem(change: FindingChange, ctx: Pick<PlanContext, 'portalUrl' | 'remediationFor'>): AlertItem {
   const f = change.finding;
   const remediation = ctx.remediationFor?.(f.ruleId);
   const link = portalLink(ctx.portalUrl, f.resourceId);
+  const b = FIELD_BOUNDS;
   return {
-    findingId: f.id,
-    ruleId: f.ruleId,
-    title: f.title,
+    findingId: boundText(f.id, b.findingId),
+    ruleId: boundText(f.ruleId, b.ruleId),
+    title: boundText(f.title, b.title),
     severity: f.severity,
     ...(change.kind === 'escalated' && change.previous && change.previous.severity !== f.severity ? { previousSeverity: change.previous.severity } : {}),
     change: change.kind as AlertChange,
-    resourceId: f.resourceId,
-    subject: f.subject,
-    ...(f.registry ? { registry: f.registry } : {}),
-    ...(f.subscriptionId ? { subscriptionId: f.subscriptionId } : {}),
-    message: f.message,
+    resourceId: boundText(f.resourceId, b.resourceId),
+    subject: boundText(f.subject, b.subject),
+    ...(f.registry ? { registry: boundText(f.registry, b.registry) } : {}),
+    ...(f.subscriptionId ? { subscriptionId: boundText(f.subscriptionId, b.subscriptionId) } : {}),
+    message: boundText(f.message, b.message),
     evidence: evidenceFacts(f.evidence),
-    ...(remediation ? { remediation: { description: remediation.description, cli: remediation.cli } } : {}),
+    ...(remediation ? { remediation: { description: boundText(remediation.description, b.remediation), cli: boundText(remediation.cli, b.remediation) } } : {}),
     ...(link ? { portalUrl: link } : {}),
   };
 }
@@ -192,8 +222,12 @@ function maxSeverity(items: AlertItem[]): Severity {
   return items.reduce<Severity>((m, i) => (severityRank(i.severity) > severityRank(m) ? i.severity : m), 'informational');
 }
 
-/** Builds the view (capped), shrinking the cap until the Teams card fits the message limit. */
-export function buildView(kind: 'immediate' | 'digest', originLabel: string, all: AlertItem[], cap: number, generatedAt: string, findingsUrl?: string): AlertView {
+/**
+ * Builds the view (capped), shrinking the cap until the Teams card fits the message limit (UTF-8
+ * bytes). If even one item does not fit, the view lists none: counts, "and N more" and the link.
+ * `omitted` counts findings left out before (a capped held notification); they are in the total.
+ */
+export function buildView(kind: 'immediate' | 'digest', originLabel: string, all: AlertItem[], cap: number, generatedAt: string, findingsUrl?: string, omitted = 0): AlertView {
   const sorted = [...all].sort(compareItems);
   const countsByChange: AlertView['countsByChange'] = {};
   const countsBySeverity: AlertView['countsBySeverity'] = {};
@@ -203,8 +237,8 @@ export function buildView(kind: 'immediate' | 'digest', originLabel: string, all
   }
   let n = Math.max(1, cap);
   for (;;) {
-    const view: AlertView = { kind, originLabel, items: sorted.slice(0, n), total: sorted.length, countsByChange, countsBySeverity, generatedAt, ...(findingsUrl ? { findingsUrl } : {}) };
-    if (n <= 1 || JSON.stringify(renderTeamsMessage(view)).length <= TEAMS_MAX_MESSAGE_CHARS) return view;
+    const view: AlertView = { kind, originLabel, items: sorted.slice(0, n), total: sorted.length + Math.max(0, omitted), countsByChange, countsBySeverity, generatedAt, ...(findingsUrl ? { findingsUrl } : {}) };
+    if (n <= 0 || utf8Bytes(JSON.stringify(renderTeamsMessage(view))) <= TEAMS_MAX_MESSAGE_CHARS) return view;
     n = Math.floor(n / 2);
   }
 }
@@ -282,22 +316,48 @@ function deliverables(
 function cloudEvent(change: FindingChange, key: string, now: Date): FindingCloudEvent {
   const f = change.finding;
   const type = change.kind === 'resolved' ? 'AcrAuditor.Finding.Resolved' : change.kind === 'escalated' ? 'AcrAuditor.Finding.Escalated' : 'AcrAuditor.Finding.Opened';
+  const b = FIELD_BOUNDS;
   return {
     id: stableHash(['cloudevent', f.id, change.kind, key]),
     source: EVENT_SOURCE,
     type,
-    subject: f.resourceId,
+    subject: boundText(f.resourceId, b.resourceId),
     time: now.toISOString(),
     specversion: '1.0',
     datacontenttype: 'application/json',
     data: {
-      findingId: f.id, ruleId: f.ruleId, title: f.title, severity: f.severity, change: change.kind, status: f.status,
-      outcome: f.outcome, resourceId: f.resourceId, subject: f.subject, registry: f.registry, subscriptionId: f.subscriptionId,
-      message: f.message, evidence: f.evidence, firstSeen: f.firstSeen, lastSeen: f.lastSeen, resolvedAt: f.resolvedAt,
+      findingId: boundText(f.id, b.findingId), ruleId: boundText(f.ruleId, b.ruleId), title: boundText(f.title, b.title), severity: f.severity, change: change.kind, status: f.status,
+      outcome: f.outcome, resourceId: boundText(f.resourceId, b.resourceId), subject: boundText(f.subject, b.subject),
+      registry: f.registry === undefined ? undefined : boundText(f.registry, b.registry),
+      subscriptionId: f.subscriptionId === undefined ? undefined : boundText(f.subscriptionId, b.subscriptionId),
+      message: boundText(f.message, b.message), evidence: boundJsonTotal(f.evidence, EVIDENCE_BOUNDS, b.evidenceJson),
+      firstSeen: f.firstSeen, lastSeen: f.lastSeen, resolvedAt: f.resolvedAt,
       ...(change.previous && change.kind === 'escalated' ? { previousSeverity: change.previous.severity } : {}),
       origin: key,
     },
   };
+}
+
+/**
+ * Splits events into batches of at most EVENTGRID_BATCH events and EVENTGRID_MAX_BATCH_BYTES (UTF-8
+ * JSON). Every event is bounded where it is built (far below the limit), so each batch holds one at least.
+ */
+function eventBatches<T extends { event: FindingCloudEvent }>(xs: T[]): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 2;
+  for (const x of xs) {
+    const size = utf8Bytes(JSON.stringify(x.event)) + 1;
+    if (cur.length && (cur.length >= EVENTGRID_BATCH || bytes + size > EVENTGRID_MAX_BATCH_BYTES)) {
+      out.push(cur);
+      cur = [];
+      bytes = 2;
+    }
+    cur.push(x);
+    bytes += size;
+  }
+  if (cur.length) out.push(cur);
+  return out;
 }
 
 /** Plans the notifications of one nightly run or one push event. Deterministic for the same input. */
@@ -307,6 +367,7 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
   const routes = compileRoutes(policy.routes);
   const relevant = changes.filter((c) => ALERTING.has(c.kind) || c.kind === 'resolved');
   const out: PlannedNotification[] = [];
+  const link = ctx.findingsUrl ? { findingsUrl: ctx.findingsUrl } : {};
 
   // Per route: the items it should see, split into immediate / digest / held.
   const perRoute = new Map<string, { route: RouteTarget; now: AlertItem[]; later: AlertItem[] }>();
@@ -332,7 +393,7 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
       const view = buildView('digest', 'Nightly audit', items, policy.digestMaxItems, nowIso, ctx.findingsUrl);
       const base = {
         route: route.name, kind: 'digest' as const, originKey: key, partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
-        severity: maxSeverity(items), total: items.length, summary: `Nightly digest: ${fmt(items.length)} change(s)`,
+        severity: maxSeverity(items), total: items.length, summary: `Nightly digest: ${fmt(items.length)} change(s)`, ...link,
       };
       out.push(...deliverables(base, route, view, [route.name, key, 'digest'], policy));
       continue;
@@ -341,7 +402,7 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
       const view = buildView('immediate', 'Image push', now, policy.immediateMaxItems, nowIso, ctx.findingsUrl);
       const base = {
         route: route.name, kind: 'immediate' as const, originKey: key, partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
-        severity: maxSeverity(now), total: now.length, summary: `Push alert: ${fmt(now.length)} finding(s)`,
+        severity: maxSeverity(now), total: now.length, summary: `Push alert: ${fmt(now.length)} finding(s)`, ...link,
       };
       out.push(...deliverables(base, route, view, [route.name, key, 'immediate', ...contentKeys(now)], policy));
     }
@@ -350,10 +411,10 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
       const held = {
         route: route.name, kind: 'held' as const, originKey: key, partition: partitionFor(`daily:${bucket}`), createdAt: nowIso,
         notBefore: nextUtcMidnight(ctx.now).toISOString(), severity: maxSeverity(later), total: later.length,
-        summary: `Held for the daily digest of ${bucket}: ${fmt(later.length)} change(s)`,
+        summary: `Held for the daily digest of ${bucket}: ${fmt(later.length)} change(s)`, ...link,
       };
       const sorted = [...later].sort(compareItems).slice(0, HELD_MAX_ITEMS);
-      const findingsUrl = ctx.findingsUrl ? { findingsUrl: ctx.findingsUrl } : {};
+      const findingsUrl = { ...link, ...(later.length > sorted.length ? { omitted: later.length - sorted.length } : {}) };
       if (route.teams) {
         out.push({ ...held, id: stableHash(['notify', 'held', 'teams', route.name, key, ...contentKeys(later)]), channel: 'teams',
           payload: { channel: 'held', target: 'teams', bucket, items: sorted, ...findingsUrl } });
@@ -367,14 +428,15 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
 
   if (policy.eventGrid) {
     const published = [...relevant].sort((a, b) => a.finding.id.localeCompare(b.finding.id) || a.kind.localeCompare(b.kind));
-    chunk(published, EVENTGRID_BATCH).forEach((batch, i) => {
-      const events = batch.map((c) => cloudEvent(c, key, ctx.now));
+    eventBatches(published.map((c) => ({ change: c, event: cloudEvent(c, key, ctx.now) }))).forEach((pairs, i) => {
+      const batch = pairs.map((p) => p.change);
+      const events = pairs.map((p) => p.event);
       out.push({
         id: stableHash(['notify', 'eventgrid', key, String(i), ...events.map((e) => e.id)]),
         channel: 'eventgrid', route: 'eventgrid', kind: ctx.origin.kind === 'nightly' ? 'digest' : 'immediate', originKey: key,
         partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
         severity: batch.reduce<Severity>((m, c) => (severityRank(c.finding.severity) > severityRank(m) ? c.finding.severity : m), 'informational'),
-        total: batch.length, summary: `Event Grid: ${fmt(batch.length)} CloudEvent(s)`,
+        total: batch.length, summary: `Event Grid: ${fmt(batch.length)} CloudEvent(s)`, ...link,
         payload: { channel: 'eventgrid', events },
       });
     });
@@ -413,10 +475,12 @@ export function composeDailyDigest(
   const key = `daily:${bucket}`;
   const nowIso = opts.now.toISOString();
   const findingsUrl = held.find((h) => h.payload.findingsUrl)?.payload.findingsUrl;
-  const view = buildView('digest', `Daily (${bucket})`, items, opts.digestMaxItems, nowIso, findingsUrl);
+  const omitted = held.reduce((n, h) => n + (h.payload.omitted ?? 0), 0);
+  const view = buildView('digest', `Daily (${bucket})`, items, opts.digestMaxItems, nowIso, findingsUrl, omitted);
   const base = {
     route, kind: 'digest' as const, originKey: key, partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
-    severity: maxSeverity(items), total: items.length, summary: `Daily digest ${bucket}: ${fmt(items.length)} change(s)`,
+    severity: maxSeverity(items), total: view.total, summary: `Daily digest ${bucket}: ${fmt(view.total)} change(s)`,
+    ...(findingsUrl ? { findingsUrl } : {}),
   };
   const target: RouteTarget = {
     name: route, match: {}, teams: channel === 'teams',
@@ -425,4 +489,40 @@ export function composeDailyDigest(
   const ids = held.map((h) => h.id).sort();
   return deliverables(base, target, view, [route, key, 'daily', ...ids],
     { ...DEFAULT_POLICY, emailMaxRecipients: opts.emailMaxRecipients ?? DEFAULT_POLICY.emailMaxRecipients });
+}
+
+/**
+ * The payload that replaces one still too large for the outbox after bounding (should not happen:
+ * every payload is bounded where it is built; this is the last line of defence, so `enqueue` never
+ * fails for size). It carries counts, the trusted summary line and the link to the full list.
+ */
+export function summaryPayload(n: PlannedNotification): NotificationPayload {
+  const what = `${n.summary} (the full notification was too large to store; ${fmt(n.total)} finding(s), highest severity ${n.severity})`;
+  const link = n.findingsUrl;
+  const p = n.payload;
+  if (p.channel === 'eventgrid') {
+    // Keep one event per finding, reduced to its identifiers.
+    return {
+      channel: 'eventgrid',
+      events: p.events.slice(0, EVENTGRID_BATCH).map((e) => ({
+        ...e, subject: boundText(e.subject, 200),
+        data: { findingId: boundText(String(e.data.findingId ?? ''), 100), ruleId: boundText(String(e.data.ruleId ?? ''), 200), severity: e.data.severity, change: e.data.change, origin: e.data.origin, truncated: true },
+      })),
+    };
+  }
+  if (p.channel === 'held') {
+    return { ...p, items: [], omitted: n.total };
+  }
+  const view: AlertView = {
+    kind: n.kind === 'immediate' ? 'immediate' : 'digest', originLabel: n.kind === 'immediate' ? 'Image push' : 'Oversized', items: [],
+    total: n.total, countsByChange: {}, countsBySeverity: { [n.severity]: n.total }, generatedAt: n.createdAt, ...(link ? { findingsUrl: link } : {}),
+  };
+  if (p.channel === 'teams') {
+    const message = renderTeamsMessage(view);
+    const body = message.attachments[0]!.content.body as Array<Record<string, unknown>>;
+    body.splice(1, 0, { type: 'TextBlock', text: escapeCardText(what, 600), wrap: true });
+    return { channel: 'teams', message };
+  }
+  const email = renderEmail(view);
+  return { channel: 'email', to: p.to, subject: email.subject, text: `${what}\n\n${email.text}`, html: email.html.replace('</h2>', `</h2>\n<p>${escapeHtml(what, 600)}</p>`) };
 }

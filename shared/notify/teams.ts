@@ -3,7 +3,7 @@
  * webhook request is received"). The webhook URL is a secret: it is looked up per route at send
  * time, never stored in the outbox, never logged (errors name the host only).
  */
-import { Pacer, parseRetryAfter, type Notifier, type SendResult } from './deliver.js';
+import { CLAIM_LOST, claimConfirmed, Pacer, parseRetryAfter, type Notifier, type SendOptions, type SendResult } from './deliver.js';
 import type { OutboxRecord } from './outbox.js';
 
 export interface TeamsNotifierOptions {
@@ -32,11 +32,14 @@ function snippet(body: string): string {
 
 export class TeamsNotifier implements Notifier {
   readonly channel = 'teams' as const;
+  readonly postTimeoutInMs: number;
   private readonly pacers = new Map<string, Pacer>();
 
-  constructor(private readonly options: TeamsNotifierOptions) {}
+  constructor(private readonly options: TeamsNotifierOptions) {
+    this.postTimeoutInMs = options.requestTimeoutInMs ?? 10_000;
+  }
 
-  async send(n: OutboxRecord, opts: { abortSignal?: AbortSignal } = {}): Promise<SendResult> {
+  async send(n: OutboxRecord, opts: SendOptions = {}): Promise<SendResult> {
     if (n.payload?.channel !== 'teams') return { ok: false, retryable: false, error: 'not a Teams notification (payload missing or of another channel)' };
     const url = this.options.webhooks[n.route];
     if (!url) return { ok: false, retryable: true, giveUpAfterAttempts: 3, error: `no Teams webhook configured for route ${n.route}` };
@@ -45,7 +48,9 @@ export class TeamsNotifier implements Notifier {
     if (!pacer) this.pacers.set(url, (pacer = new Pacer(this.options.minIntervalInMs ?? 1_000)));
     const body = JSON.stringify(n.payload.message);
     return pacer.run(async () => {
-      const timeout = AbortSignal.timeout(this.options.requestTimeoutInMs ?? 10_000);
+      // After the pacing wait, right before posting: is the row still ours? (renews the lease)
+      if (!(await claimConfirmed(opts))) return CLAIM_LOST;
+      const timeout = AbortSignal.timeout(this.postTimeoutInMs);
       const signal = opts.abortSignal ? AbortSignal.any([timeout, opts.abortSignal]) : timeout;
       let res: Response;
       try {

@@ -38,7 +38,7 @@ export interface Notifications {
 }
 
 export function createNotifications(o: NotificationsOptions): Notifications {
-  const outbox = new TableOutbox(tableClient(o.storage, TABLES.notifications, o.credential));
+  const outbox = new TableOutbox(tableClient(o.storage, TABLES.notifications, o.credential), o.log ? { log: o.log } : {});
   const notifiers: Partial<Record<Channel, Notifier>> = {};
   if (Object.keys(o.config.teamsWebhooks).length) notifiers.teams = new TeamsNotifier({ webhooks: o.config.teamsWebhooks });
   let smtp: SmtpNotifier | undefined;
@@ -68,7 +68,7 @@ export function createNotifications(o: NotificationsOptions): Notifications {
     outbox,
     sink,
     notifiers,
-    deliver: () => deliverPending({ outbox, notifiers, ...(o.log ? { log: o.log } : {}) }, { now: o.clock(), maxAttempts: o.config.maxAttempts }),
+    deliver: () => deliverPending({ outbox, notifiers, ...(o.log ? { log: o.log } : {}) }, { now: o.clock(), clock: o.clock, maxAttempts: o.config.maxAttempts }),
     async close() {
       await smtp?.close();
     },

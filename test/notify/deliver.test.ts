@@ -26,7 +26,7 @@ describe('outbox + Teams delivery (Azurite, loopback webhook)', () => {
   let n = 0;
   const teams = () => new TeamsNotifier({ webhooks: { default: receiver.url }, requestTimeoutInMs: 500, minIntervalInMs: 0 });
   const deliver = (now: Date, maxAttempts = 4) =>
-    deliverPending({ outbox, notifiers: { teams: teams() }, log: (l) => logs.push(l) }, { now, maxAttempts, baseBackoffInMs: 1_000 });
+    deliverPending({ outbox, notifiers: { teams: teams() }, log: (l) => logs.push(l) }, { now, clock: () => now, maxAttempts, baseBackoffInMs: 1_000 });
 
   beforeAll(async () => {
     azurite = await startAzurite();

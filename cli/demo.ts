@@ -5,8 +5,8 @@
  * and a local SMTP server, and a second nightly run that opens nothing new. Everything it starts it
  * stops; what the receivers got is saved under the output folder.
  */
-import { mkdir, rm } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { lstat, mkdir, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, demoEstate } from '../estates/demo.js';
 import { demoPushEvents } from '../estates/demoEvents.js';
@@ -14,15 +14,60 @@ import { parseEventBatch } from '../shared/events/parse.js';
 import { startLocalSmtpServer, startLocalTeamsReceiver } from '../shared/notify/local.js';
 import { auditRegistryEvents } from '../shared/usecases/auditRegistryEvents.js';
 import { RULE_IDS } from '../shared/rules/catalog.js';
-import { auditOnce, cliLogger, type CliIo } from './main.js';
+import { auditOnce, cliLogger, UsageError, type CliIo } from './main.js';
 import { renderTable, terminalSafe } from './output.js';
 import { startRuntime } from './runtime.js';
+
+/** Written into every demo output folder: only a folder holding it (or only demo files) is ever reused. */
+export const DEMO_MARKER = '.acr-auditor-demo';
+
+/** The files the demo writes (shared/notify/local.ts): the only files it ever removes, and only to replace them. */
+const DEMO_FILES: Readonly<Record<string, RegExp>> = { teams: /^card-\d{3,}\.json$/, email: /^message-\d{3,}\.eml$/ };
+
+/**
+ * Makes `dir` ready for the demo without deleting anything the demo did not write: a new or empty folder
+ * is used; a previous demo output (its marker, or nothing but demo files) has its old demo files removed;
+ * anything else (someone's files, a working tree, a file) is refused with a UsageError (exit 2).
+ */
+export async function prepareDemoOutput(dir: string): Promise<void> {
+  const refuse = (why: string) => new UsageError(`demo --output ${dir}: ${why}; nothing was changed. Choose a new or empty directory (default out/demo).`);
+  const stat = await lstat(dir).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (stat && !stat.isDirectory()) throw refuse('exists and is not a directory');
+  const entries = stat ? await readdir(dir, { withFileTypes: true }) : [];
+  const demoFolder = async (name: string): Promise<string[] | undefined> => {
+    const pattern = DEMO_FILES[name];
+    if (!pattern) return undefined;
+    const inside = await readdir(join(dir, name), { withFileTypes: true });
+    return inside.every((f) => f.isFile() && pattern.test(f.name)) ? inside.map((f) => f.name) : undefined;
+  };
+  const hasMarker = entries.some((e) => e.name === DEMO_MARKER && e.isFile());
+  if (entries.length && !hasMarker) {
+    // An output of a demo that predates the marker: nothing but its own folders of its own files.
+    for (const e of entries) {
+      if (!e.isDirectory() || !(await demoFolder(e.name))) {
+        throw refuse(`is not empty and is not a previous demo output (no ${DEMO_MARKER} marker, and ${JSON.stringify(e.name)} is not something the demo wrote)`);
+      }
+    }
+  }
+  await mkdir(dir, { recursive: true });
+  for (const e of entries) {
+    if (!e.isDirectory() || !DEMO_FILES[e.name]) continue; // a symlink or anything else is left alone
+    const folder = join(dir, e.name);
+    for (const f of await readdir(folder, { withFileTypes: true })) {
+      if (f.isFile() && DEMO_FILES[e.name]!.test(f.name)) await unlink(join(folder, f.name));
+    }
+    await rmdir(folder).catch(() => undefined); // kept when someone's file is still in it
+  }
+  await writeFile(join(dir, DEMO_MARKER), 'Output of `acr-auditor demo`: the demo replaces only its own files (teams/card-NNN.json, email/message-NNN.eml) here.\n');
+}
 
 export async function runDemo(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { output: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } }, strict: true });
   const outputDir = resolve(values.output ?? 'out/demo');
-  await rm(outputDir, { recursive: true, force: true });
-  await mkdir(outputDir, { recursive: true });
+  await prepareDemoOutput(outputDir);
   const started = Date.now();
   const now = new Date();
   const log = cliLogger(io, values.verbose === true);

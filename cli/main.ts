@@ -10,10 +10,11 @@
  *   acr-auditor emulator --estate FILE [--port N] [--proxy-port N] [--ca-file FILE]
  *   acr-auditor demo   [--output DIR] [--keep]
  */
+import { clockStartingAt } from '../shared/util/clock.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../shared/config.js';
+import { ConfigError, loadConfig, type StorageConfig } from '../shared/config.js';
 import { countChanges, type FindingChange } from '../shared/domain/finding.js';
 import { atLeast, isSeverity, type Severity } from '../shared/domain/severity.js';
 import type { Gap } from '../shared/domain/snapshots.js';
@@ -24,8 +25,9 @@ import { auditRegistryEvents } from '../shared/usecases/auditRegistryEvents.js';
 import type { Logger } from '../shared/usecases/common.js';
 import { EstateError } from '../emulator/index.js';
 import { runNightlyLocally } from './localQueue.js';
-import { collectFindings, gapsOut, renderTable, terminalSafe, type AuditReport, type StatusFilter } from './output.js';
-import { startRuntime } from './runtime.js';
+import { describeStorageError } from '../shared/storage/clients.js';
+import { collectFindings, errorLine, gapsOut, renderTable, terminalSafe, type AuditReport, type StatusFilter } from './output.js';
+import { CredentialError, startRuntime } from './runtime.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -71,7 +73,7 @@ function parseNow(value: string | undefined): (() => Date) | undefined {
   if (value === undefined) return undefined;
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new UsageError(`--now must be an ISO date, got ${JSON.stringify(value)}`);
-  return () => new Date(t);
+  return clockStartingAt(new Date(t));
 }
 
 function parseSeverityFlag(value: string | undefined): Severity | undefined {
@@ -309,13 +311,29 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   } catch (e) {
     if (e instanceof ConfigError) io.err(`acr-auditor: ${e.message}`);
     else if (e instanceof EstateError) io.err(`acr-auditor: invalid estate: ${e.message}`);
-    else if (e instanceof UsageError) io.err(`acr-auditor: ${e.message}`);
+    else if (e instanceof UsageError || e instanceof CredentialError) io.err(`acr-auditor: ${e.message}`);
     else if (e instanceof TypeError && /parseArgs|Unknown option|ERR_PARSE_ARGS/i.test(`${(e as { code?: string }).code ?? ''} ${e.message}`)) io.err(`acr-auditor: ${e.message}`);
     else {
-      io.err(`acr-auditor: ${e instanceof Error ? e.message : String(e)}`);
+      const storage = describeStorageError(e, configuredStorage());
+      if (storage) {
+        io.err(`acr-auditor: ${storage.message}`);
+        // Refused (authentication, permission, wrong account): the setting is wrong. Anything else is not.
+        return storage.status !== undefined && [400, 401, 403, 404].includes(storage.status) ? 2 : 1;
+      }
+      // Never a raw service body (XML), a second line or a secret.
+      io.err(`acr-auditor: ${errorLine(e instanceof Error ? e.message : String(e), 500)}`);
       return 1;
     }
     return 2;
+  }
+}
+
+/** The storage the settings configure, to recognise its errors; none when the settings do not load. */
+function configuredStorage(): StorageConfig {
+  try {
+    return loadConfig().storage;
+  } catch {
+    return { kind: 'none' };
   }
 }
 

@@ -88,9 +88,39 @@ function shortResource(id: string): string {
   return parts.length > 2 ? `${parts[parts.length - 2]}/${parts[parts.length - 1]}` : id;
 }
 
+/** At most `max` characters, cut at a word boundary (never mid-word) and marked with an ellipsis. */
+export function cutAtWord(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const head = s.slice(0, max - 1);
+  const space = head.search(/\s\S*$/);
+  // A single word longer than the half of the room is cut where it must be (a URL, an id).
+  return `${(space > max / 2 ? head.slice(0, space) : head).trimEnd()}…`;
+}
+
+/** Hides what must never be printed from an error text: SAS signatures, keys and URL credentials. */
+export function redactSecrets(s: string): string {
+  return s
+    .replace(/\b(sig|signature|accountkey|accesskey|sharedaccesskey|sharedaccesssignature|password|client_secret)=[^&;\s"']*/gi, '$1=<redacted>')
+    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1<credentials>@');
+}
+
+/**
+ * One line for an error message: a service's XML error body becomes its code and message, then the first
+ * line only, secrets redacted, cut at a word boundary, terminal-safe.
+ */
+export function errorLine(message: string, max = 240): string {
+  let text = message;
+  if (/^\s*<\?xml|<Error>/i.test(text)) {
+    const code = /<Code>([^<]*)<\/Code>/i.exec(text)?.[1];
+    const detail = /<Message>([^<]*)/i.exec(text)?.[1];
+    text = [code, detail?.split('\n')[0]].filter(Boolean).join(': ') || 'the service answered with an error document';
+  }
+  const first = text.split(/\r?\n/).find((l) => l.trim()) ?? '';
+  return cutAtWord(terminalSafe(redactSecrets(first.trim())), max);
+}
+
 function clip(s: string, n: number): string {
-  const t = terminalSafe(s);
-  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+  return cutAtWord(terminalSafe(s), n);
 }
 
 export function renderTable(report: AuditReport): string {

@@ -3,6 +3,7 @@
  * emulator (managed identity against the emulator's token endpoint, every SDK client routed through
  * its agent); configured storage, or an embedded in-memory Azurite when none is configured.
  */
+import type { TokenCredential } from '@azure/core-auth';
 import type { StorageConfig } from '../shared/config.js';
 import { startAzurite, type RunningAzurite } from '../shared/local/azurite.js';
 import { defaultCredential, managedIdentityCredential, type Services } from '../shared/services.js';
@@ -10,6 +11,39 @@ import { buildHostServices, loadSettings } from '../shared/host.js';
 import type { Logger } from '../shared/usecases/common.js';
 import type { Notifications } from '../shared/notify/wiring.js';
 import { loadEstate, loadEstateFile, startEmulator, type Estate, type RunningEmulator } from '../emulator/index.js';
+import { cutAtWord, errorLine } from './output.js';
+
+/** No usable Azure credential: the CLI says what to do and exits 2 (a configuration problem). */
+export class CredentialError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CredentialError';
+  }
+}
+
+const UNAVAILABLE = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError']);
+const REFUSED = new Set(['AuthenticationError', 'AuthenticationRequiredError']);
+
+/**
+ * Asks for one token before anything runs, so that a missing credential is one clear message instead of
+ * every scope of the audit turning into a gap. The token is cached by the credential: nothing is wasted.
+ */
+export async function checkCredential(credential: TokenCredential, scope: string): Promise<void> {
+  try {
+    await credential.getToken(scope);
+  } catch (e) {
+    if (!(e instanceof Error) || !(UNAVAILABLE.has(e.name) || REFUSED.has(e.name))) throw e;
+    const errors = (e as Error & { errors?: unknown[] }).errors;
+    const underlying: unknown[] = errors?.length ? errors : [e];
+    const cause = cutAtWord(underlying.map((x) => errorLine(x instanceof Error ? x.message : String(x), 1000)).join('; '), 240);
+    const what = UNAVAILABLE.has(e.name) ? 'no Azure credential found' : 'the Azure credential was refused';
+    throw new CredentialError(
+      `${what}: run \`az login\`, or set a managed identity (AZURE_CLIENT_ID for a user-assigned one) or a workload identity ` +
+        `(AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE); or audit an estate file with --estate FILE (cause: ${cause})`,
+      { cause: e },
+    );
+  }
+}
 
 export interface RuntimeOptions {
   estateFile?: string;
@@ -51,6 +85,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       credential = managedIdentityCredential();
     } else {
       credential = defaultCredential(settings.config);
+      await checkCredential(credential, settings.config.cloud.armScope);
     }
 
     let storage: StorageConfig = settings.config.storage;

@@ -4,6 +4,7 @@
  * throws one `ConfigError` listing every problem. Secrets are never echoed in messages.
  */
 import { PatternError } from './domain/patterns.js';
+import { RULE_IDS } from './rules/catalog.js';
 import { isSeverity, type Severity } from './domain/severity.js';
 import { ruleParams, type RuleParams } from './rules/params.js';
 import { TABLES } from './names.js';
@@ -100,6 +101,123 @@ export interface AuditorConfig {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * How a setting's value may appear in a message. Any setting can receive a pasted secret by mistake
+ * (a connection string, a URL with credentials, a SAS, a key), so a value is quoted only when it is
+ * short and plainly harmless (a typo the user will recognise: "ninety", "contoso*.azure*.io");
+ * otherwise the message says what the value looks like, never the value.
+ */
+export function showValue(raw: string): string {
+  const harmless =
+    raw.length <= 64 &&
+    /^[A-Za-z0-9 ._*/:,+=-]*$/.test(raw) &&
+    !/(sig|key|secret|password|pwd|token|signature)\s*=/i.test(raw) &&
+    !/[A-Za-z0-9+_=]{24,}/.test(raw);
+  return harmless ? JSON.stringify(raw) : `(value not shown: ${looksLike(raw)})`;
+}
+
+/** What a value that is not shown looks like, so that the user can still tell what went wrong. */
+export function looksLike(raw: string): string {
+  if (/(^|;)\s*(endpoint|accountname|accountkey|accesskey|sharedaccesskey|sharedaccesskeyname|sharedaccesssignature|defaultendpointsprotocol|tableendpoint|queueendpoint|blobendpoint)\s*=/i.test(raw)) {
+    return 'it looks like a connection string';
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]*@/i.test(raw)) return 'a URL with credentials';
+  if (/(^|[?&])sig=/i.test(raw)) return 'it holds a SAS signature';
+  return `${raw.length} characters`;
+}
+
+/** A JSON.parse error without the excerpt of the input that V8 puts in its message. */
+export function jsonProblem(e: unknown): string {
+  const message = e instanceof Error ? e.message : '';
+  const at = /position (\d+)/.exec(message);
+  if (at) return `not valid JSON (error at character ${Number(at[1]) + 1}; value not shown)`;
+  if (/end of JSON/i.test(message)) return 'not valid JSON (it ends early; value not shown)';
+  return 'not valid JSON (value not shown)';
+}
+
+/**
+ * A full ISO 8601 date (2027-01-31) or date-time with a time zone (2027-01-31T00:00:00Z,
+ * 2027-01-31T08:30+02:00): `Date.parse` alone accepts "1" as the year 2001 and local times.
+ */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?$/;
+export function isIsoDateOrDateTime(raw: string): boolean {
+  const m = ISO_DATE.exec(raw);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && !Number.isNaN(Date.parse(raw));
+}
+
+/**
+ * What the storage SDKs (`@azure/data-tables`, `@azure/storage-queue` fromConnectionString) need of a
+ * connection string, checked here so that the error names AUDITOR_STORAGE and the missing part instead
+ * of an SDK's "Invalid URL". Returns the problems; never the value.
+ */
+function storageConnectionStringProblems(cs: string): string[] {
+  const parts = new Map<string, string>();
+  for (const element of cs.split(';')) {
+    const i = element.indexOf('=');
+    if (i > 0) parts.set(element.slice(0, i).trim().toLowerCase(), element.slice(i + 1).trim());
+  }
+  const what = '(value not shown)';
+  if (/usedevelopmentstorage=true/i.test(cs)) return [];
+  if (!['accountname', 'accountkey', 'sharedaccesssignature', 'tableendpoint', 'queueendpoint', 'defaultendpointsprotocol'].some((k) => parts.has(k))) {
+    return [`AUDITOR_STORAGE: not a storage connection string: expected AccountName=...;AccountKey=... or TableEndpoint=...;QueueEndpoint=...;SharedAccessSignature=... ${what}`];
+  }
+  const out: string[] = [];
+  for (const k of ['TableEndpoint', 'QueueEndpoint']) {
+    const v = parts.get(k.toLowerCase());
+    if (v === undefined || v === '') continue;
+    let ok = false;
+    try {
+      const u = new URL(v);
+      ok = (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
+    } catch {
+      ok = false;
+    }
+    if (!ok) out.push(`AUDITOR_STORAGE: ${k} is not an http(s) URL without credentials ${what}`);
+  }
+  const missing = (keys: string[]) => keys.filter((k) => !parts.get(k.toLowerCase()));
+  if (parts.has('accountkey') && parts.has('defaultendpointsprotocol')) {
+    // An account-key connection string: endpoints come from DefaultEndpointsProtocol, AccountName and EndpointSuffix unless given.
+    if (!parts.get('accountname')) out.push(`AUDITOR_STORAGE: an account-key connection string needs AccountName ${what}`);
+    if (!parts.get('accountkey')) out.push(`AUDITOR_STORAGE: AccountKey is empty ${what}`);
+    if (!['http', 'https'].includes((parts.get('defaultendpointsprotocol') ?? '').toLowerCase())) {
+      out.push(`AUDITOR_STORAGE: DefaultEndpointsProtocol must be https (or http for a local emulator) ${what}`);
+    }
+    const derived = missing(['TableEndpoint', 'QueueEndpoint']);
+    if (derived.length && !parts.get('endpointsuffix')) {
+      out.push(`AUDITOR_STORAGE: needs EndpointSuffix (e.g. core.windows.net) or ${derived.join(' and ')} ${what}`);
+    }
+    return out;
+  }
+  if (parts.has('accountkey')) {
+    return [...out, `AUDITOR_STORAGE: an AccountKey connection string needs DefaultEndpointsProtocol=https (the storage SDKs otherwise read it as a SAS connection string) ${what}`];
+  }
+  // A SAS connection string: the SDKs derive nothing, both endpoints and the signature must be given.
+  const absent = missing(['TableEndpoint', 'QueueEndpoint', 'SharedAccessSignature']);
+  if (absent.length) {
+    out.push(`AUDITOR_STORAGE: a SAS connection string needs TableEndpoint, QueueEndpoint and SharedAccessSignature; missing ${absent.join(', ')} ${what}`);
+  }
+  return out;
+}
+
+/** An http(s) URL setting: never echoed when it is not one; credentials inside are refused. */
+export function urlProblem(name: string, raw: string, opts: { allowLoopbackHttp?: boolean } = {}): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return `${name}: not a URL: ${showValue(raw)}`;
+  }
+  if (u.username || u.password) return `${name}: must not contain credentials (user:password@); value not shown`;
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  if (u.protocol !== 'https:' && !(opts.allowLoopbackHttp && loopback && u.protocol === 'http:')) {
+    return `${name}: must be an https URL, got ${u.protocol}//${u.host}`;
+  }
+  return undefined;
+}
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TABLE_NAME = /^[A-Za-z][A-Za-z0-9]{2,62}$/;
 
@@ -122,7 +240,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Auditor
   const int = (name: string, min: number, max: number): number => {
     const raw = get(name) ?? defaultOf(name) ?? '';
     if (!/^-?\d+$/.test(raw)) {
-      problems.push(`${name}: expected a whole number, got ${JSON.stringify(raw)}`);
+      problems.push(`${name}: expected a whole number, got ${showValue(raw)}`);
       return Number.NaN;
     }
     const n = Number(raw);
@@ -131,17 +249,9 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Auditor
   };
   const url = (name: string, opts: { allowLoopbackHttp?: boolean } = {}): string => {
     const raw = get(name) ?? '';
-    try {
-      const u = new URL(raw);
-      const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
-      if (u.protocol !== 'https:' && !(opts.allowLoopbackHttp && loopback && u.protocol === 'http:')) {
-        problems.push(`${name}: must be an https URL, got ${u.protocol}//${u.host}`);
-      }
-      return raw.replace(/\/+$/, '');
-    } catch {
-      problems.push(`${name}: not a URL: ${JSON.stringify(raw)}`);
-      return raw;
-    }
+    const problem = urlProblem(name, raw, opts);
+    if (problem) problems.push(problem);
+    return raw.replace(/\/+$/, '');
   };
 
   const approvedRegistries = list(get('AUDITOR_APPROVED_REGISTRIES'));
@@ -155,7 +265,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Auditor
   const staleOverrides: Array<{ repository: string; days: number }> = [];
   for (const entry of list(get('AUDITOR_STALE_OVERRIDES'))) {
     const m = /^([a-z0-9*._/-]+)=(\d{1,4})$/.exec(entry);
-    if (!m) problems.push(`AUDITOR_STALE_OVERRIDES: ${JSON.stringify(entry)} is not repositoryPattern=days`);
+    if (!m) problems.push(`AUDITOR_STALE_OVERRIDES: ${showValue(entry)} is not repositoryPattern=days (a-z, 0-9, . _ - / * and 1-4 digits)`);
     else staleOverrides.push({ repository: m[1]!, days: Number(m[2]) });
   }
 
@@ -166,14 +276,14 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Auditor
       try {
         ruleParams({ approvedRegistries: [p] });
       } catch (e) {
-        problems.push(`AUDITOR_APPROVED_REGISTRIES: ${e instanceof PatternError ? e.message : String(e)}`);
+        problems.push(`AUDITOR_APPROVED_REGISTRIES: ${patternProblem(p, e)}`);
       }
     }
     for (const p of approvedBaseImages) {
       try {
         ruleParams({ approvedBaseImages: [p] });
       } catch (e) {
-        problems.push(`AUDITOR_APPROVED_BASE_IMAGES: ${e instanceof PatternError ? e.message : String(e)}`);
+        problems.push(`AUDITOR_APPROVED_BASE_IMAGES: ${patternProblem(p, e)}`);
       }
     }
     if (!problems.length) {
@@ -184,7 +294,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Auditor
   }
 
   const subscriptionIds = list(get('AUDITOR_SUBSCRIPTION_IDS')).map((s) => s.toLowerCase());
-  for (const s of subscriptionIds) if (!GUID.test(s)) problems.push(`AUDITOR_SUBSCRIPTION_IDS: ${JSON.stringify(s)} is not a subscription id (GUID)`);
+  for (const s of subscriptionIds) if (!GUID.test(s)) problems.push(`AUDITOR_SUBSCRIPTION_IDS: ${showValue(s)} is not a subscription id (GUID)`);
 
   let storage: StorageConfig = { kind: 'none' };
   const cs = get('AUDITOR_STORAGE');
@@ -193,9 +303,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Auditor
   if (cs && (tableUri || queueUri)) {
     problems.push('AUDITOR_STORAGE: set either the connection string or the AUDITOR_STORAGE__* service URIs, not both');
   } else if (cs) {
-    if (!/(^|;)\s*(AccountName|UseDevelopmentStorage|TableEndpoint|QueueEndpoint)=/i.test(cs)) {
-      problems.push('AUDITOR_STORAGE: not a storage connection string (value not shown)');
-    }
+    problems.push(...storageConnectionStringProblems(cs));
     storage = { kind: 'connectionString', connectionString: cs };
   } else if (tableUri || queueUri) {
     if (!tableUri) problems.push('AUDITOR_STORAGE__tableServiceUri: required with AUDITOR_STORAGE__queueServiceUri');
@@ -207,30 +315,12 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Auditor
   }
 
   const findingsTable = get('AUDITOR_FINDINGS_TABLE') ?? TABLES.findings;
-  if (!TABLE_NAME.test(findingsTable)) problems.push(`AUDITOR_FINDINGS_TABLE: ${JSON.stringify(findingsTable)} is not a valid table name (3-63 letters and digits, starting with a letter)`);
+  if (!TABLE_NAME.test(findingsTable)) problems.push(`AUDITOR_FINDINGS_TABLE: ${showValue(findingsTable)} is not a valid table name (3-63 letters and digits, starting with a letter)`);
 
   const registryCacheSeconds = int('AUDITOR_REGISTRY_CACHE_SECONDS', 0, 3600);
   const concurrency = int('AUDITOR_CONCURRENCY', 1, 64);
 
-  let waivers: Waiver[] = [];
-  const rawWaivers = get('AUDITOR_WAIVERS') ?? '[]';
-  try {
-    const parsed: unknown = JSON.parse(rawWaivers);
-    if (!Array.isArray(parsed)) throw new Error('expected a JSON array');
-    waivers = parsed.map((w, i) => {
-      const o = w as Record<string, unknown>;
-      for (const k of ['id', 'ruleId', 'resource', 'reason']) {
-        if (typeof o?.[k] !== 'string' || !(o[k] as string).trim()) throw new Error(`[${i}].${k}: required string`);
-      }
-      if (o.expiresAt !== undefined && (typeof o.expiresAt !== 'string' || Number.isNaN(Date.parse(o.expiresAt)))) {
-        throw new Error(`[${i}].expiresAt: not an ISO date`);
-      }
-      if (o.subject !== undefined && typeof o.subject !== 'string') throw new Error(`[${i}].subject: must be a string`);
-      return o as unknown as Waiver;
-    });
-  } catch (e) {
-    problems.push(`AUDITOR_WAIVERS: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  const waivers = parseWaivers(get('AUDITOR_WAIVERS') ?? '[]', problems);
 
   const clientId = get('AZURE_CLIENT_ID');
   if (clientId && !GUID.test(clientId)) problems.push('AZURE_CLIENT_ID: not a GUID');
@@ -246,7 +336,7 @@ export function loadConfig(env: Env = process.env, overrides: Env = {}): Auditor
   };
   for (const name of ['AUDITOR_ARM_SCOPE', 'AUDITOR_LOGS_SCOPE'] as const) {
     const v = get(name) ?? '';
-    if (!/^https:\/\/[^\s]+\/\.default$/.test(v)) problems.push(`${name}: expected https://<resource>/.default, got ${JSON.stringify(v)}`);
+    if (!/^https:\/\/[^\s@]+\/\.default$/.test(v)) problems.push(`${name}: expected https://<resource>/.default, got ${showValue(v)}`);
   }
   if (!cloud.logsEndpoint.endsWith('/v1')) problems.push('AUDITOR_LOGS_ENDPOINT: must end in /v1');
 
@@ -271,8 +361,55 @@ export function parseSeverity(name: string, raw: string | undefined, fallback: S
   if (raw === undefined || raw.trim() === '') return fallback;
   const v = raw.trim().toLowerCase();
   if (!isSeverity(v)) {
-    problems.push(`${name}: expected one of informational, low, medium, high, critical; got ${JSON.stringify(raw)}`);
+    problems.push(`${name}: expected one of informational, low, medium, high, critical; got ${showValue(raw)}`);
     return fallback;
   }
   return v;
+}
+
+/** A PatternError without echoing a value that could be a secret: the pattern only when harmless. */
+export function patternProblem(pattern: string, e: unknown): string {
+  return e instanceof PatternError ? `invalid pattern ${showValue(pattern)}: ${e.reason}` : 'invalid pattern (value not shown)';
+}
+
+/**
+ * AUDITOR_WAIVERS: every waiver checked, every problem named with the waiver's index and id: required
+ * fields, a rule id of the catalog (or "*"), a full ISO 8601 expiry.
+ */
+function parseWaivers(raw: string, problems: string[]): Waiver[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    problems.push(`AUDITOR_WAIVERS: ${jsonProblem(e)}`);
+    return [];
+  }
+  if (!Array.isArray(parsed)) {
+    problems.push('AUDITOR_WAIVERS: expected a JSON array of waivers');
+    return [];
+  }
+  const out: Waiver[] = [];
+  parsed.forEach((w: unknown, i) => {
+    if (typeof w !== 'object' || w === null || Array.isArray(w)) {
+      problems.push(`AUDITOR_WAIVERS[${i}]: expected an object {"id","ruleId","resource","reason",...}`);
+      return;
+    }
+    const o = w as Record<string, unknown>;
+    const id = typeof o.id === 'string' && /^[\w.:-]{1,64}$/.test(o.id) ? ` (id ${JSON.stringify(o.id)})` : '';
+    const at = `AUDITOR_WAIVERS[${i}]${id}`;
+    const before = problems.length;
+    for (const k of ['id', 'ruleId', 'resource', 'reason']) {
+      if (typeof o[k] !== 'string' || !(o[k] as string).trim()) problems.push(`${at}.${k}: required, a non-empty string`);
+    }
+    if (typeof o.ruleId === 'string' && o.ruleId.trim() && o.ruleId !== '*' && !RULE_IDS.includes(o.ruleId)) {
+      problems.push(`${at}.ruleId: ${showValue(o.ruleId)} is not a rule; use "*" or one of ${RULE_IDS.join(', ')}`);
+    }
+    if (o.expiresAt !== undefined && (typeof o.expiresAt !== 'string' || !isIsoDateOrDateTime(o.expiresAt))) {
+      const got = typeof o.expiresAt === 'string' ? showValue(o.expiresAt) : `a ${o.expiresAt === null ? 'null' : typeof o.expiresAt}`;
+      problems.push(`${at}.expiresAt: ${got} is not a full ISO 8601 date or date-time with a time zone; write e.g. 2027-01-31 or 2027-01-31T00:00:00Z`);
+    }
+    if (o.subject !== undefined && typeof o.subject !== 'string') problems.push(`${at}.subject: must be a string`);
+    if (problems.length === before) out.push(o as unknown as Waiver);
+  });
+  return out;
 }

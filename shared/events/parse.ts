@@ -88,6 +88,8 @@ export const EVENT_LIMITS = {
   bodyChars: 64 * 1_048_576,
   /** Event Grid delivers 1-5,000 events per batch: later array entries are rejected. */
   batchEvents: 5_000,
+  /** Nesting levels of one event (the event itself is level 1; ACR events nest 4: event, data, target). */
+  depth: 32,
   id: 256,
   eventType: 256,
   subject: 1_024,
@@ -320,6 +322,60 @@ function safeId(o: JsonObject): string | undefined {
   return typeof v === 'string' && v.length > 0 && v.length <= EVENT_LIMITS.id && !unsafeCharReason(v) ? v : undefined;
 }
 
+/**
+ * Why an event's structure cannot be read, found without recursion (so a hostile nesting depth cannot
+ * overflow the stack) and without following a cycle: too deep, a cycle, or more values than an event of
+ * EVENT_LIMITS.eventBytes can hold (which also bounds a shared sub-object referenced many times).
+ */
+function structureProblem(root: JsonObject): string | undefined {
+  const onPath = new Set<object>();
+  const stack: Array<{ value: object; depth: number; leave?: true }> = [{ value: root, depth: 1 }];
+  let values = 0;
+  while (stack.length) {
+    const top = stack.pop()!;
+    if (top.leave) {
+      onPath.delete(top.value);
+      continue;
+    }
+    if (onPath.has(top.value)) return 'the event is not serialisable as JSON (it refers to itself)';
+    if (top.depth > EVENT_LIMITS.depth) return `nested deeper than ${EVENT_LIMITS.depth} levels (ACR events nest 4)`;
+    if (++values > EVENT_LIMITS.eventBytes / 2) return `larger than ${EVENT_LIMITS.eventBytes} bytes`;
+    onPath.add(top.value);
+    stack.push({ value: top.value, depth: top.depth, leave: true });
+    const children: unknown[] = Array.isArray(top.value) ? top.value : Object.values(top.value);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: top.depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * CloudEvents 1.0 context attributes. The spec (cloudevents/spec, spec.md, "Attribute Naming Convention")
+ * says CloudEvents attribute names MUST consist of lower-case letters ('a' to 'z') or digits ('0' to '9').
+ */
+const CLOUDEVENT_ATTRIBUTES = ['specversion', 'id', 'source', 'type', 'subject', 'time', 'datacontenttype', 'dataschema', 'data', 'data_base64'];
+
+/**
+ * A top-level key that is a CloudEvents attribute in the wrong case (`specVersion`, `dataContentType`).
+ * Decision (issue 10, item 11): reject it, naming that key, rather than accept it. Microsoft's "Azure
+ * Container Registry as an Event Grid source" page (learn.microsoft.com/azure/event-grid/
+ * event-schema-container-registry, Cloud event schema tab) spells `specversion` in its ImagePushed sample;
+ * Event Grid delivers CloudEvents 1.0 as the spec requires, and the Azure SDK's own deserializer
+ * (@azure/eventgrid `deserializeCloudEvents`, util.js validateCloudEventEvent) requires the lower-case
+ * `specversion`. A `specVersion` event is therefore a hand-made or copied sample, not a delivery: saying
+ * which attribute is wrong beats reading it as an Event Grid event with a "missing eventType".
+ */
+function wronglyCasedAttribute(o: JsonObject, cloud: boolean): { key: string; expected: string } | undefined {
+  for (const key of Object.keys(o)) {
+    const lower = key.toLowerCase();
+    if (lower === key || !CLOUDEVENT_ATTRIBUTES.includes(lower)) continue;
+    // In an Event Grid event only `specVersion` says "this was meant as a CloudEvent" (`id`, `subject`, `data` are shared).
+    if (cloud || lower === 'specversion') return { key, expected: lower };
+  }
+  return undefined;
+}
+
 type Outcome =
   | { ok: 'event'; event: RegistryEvent }
   | { ok: 'ignored'; eventType?: string; reason: string };
@@ -327,6 +383,8 @@ type Outcome =
 function parseOne(raw: unknown, loginServerSuffix: string): Outcome {
   if (!isObject(raw)) throw new FieldError('$', `expected an event object, got ${describe(raw)}`);
 
+  const structure = structureProblem(raw);
+  if (structure) throw new FieldError('$', structure);
   let json: string | undefined;
   try {
     json = JSON.stringify(raw);
@@ -337,6 +395,10 @@ function parseOne(raw: unknown, loginServerSuffix: string): Outcome {
   const bytes = utf8Length(json);
   if (bytes > EVENT_LIMITS.eventBytes) throw new FieldError('$', `larger than ${EVENT_LIMITS.eventBytes} bytes (${bytes})`);
 
+  const miscased = wronglyCasedAttribute(raw, Object.prototype.hasOwnProperty.call(raw, 'specversion'));
+  if (miscased) {
+    throw new FieldError(miscased.key, `CloudEvents attribute names are lower case: expected ${JSON.stringify(miscased.expected)} (CloudEvents 1.0, Attribute Naming Convention)`);
+  }
   const cloud = Object.prototype.hasOwnProperty.call(raw, 'specversion');
   const f = cloud
     ? { type: 'type', source: 'source', time: 'time' }

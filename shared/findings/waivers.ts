@@ -3,6 +3,7 @@
  * keeps the finding but marks it suppressed with the waiver reference. Rules never know about waivers.
  */
 import type { Suppression } from '../domain/finding.js';
+import { glob } from '../domain/patterns.js';
 
 export interface WaiverSpec {
   id: string;
@@ -15,8 +16,10 @@ export interface WaiverSpec {
   expiresAt?: string;
 }
 
-function glob(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i');
+/** Case-insensitive glob, linear in the text (no regex: a waiver's stars must not make matching backtrack). */
+function waiverGlob(pattern: string): { test(text: string): boolean } {
+  const matches = glob(pattern, { caseInsensitive: true });
+  return { test: matches };
 }
 
 export interface WaiverMatcher {
@@ -24,7 +27,7 @@ export interface WaiverMatcher {
 }
 
 export function compileWaivers(waivers: readonly WaiverSpec[]): WaiverMatcher {
-  const compiled = waivers.map((w) => ({ w, resource: glob(w.resource), subject: w.subject ? glob(w.subject) : undefined }));
+  const compiled = waivers.map((w) => ({ w, resource: waiverGlob(w.resource), subject: w.subject ? waiverGlob(w.subject) : undefined }));
   return {
     match(f, now) {
       for (const { w, resource, subject } of compiled) {

@@ -3,8 +3,8 @@
  * every problem at once (`ConfigError`). Secret values (webhook URLs, SMTP URL) never appear in an
  * error message: only the setting's name and what is wrong.
  */
-import { ConfigError, parseSeverity, type SettingSpec } from '../config.js';
-import { compileRegistryPattern, PatternError } from '../domain/patterns.js';
+import { ConfigError, jsonProblem, looksLike, parseSeverity, patternProblem, showValue, urlProblem, type SettingSpec } from '../config.js';
+import { compileRegistryPattern } from '../domain/patterns.js';
 import { atLeast, type Severity } from '../domain/severity.js';
 import { DEFAULT_POLICY, type NotifyPolicy, type RouteMatch, type RouteTarget } from './plan.js';
 
@@ -44,7 +44,8 @@ export interface NotifyConfig {
 type Env = Record<string, string | undefined>;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-const EMAIL = /^[^\s@<>",;]+@[^\s@<>",;]+\.[^\s@<>",;]+$/;
+/** An address: no scheme, no credentials, a host name after the @ (a URL with user:password@ is not an address). */
+const EMAIL = /^[^\s@<>",;:/\\]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
 const SETTING_NAME = /^[A-Z][A-Z0-9_]{2,127}$/;
 const ROUTE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -102,9 +103,15 @@ function emails(name: string, list: unknown, problems: string[]): string[] {
   const raw = Array.isArray(list) ? list : typeof list === 'string' ? list.split(',') : [];
   if (!Array.isArray(list) && typeof list !== 'string' && list !== undefined) problems.push(`${name}: expected a list of email addresses`);
   const out = raw.map((x) => (typeof x === 'string' ? x.trim() : '')).filter(Boolean);
-  for (const e of out) if (!EMAIL.test(e)) problems.push(`${name}: ${JSON.stringify(e.slice(0, 80))} is not an email address`);
+  for (const e of out) if (!EMAIL.test(e)) problems.push(`${name}: ${showEmail(e)} is not an email address`);
   if (out.length > MAX_RECIPIENTS) problems.push(`${name}: ${out.length} recipients; at most ${MAX_RECIPIENTS}`);
   return [...new Set(out.map((e) => e.toLowerCase()))];
+}
+
+/** An address as it may appear in a message: quoted when it is plainly an address-like string, else described. */
+function showEmail(raw: string): string {
+  const plain = raw.length <= 100 && /^[A-Za-z0-9._%+-]*@?[A-Za-z0-9.-]*$/.test(raw) && !/[A-Za-z0-9+_]{24,}/.test(raw);
+  return plain ? JSON.stringify(raw) : showValue(raw);
 }
 
 function severityOf(name: string, raw: unknown, problems: string[]): Severity | undefined {
@@ -128,7 +135,7 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
   const int = (name: string, min: number, max: number): number => {
     const raw = get(name) ?? '';
     if (!/^\d+$/.test(raw)) {
-      problems.push(`${name}: expected a whole number, got ${JSON.stringify(raw.slice(0, 40))}`);
+      problems.push(`${name}: expected a whole number, got ${showValue(raw)}`);
       return Number(defaultOf(name));
     }
     const n = Number(raw);
@@ -143,7 +150,7 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
   }
   const resolutionsRaw = (get('AUDITOR_NOTIFY_RESOLUTIONS') ?? 'false').toLowerCase();
   if (!['true', 'false', '1', '0', 'yes', 'no'].includes(resolutionsRaw)) {
-    problems.push(`AUDITOR_NOTIFY_RESOLUTIONS: expected true or false, got ${JSON.stringify(resolutionsRaw.slice(0, 20))}`);
+    problems.push(`AUDITOR_NOTIFY_RESOLUTIONS: expected true or false, got ${showValue(resolutionsRaw)}`);
   }
   const notifyResolutions = ['true', '1', 'yes'].includes(resolutionsRaw);
   const digestMaxItems = int('AUDITOR_DIGEST_MAX_ITEMS', 1, 200);
@@ -157,17 +164,19 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
   }
 
   const from = get('AUDITOR_EMAIL_FROM');
-  if (from && !EMAIL.test(from)) problems.push(`AUDITOR_EMAIL_FROM: ${JSON.stringify(from.slice(0, 80))} is not an email address`);
+  if (from && !EMAIL.test(from)) problems.push(`AUDITOR_EMAIL_FROM: ${showEmail(from)} is not an email address`);
   const defaultTo = emails('AUDITOR_EMAIL_TO', get('AUDITOR_EMAIL_TO') ?? '', problems);
   let email: NotifyConfig['email'];
   const acs = get('AUDITOR_ACS_ENDPOINT');
   const smtp = get('AUDITOR_SMTP_URL');
   if (acs) {
-    try {
-      const u = new URL(acs);
-      if (u.protocol !== 'https:') problems.push('AUDITOR_ACS_ENDPOINT: must be an https URL');
-    } catch {
-      problems.push(`AUDITOR_ACS_ENDPOINT: not a URL: ${JSON.stringify(acs.slice(0, 100))}`);
+    if (looksLike(acs) === 'it looks like a connection string') {
+      // The likely mistake: the resource's connection string (endpoint=...;accesskey=...) pasted whole.
+      problems.push('AUDITOR_ACS_ENDPOINT: this is a connection string (endpoint and access key), not an endpoint: set only the endpoint URL, https://<resource>.communication.azure.com; email uses the managed identity, so the access key is not needed and must not be stored in settings (value not shown)');
+    } else {
+      const problem = urlProblem('AUDITOR_ACS_ENDPOINT', acs);
+      if (problem) problems.push(problem);
+      else if (/[?&]sig=/i.test(acs)) problems.push('AUDITOR_ACS_ENDPOINT: must not carry a signature (sig=); email uses the managed identity (value not shown)');
     }
     if (from) email = { kind: 'acs', endpoint: acs.replace(/\/+$/, ''), from };
   } else if (smtp) {
@@ -186,7 +195,7 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
       parsed = [];
     }
   } catch (e) {
-    problems.push(`AUDITOR_ROUTES: not JSON (${e instanceof Error ? e.message : String(e)})`);
+    problems.push(`AUDITOR_ROUTES: ${jsonProblem(e)}`);
     parsed = [];
   }
   const seen = new Set<string>();
@@ -218,7 +227,7 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
           try {
             compileRegistryPattern(p);
           } catch (e) {
-            problems.push(`${at}.match.registries: ${e instanceof PatternError ? e.message : String(e)}`);
+            problems.push(`${at}.match.registries: ${patternProblem(p, e)}`);
           }
         }
         match.registries = m.registries as string[];
@@ -253,24 +262,19 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
   }
   if (defaultTo.length && !acs && !smtp) problems.push('AUDITOR_EMAIL_TO: no email transport configured (AUDITOR_ACS_ENDPOINT or AUDITOR_SMTP_URL)');
 
+  // Shown in every digest (findings URL) or called with the managed identity (topic): never with credentials inside.
   let findingsUrl = get('AUDITOR_FINDINGS_URL');
   if (findingsUrl) {
-    try {
-      const u = new URL(findingsUrl);
-      if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) problems.push('AUDITOR_FINDINGS_URL: must be an https URL');
-    } catch {
-      problems.push(`AUDITOR_FINDINGS_URL: not a URL: ${JSON.stringify(findingsUrl.slice(0, 100))}`);
+    const problem = urlProblem('AUDITOR_FINDINGS_URL', findingsUrl, { allowLoopbackHttp: true });
+    if (problem) {
+      problems.push(problem);
       findingsUrl = undefined;
     }
   }
   const eventGridTopicEndpoint = get('AUDITOR_EVENTGRID_TOPIC_ENDPOINT');
   if (eventGridTopicEndpoint) {
-    try {
-      const u = new URL(eventGridTopicEndpoint);
-      if (u.protocol !== 'https:' && !(u.protocol === 'http:' && LOOPBACK.has(u.hostname))) problems.push('AUDITOR_EVENTGRID_TOPIC_ENDPOINT: must be an https URL');
-    } catch {
-      problems.push(`AUDITOR_EVENTGRID_TOPIC_ENDPOINT: not a URL: ${JSON.stringify(eventGridTopicEndpoint.slice(0, 100))}`);
-    }
+    const problem = urlProblem('AUDITOR_EVENTGRID_TOPIC_ENDPOINT', eventGridTopicEndpoint, { allowLoopbackHttp: true });
+    if (problem) problems.push(problem);
   }
 
   if (problems.length) throw new ConfigError(problems);

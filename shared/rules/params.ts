@@ -3,7 +3,7 @@
  * tests build them with `ruleParams({...})`.
  */
 import { z } from 'zod';
-import { compileImagePattern, compileRegistryPattern, type ImageMatcher, type RegistryMatcher } from '../domain/patterns.js';
+import { compileImagePattern, compileRegistryPattern, glob, type ImageMatcher, type RegistryMatcher } from '../domain/patterns.js';
 
 export const staleOverrideSchema = z.object({
   /** Repository pattern inside any registry, `*` matches any run of characters (`/` included). */
@@ -30,10 +30,6 @@ export interface RuleParams {
   adminLookbackDays: number;
 }
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Validates and compiles parameters; throws `PatternError` / `ZodError` naming what is wrong. */
 export function ruleParams(input: RuleParamsInput = {}): RuleParams {
   const p = ruleParamsSchema.parse(input);
@@ -42,8 +38,8 @@ export function ruleParams(input: RuleParamsInput = {}): RuleParams {
     approvedBaseImages: p.approvedBaseImages.map(compileImagePattern),
     staleAfterDays: p.staleAfterDays,
     staleOverrides: p.staleOverrides.map((o) => {
-      const re = new RegExp(`^${o.repository.split('*').map(escapeRegex).join('.*')}$`);
-      return { pattern: o.repository, days: o.days, matches: (repository: string) => re.test(repository) };
+      // A linear-time glob (`*` spans '/'), never a regex built from the pattern: repository names come from outside.
+      return { pattern: o.repository, days: o.days, matches: glob(o.repository) };
     }),
     adminLookbackDays: p.adminLookbackDays,
   };

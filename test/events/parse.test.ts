@@ -285,7 +285,7 @@ describe('parseEventBatch: bodies that are not events', () => {
   it('a cyclic object is rejected, not thrown', () => {
     const e = mutated(PUSH, () => {});
     e.data.self = e;
-    expect(rejectedOf(e)).toEqual({ index: 0, eventId: PUSHED_EVENTGRID.eventId, field: '$', reason: 'the event is not serialisable as JSON' });
+    expect(rejectedOf(e)).toEqual({ index: 0, eventId: PUSHED_EVENTGRID.eventId, field: '$', reason: 'the event is not serialisable as JSON (it refers to itself)' });
   });
 
   it('a BigInt is rejected, not thrown', () => {

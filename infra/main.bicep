@@ -170,12 +170,13 @@ var tags = {
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 var rgName = empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
 
+// The cloud's endpoints without their trailing slash (the code appends paths and /.default).
 var armRaw = environment().resourceManager
-var armEndpoint = endsWith(armRaw, '/') ? substring(armRaw, 0, length(armRaw) - 1) : armRaw
+var armEndpoint = endsWith(armRaw, '/') ? take(armRaw, length(armRaw) - 1) : armRaw
 var authorityRaw = environment().authentication.loginEndpoint
-var authorityHost = endsWith(authorityRaw, '/') ? substring(authorityRaw, 0, length(authorityRaw) - 1) : authorityRaw
+var authorityHost = endsWith(authorityRaw, '/') ? take(authorityRaw, length(authorityRaw) - 1) : authorityRaw
 
-resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: rgName
   location: location
   tags: tags

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint (with the architecture rules), then vitest. Prints the closing line
-// `N passed, N failed` that CI reads; exits non-zero when any step fails.
+// `npm test`: typecheck, lint (with the architecture rules), the Bicep compiler over infra/
+// (scripts/infra-check.ts: lint + build, fails on any warning), then vitest. Prints the closing
+// line `N passed, N failed` that CI reads; exits non-zero when any step fails (a failed step
+// counts as one failure).
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +13,9 @@ const extra = process.argv.slice(2);
 const steps = [
   ['typecheck', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
   ['lint', ['eslint', '.', '--max-warnings', '0']],
+  ['infra', ['tsx', 'scripts/infra-check.ts']],
 ];
+console.log(`[test] node ${process.version}`);
 let failedSteps = [];
 for (const [name, args] of steps) {
   const started = Date.now();

@@ -13,11 +13,38 @@ targetScope = 'subscription'
 @description('Principal (object) id of the auditor app identity (azd output AUDITOR_PRINCIPAL_ID).')
 param auditorPrincipalId string
 
-@description('Registries in this subscription: [{ name, resourceGroup, events (bool, default true), abacMode (bool, default true), systemTopicName (optional: the registry\'s existing system topic) }].')
-param registries array = []
+@description('An audited registry in this subscription.')
+type registryEntry = {
+  @description('Registry name.')
+  name: string
 
-@description('Log Analytics workspaces in this subscription that hold registry resource logs: [{ name, resourceGroup }].')
-param workspaces array = []
+  @description('Resource group of the registry.')
+  resourceGroup: string
+
+  @description('Wire ImagePushed / ImageDeleted events to the auditor (default true).')
+  events: bool?
+
+  @description('true (default): the registry uses "RBAC Registry + ABAC Repository Permissions" (Catalog Lister + Repository Reader); false: RBAC-only registry (AcrPull).')
+  abacMode: bool?
+
+  @description('The registry\'s existing Event Grid system topic, if it has one (a registry can have only one); default <name>-auditor.')
+  systemTopicName: string?
+}
+
+@description('A Log Analytics workspace that holds registry resource logs.')
+type workspaceEntry = {
+  @description('Workspace name.')
+  name: string
+
+  @description('Resource group of the workspace.')
+  resourceGroup: string
+}
+
+@description('Registries in this subscription.')
+param registries registryEntry[] = []
+
+@description('Log Analytics workspaces in this subscription that hold registry resource logs.')
+param workspaces workspaceEntry[] = []
 
 @description('Grant Reader on the whole subscription (false: grant Reader on narrower scopes yourself).')
 param grantReader bool = true
@@ -46,6 +73,22 @@ var roles = {
 // Why: the inventory lists registries, their settings, networks, private endpoints and the
 // workloads that run images through Azure Resource Graph and ARM GET calls; Reader is the
 // built-in read-only control-plane role (no data actions, no listCredentials / listKeys).
+// Reader's only action is */read ("Read resources of all types, except secrets":
+// https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/general#reader), and
+// Resource Graph returns only what the caller may read, so this one assignment also covers the
+// data sources of the next rules, with no further role:
+//   - Resource Graph `securityresources` (Microsoft.Security/pricings, assessments,
+//     assessments/subAssessments) and `authorizationresources` (Microsoft.Authorization/
+//     roleAssignments, roleDefinitions): Microsoft.Security/*/read, Microsoft.Authorization/*/read;
+//   - ACR child resources over ARM GET: registries/tokens, cacheRules, scopeMaps,
+//     privateEndpointConnections (.../read; token passwords need generateCredentials, an action
+//     Reader does not have);
+//   - App Service / Functions site configuration: GET sites/{name}/config/web needs
+//     Microsoft.Web/sites/config/read (covered). Do NOT add Microsoft.Web/sites/config/list/action
+//     (POST .../config/appsettings/list): it returns app settings and connection strings, i.e.
+//     secrets, which the auditor must not read.
+// With grantReader = false, grant Reader (or a custom role with these */read actions) on the
+// narrower scopes yourself, or those rules report gaps.
 resource subscriptionReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantReader) {
   name: guid(subscription().id, auditorPrincipalId, roles.reader)
   properties: {
@@ -74,16 +117,17 @@ module registryAccess 'modules/registry-access.bicep' = [for r in registries: {
   params: {
     registryName: r.name
     auditorPrincipalId: auditorPrincipalId
-    abacMode: contains(r, 'abacMode') ? bool(r.abacMode) : true
+    abacMode: r.?abacMode ?? true
   }
 }]
 
-module registryEvents '../modules/registry-events.bicep' = [for r in registries: if (contains(r, 'events') ? bool(r.events) : true) {
+module registryEvents '../modules/registry-events.bicep' = [for (r, i) in registries: if (r.?events ?? true) {
   name: take('auditor-events-${r.name}', 64)
   scope: resourceGroup(r.resourceGroup)
   params: {
     registryName: r.name
-    systemTopicName: contains(r, 'systemTopicName') ? r.systemTopicName : '${r.name}-auditor'
+    location: registryAccess[i].outputs.location
+    systemTopicName: r.?systemTopicName ?? '${r.name}-auditor'
     storageAccountId: auditorStorageAccountId
     queueName: imagePushedQueueName
     deadLetterContainerName: deadLetterContainerName

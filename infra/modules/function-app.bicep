@@ -12,7 +12,7 @@ param planName string
 param location string
 
 @description('Tags applied to every resource (the site also gets azd-service-name).')
-param tags object = {}
+param tags { *: string } = {}
 
 @description('Resource id of the user-assigned identity the app runs as.')
 param identityId string
@@ -33,7 +33,7 @@ param deploymentContainerName string
 param appInsightsConnectionString string
 
 @description('Application settings read by our code (built in main.bicep from the settings catalog).')
-param auditorSettings object
+param auditorSettings { *: string }
 
 @description('Maximum number of instances the plan scales out to.')
 @minValue(1)
@@ -59,7 +59,7 @@ var hostSettings = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -73,7 +73,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, {
@@ -123,7 +123,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-resource basicPublishingFtp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource basicPublishingFtp 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
   properties: {
@@ -131,7 +131,7 @@ resource basicPublishingFtp 'Microsoft.Web/sites/basicPublishingCredentialsPolic
   }
 }
 
-resource basicPublishingScm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource basicPublishingScm 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
   properties: {

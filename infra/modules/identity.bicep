@@ -5,7 +5,7 @@
 param location string
 
 @description('Tags applied to every resource.')
-param tags object = {}
+param tags { *: string } = {}
 
 @description('Name of the identity the Function App runs as (host storage, our storage, Key Vault, Azure reads).')
 param appIdentityName string
@@ -13,13 +13,13 @@ param appIdentityName string
 @description('Name of the identity Event Grid system topics use to deliver to our queue and dead-letter to our blob container.')
 param deliveryIdentityName string
 
-resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: appIdentityName
   location: location
   tags: tags
 }
 
-resource deliveryIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource deliveryIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: deliveryIdentityName
   location: location
   tags: tags

@@ -13,7 +13,7 @@ param name string
 param location string
 
 @description('Tags applied to every resource.')
-param tags object = {}
+param tags { *: string } = {}
 
 @description('Secret name of the Teams Workflows webhook URL.')
 param teamsWebhookSecretName string
@@ -29,7 +29,7 @@ param teamsWebhookUrl string = ''
 @description('SMTP URL with credentials, for runs outside Azure (the Function App does not read it); empty keeps the current secret (or none).')
 param smtpUrl string = ''
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2025-05-01' = {
   name: name
   location: location
   tags: tags
@@ -47,7 +47,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-resource teamsSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(teamsWebhookUrl)) {
+resource teamsSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(teamsWebhookUrl)) {
   parent: vault
   name: teamsWebhookSecretName
   properties: {
@@ -56,7 +56,7 @@ resource teamsSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty
   }
 }
 
-resource smtpSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(smtpUrl)) {
+resource smtpSecret 'Microsoft.KeyVault/vaults/secrets@2025-05-01' = if (!empty(smtpUrl)) {
   parent: vault
   name: smtpSecretName
   properties: {

@@ -7,7 +7,7 @@
 param location string
 
 @description('Tags applied to every resource.')
-param tags object = {}
+param tags { *: string } = {}
 
 @description('Log Analytics workspace name.')
 param workspaceName string
@@ -18,7 +18,7 @@ param appInsightsName string
 @description('Days of log retention.')
 param retentionInDays int = 30
 
-resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' = {
   name: workspaceName
   location: location
   tags: tags

@@ -16,6 +16,9 @@
 @description('Name of the audited container registry (in the resource group this module is deployed to).')
 param registryName string
 
+@description('Region of the registry: a system topic lives in the region of its source. Passed in because the location of an existing resource is known only at deployment time (Bicep BCP120).')
+param location string
+
 @description('System topic name; defaults to <registry>-auditor. Use the existing topic name if the registry has one.')
 param systemTopicName string = '${registryName}-auditor'
 
@@ -47,13 +50,13 @@ param eventTimeToLiveInMinutes int = 1440
 @description('Time to live of a queue message in seconds (-1: never expires).')
 param queueMessageTimeToLiveInSeconds int = 604800
 
-resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
+resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' existing = {
   name: registryName
 }
 
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: systemTopicName
-  location: registry.location
+  location: location
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: {

@@ -11,18 +11,18 @@ param name string
 param location string
 
 @description('Tags applied to every resource.')
-param tags object = {}
+param tags { *: string } = {}
 
 @description('Queues to create: object of logical name -> queue name (shared/names.ts QUEUES). The host creates the -poison queues itself.')
-param queueNames object
+param queueNames { *: string }
 
 @description('Tables to create: object of logical name -> table name (shared/names.ts TABLES).')
-param tableNames object
+param tableNames { *: string }
 
 @description('Blob containers to create: object of logical name -> container name.')
-param containerNames object
+param containerNames { *: string }
 
-resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource account 'Microsoft.Storage/storageAccounts@2025-06-01' = {
   name: name
   location: location
   tags: tags
@@ -45,7 +45,7 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-06-01' = {
   parent: account
   name: 'default'
   properties: {
@@ -56,7 +56,7 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   }
 }
 
-resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for c in items(containerNames): {
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-06-01' = [for c in items(containerNames): {
   parent: blobService
   name: c.value
   properties: {
@@ -64,22 +64,22 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   }
 }]
 
-resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2025-06-01' = {
   parent: account
   name: 'default'
 }
 
-resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for q in items(queueNames): {
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2025-06-01' = [for q in items(queueNames): {
   parent: queueService
   name: q.value
 }]
 
-resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2025-06-01' = {
   parent: account
   name: 'default'
 }
 
-resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = [for t in items(tableNames): {
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2025-06-01' = [for t in items(tableNames): {
   parent: tableService
   name: t.value
 }]

@@ -2,32 +2,22 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTIONS, QUEUES, TABLES } from '../../shared/names.js';
-import { INFRA, ROOT, literalRecord, parameterDefault, parseBicep, stringLiteral, variableValue, type BicepFile } from './bicep.js';
+import { ACCESS, INFRA, ROOT, accessSnapshot, armTemplate, leafName, mainDefaults, onlyResource, resourcesOfType, type Snapshot } from './deployments.js';
 
-let main: BicepFile;
-let storage: BicepFile;
-let events: BicepFile;
-let access: BicepFile;
-let names: Record<string, Record<string, string>>;
+let main: Snapshot;
+let access: Snapshot;
 
-beforeAll(async () => {
-  main = await parseBicep(join(INFRA, 'main.bicep'));
-  storage = await parseBicep(join(INFRA, 'modules', 'storage.bicep'));
-  events = await parseBicep(join(INFRA, 'modules', 'registry-events.bicep'));
-  access = await parseBicep(join(INFRA, 'access', 'main.bicep'));
-  const value = variableValue(main, 'names');
-  if (value?.type !== 'object') throw new Error('infra/main.bicep: var names = { ... } not found');
-  names = literalRecord(value) as Record<string, Record<string, string>>;
+beforeAll(() => {
+  main = mainDefaults();
+  access = accessSnapshot();
 });
 
-describe('queue, table and function names agree between code, host.json and infra', () => {
+describe('queue, table and function names agree between code, host.json and the compiled infra', () => {
   it('infra creates exactly the queues of QUEUES and the tables of TABLES', () => {
-    expect(names.queues).toEqual(QUEUES);
-    expect(names.tables).toEqual(TABLES);
-    expect(main.source).toMatch(/^\s+queueNames: names\.queues$/m);
-    expect(main.source).toMatch(/^\s+tableNames: names\.tables$/m);
-    expect(storage.source).toMatch(/queueServices\/queues@[^']+' = \[for q in items\(queueNames\): \{\n\s+parent: queueService\n\s+name: q\.value/);
-    expect(storage.source).toMatch(/tableServices\/tables@[^']+' = \[for t in items\(tableNames\): \{\n\s+parent: tableService\n\s+name: t\.value/);
+    const queues = resourcesOfType(main, 'Microsoft.Storage/storageAccounts/queueServices/queues').map(leafName);
+    const tables = resourcesOfType(main, 'Microsoft.Storage/storageAccounts/tableServices/tables').map(leafName);
+    expect(queues.sort()).toEqual(Object.values(QUEUES).sort());
+    expect(tables.sort()).toEqual(Object.values(TABLES).sort());
   });
 
   it('queue names are valid Azure queue names and table names valid table names', () => {
@@ -38,26 +28,53 @@ describe('queue, table and function names agree between code, host.json and infr
     for (const t of Object.values(TABLES)) expect(t).toMatch(/^[A-Za-z][A-Za-z0-9]{2,62}$/);
   });
 
-  it('the Event Grid subscription delivers ImagePushed and ImageDeleted to QUEUES.imagePushed with identity, retries and dead-lettering', () => {
-    const dflt = parameterDefault(access, 'imagePushedQueueName');
-    expect(dflt && stringLiteral(dflt)).toBe(QUEUES.imagePushed);
+  it('the outputs and the access defaults carry the same queue and dead-letter container', () => {
+    expect(main.outputs.AUDITOR_IMAGE_PUSHED_QUEUE).toBe(QUEUES.imagePushed);
+    const containers = resourcesOfType(main, 'Microsoft.Storage/storageAccounts/blobServices/containers').map(leafName);
+    expect(containers).toContain(main.outputs.AUDITOR_DEAD_LETTER_CONTAINER);
+    const template = armTemplate('access/main.bicep') as { parameters: Record<string, { defaultValue?: unknown }> };
+    expect(template.parameters.imagePushedQueueName?.defaultValue).toBe(QUEUES.imagePushed);
+    expect(template.parameters.deadLetterContainerName?.defaultValue).toBe(main.outputs.AUDITOR_DEAD_LETTER_CONTAINER);
     const params = JSON.parse(readFileSync(join(INFRA, 'access', 'main.parameters.json'), 'utf8')) as { parameters: Record<string, { value: unknown }> };
     expect(params.parameters.imagePushedQueueName?.value).toBe(QUEUES.imagePushed);
-    expect(access.source).toMatch(/^\s+queueName: imagePushedQueueName$/m);
-    expect(main.source).toMatch(/output AUDITOR_IMAGE_PUSHED_QUEUE string = names\.queues\.imagePushed/);
-    expect(main.source).toMatch(/imagePushedQueueName: names\.queues\.imagePushed/);
+  });
 
-    const src = events.source;
-    expect(src).toContain("topicType: 'Microsoft.ContainerRegistry.Registries'");
-    expect(src).toContain("'Microsoft.ContainerRegistry.ImagePushed'");
-    expect(src).toContain("'Microsoft.ContainerRegistry.ImageDeleted'");
-    expect(src).toMatch(/deliveryWithResourceIdentity: \{[\s\S]*endpointType: 'StorageQueue'[\s\S]*queueName: queueName/);
-    expect(src).toMatch(/deadLetterWithResourceIdentity: \{[\s\S]*endpointType: 'StorageBlob'/);
-    expect(src).toMatch(/retryPolicy: \{\n\s+maxDeliveryAttempts: \w+\n\s+eventTimeToLiveInMinutes: \w+/);
-    // Event Grid writes the Event Grid schema, base64-encoded, which the queue trigger must decode.
-    expect(src).toContain("eventDeliverySchema: 'EventGridSchema'");
+  it('parameter files are JSON whose parameters exist in their compiled template', () => {
+    for (const [params, template] of [['main.parameters.json', 'main.bicep'], ['access/main.parameters.json', 'access/main.bicep']] as const) {
+      const json = JSON.parse(readFileSync(join(INFRA, params), 'utf8')) as { parameters: Record<string, unknown> };
+      const declared = Object.keys((armTemplate(template) as { parameters: Record<string, unknown> }).parameters);
+      for (const name of Object.keys(json.parameters)) expect(declared, `${params}: ${name}`).toContain(name);
+    }
+  });
+
+  it('the Event Grid subscription delivers ImagePushed and ImageDeleted to QUEUES.imagePushed with identity, retries and dead-lettering', () => {
+    const topics = resourcesOfType(access, 'Microsoft.EventGrid/systemTopics');
+    expect(topics.map((t) => t.name)).toEqual(['contosoprod-auditor']); // contosolegacy has events: false
+    const topic = topics[0]!;
+    const registryId = `/subscriptions/${ACCESS_SUB()}/resourceGroups/rg-registries/providers/Microsoft.ContainerRegistry/registries/contosoprod`;
+    expect(topic.properties).toMatchObject({ source: registryId, topicType: 'Microsoft.ContainerRegistry.Registries' });
+    // A system topic lives in its source's region: the registry's location, read at deployment time.
+    expect(topic.location).toMatch(new RegExp(`^\\[reference\\('${registryId}'.*\\)\\.location\\]$`));
+    expect(topic.identity).toEqual({ type: 'UserAssigned', userAssignedIdentities: { [ACCESS.deliveryIdentityId]: {} } });
+
+    const sub = onlyResource(access, 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
+    const identity = { type: 'UserAssigned', userAssignedIdentity: ACCESS.deliveryIdentityId };
+    expect(sub.properties).toMatchObject({
+      // Event Grid writes the Event Grid schema, base64-encoded, which the queue trigger must decode.
+      eventDeliverySchema: 'EventGridSchema',
+      filter: { includedEventTypes: ['Microsoft.ContainerRegistry.ImagePushed', 'Microsoft.ContainerRegistry.ImageDeleted'] },
+      deliveryWithResourceIdentity: {
+        identity,
+        destination: { endpointType: 'StorageQueue', properties: { resourceId: ACCESS.auditorStorageAccountId, queueName: QUEUES.imagePushed } },
+      },
+      deadLetterWithResourceIdentity: {
+        identity,
+        deadLetterDestination: { endpointType: 'StorageBlob', properties: { resourceId: ACCESS.auditorStorageAccountId, blobContainerName: main.outputs.AUDITOR_DEAD_LETTER_CONTAINER } },
+      },
+      retryPolicy: { maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 },
+    });
     // No keys: the subscription must not use the key-based destination property.
-    expect(src).not.toMatch(/^\s{4}destination:/m);
+    expect(Object.keys(sub.properties ?? {})).not.toContain('destination');
   });
 
   it('host.json configures the queue extension the triggers rely on', () => {
@@ -88,18 +105,32 @@ describe('queue, table and function names agree between code, host.json and infr
     for (const m of text.matchAll(/connection:\s*['"]([^'"]+)['"]/g)) expect(m[1]).toBe('AUDITOR_STORAGE');
   });
 
-  it('Flex Consumption on Node 22 with identity-based deployment storage', async () => {
-    const app = await parseBicep(join(INFRA, 'modules', 'function-app.bicep'));
-    expect(app.source).toMatch(/sku: \{\n\s+name: 'FC1'\n\s+tier: 'FlexConsumption'/);
-    expect(app.source).toMatch(/runtime: \{\n\s+name: 'node'\n\s+version: '22'/);
-    expect(app.source).toMatch(/authentication: \{\n\s+type: 'UserAssignedIdentity'/);
-    expect(app.source).toContain('keyVaultReferenceIdentity: identityId');
-    expect(main.source).toMatch(/deploymentContainerName: names\.containers\.deployment/);
-    const st = storage.source;
-    expect(st).toContain('allowSharedKeyAccess: false');
-    const mon = readFileSync(join(INFRA, 'modules', 'monitoring.bicep'), 'utf8');
-    expect(mon).toContain('DisableLocalAuth: true');
-    const kv = readFileSync(join(INFRA, 'modules', 'keyvault.bicep'), 'utf8');
-    expect(kv).toContain('enableRbacAuthorization: true');
+  it('Flex Consumption on Node 22 with identity-based deployment storage, no keys anywhere', () => {
+    const plan = onlyResource(main, 'Microsoft.Web/serverfarms');
+    expect(plan.sku).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
+    const site = onlyResource(main, 'Microsoft.Web/sites');
+    const identityId = resourcesOfType(main, 'Microsoft.ManagedIdentity/userAssignedIdentities').find((r) => r.name.startsWith('id-auditor-'))!.id;
+    expect(site.identity).toEqual({ type: 'UserAssigned', userAssignedIdentities: { [identityId]: {} } });
+    expect(site.properties).toMatchObject({
+      serverFarmId: plan.id,
+      httpsOnly: true,
+      keyVaultReferenceIdentity: identityId,
+      functionAppConfig: {
+        runtime: { name: 'node', version: '22' },
+        deployment: { storage: { type: 'blobContainer', authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId } } },
+      },
+    });
+    const deployment = (site.properties as { functionAppConfig: { deployment: { storage: { value: string } } } }).functionAppConfig.deployment.storage.value;
+    expect(deployment).toMatch(/primaryEndpoints\.blob, 'app-package'\)\]$/);
+    expect(resourcesOfType(main, 'Microsoft.Storage/storageAccounts/blobServices/containers').map(leafName)).toContain('app-package');
+    expect(resourcesOfType(main, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies').map((r) => [leafName(r), (r.properties as { allow: boolean }).allow]).sort()).toEqual([['ftp', false], ['scm', false]]);
+    expect(onlyResource(main, 'Microsoft.Storage/storageAccounts').properties).toMatchObject({ allowSharedKeyAccess: false, allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2' });
+    expect(onlyResource(main, 'Microsoft.Insights/components').properties).toMatchObject({ DisableLocalAuth: true });
+    expect(onlyResource(main, 'Microsoft.KeyVault/vaults').properties).toMatchObject({ enableRbacAuthorization: true, enablePurgeProtection: true });
   });
 });
+
+/** Subscription of the snapshots (scripts/bicep.ts TEST_SCOPE). */
+function ACCESS_SUB(): string {
+  return /^\/subscriptions\/([^/]+)\//.exec(onlyResource(access, 'Microsoft.EventGrid/systemTopics').id)![1]!;
+}

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { INFRA, ROOT, listBicepFiles } from './bicep.js';
+import { relative } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bicepFiles } from '../../scripts/bicep.js';
+import { ACCESS, ROOT, accessSnapshot, mainFull, resourcesOfType, roleAssignments, type RoleAssignment, type Snapshot } from './deployments.js';
 
 /**
  * Built-in role definitions the infra may use, by GUID (identical in every tenant and cloud).
- * Sources: Azure built-in roles reference (MicrosoftDocs/azure-docs built-in-roles/*.md) and the
- * ACR roles directory reference.
+ * Sources: Azure built-in roles reference (learn.microsoft.com/azure/role-based-access-control/built-in-roles)
+ * and the ACR roles directory reference (container-registry-rbac-built-in-roles-directory-reference).
  */
 const ALLOWED_ROLES: Record<string, string> = {
   'acdd72a7-3385-48ef-bd42-f606fba81ae7': 'Reader',
@@ -25,7 +26,7 @@ const ALLOWED_ROLES: Record<string, string> = {
   'b86a8fe4-44ce-4948-aee5-eccb2c155cd7': 'Key Vault Secrets Officer',
 };
 
-/** Roles the app may hold on its OWN resources (rbac.bicep): data roles only, plus telemetry and secrets. */
+/** Roles on the auditor's OWN resources (rbac.bicep): data roles only, plus telemetry and secrets. */
 const OWN_RESOURCE_ROLES = new Set([
   'Storage Blob Data Owner',
   'Storage Blob Data Contributor',
@@ -48,11 +49,21 @@ const AUDITED_SCOPE_ROLES = new Set([
 ]);
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const files = listBicepFiles().map((f) => ({ path: f.slice(ROOT.length + 1), lines: readFileSync(f, 'utf8').split('\n') }));
-
+const files = bicepFiles().map((f) => ({ path: relative(ROOT, f).split('\\').join('/'), lines: readFileSync(f, 'utf8').split('\n') }));
 const commentOf = (line: string | undefined): string => /\/\/(.*)$/.exec(line ?? '')?.[1] ?? '';
+const roleName = (a: RoleAssignment): string => ALLOWED_ROLES[a.roleGuid] ?? `unknown role ${a.roleGuid}`;
 
-describe('role definitions', () => {
+let main: RoleAssignment[];
+let access: RoleAssignment[];
+let mainSnap: Snapshot;
+
+beforeAll(() => {
+  mainSnap = mainFull();
+  main = roleAssignments(mainSnap);
+  access = roleAssignments(accessSnapshot());
+});
+
+describe('role definitions in the Bicep source (what the compiler cannot check)', () => {
   it('every GUID is an allowed built-in role, named in a comment on its line or the line above', () => {
     const problems: string[] = [];
     for (const { path, lines } of files) {
@@ -87,39 +98,56 @@ describe('role definitions', () => {
     expect(problems).toEqual([]);
   });
 
-  const rolesIn = (pathPrefix: string): Set<string> => {
-    const found = new Set<string>();
-    for (const { path, lines } of files) {
-      if (!path.startsWith(pathPrefix)) continue;
-      for (const line of lines) for (const g of line.match(GUID) ?? []) found.add(ALLOWED_ROLES[g.toLowerCase()] ?? g);
+  it('the app deployment (infra/ outside access/) assigns roles only in modules/rbac.bicep', () => {
+    for (const { path, lines } of files.filter((f) => !f.path.startsWith('infra/access/'))) {
+      if (lines.some((l) => /'Microsoft\.Authorization\/roleAssignments@/.test(l))) expect(path).toBe('infra/modules/rbac.bicep');
     }
-    return found;
-  };
+  });
+});
 
-  it('the app deployment (infra/ outside access/) grants only data roles on its own resources, all in modules/rbac.bicep', () => {
-    const own = [...files].filter((f) => !f.path.startsWith(join('infra', 'access')));
-    for (const { path, lines } of own) {
-      const assigns = lines.some((l) => /'Microsoft\.Authorization\/roleAssignments@/.test(l));
-      if (assigns) expect(path).toBe(join('infra', 'modules', 'rbac.bicep'));
-    }
-    const used = rolesIn(join('infra', 'modules'));
-    for (const role of rolesIn('infra/main.bicep')) used.add(role);
-    for (const role of used) expect(OWN_RESOURCE_ROLES, role).toContain(role);
+describe('role assignments the compiled deployments make', () => {
+  it('the app deployment grants only data, telemetry and secret roles on its own resources', () => {
+    expect(main.length).toBeGreaterThanOrEqual(8);
+    for (const a of main) expect(OWN_RESOURCE_ROLES, roleName(a)).toContain(roleName(a));
+    const rg = resourcesOfType(mainSnap, 'Microsoft.Resources/resourceGroups')[0]!.name;
+    for (const a of main) expect(a.scope, roleName(a)).toContain(`/resourceGroups/${rg}/providers/`);
   });
 
-  it('audited-scope roles are granted only by the separate infra/access deployment', () => {
-    const access = rolesIn(join('infra', 'access'));
-    expect([...access].sort()).toEqual([...AUDITED_SCOPE_ROLES].sort());
-    for (const role of access) expect(AUDITED_SCOPE_ROLES, role).toContain(role);
+  it("Event Grid's delivery identity is scoped to the one queue and the one dead-letter container", () => {
+    const sender = main.filter((a) => roleName(a) === 'Storage Queue Data Message Sender');
+    const deadLetter = main.filter((a) => roleName(a) === 'Storage Blob Data Contributor');
+    expect(sender.map((a) => a.scope)).toEqual([expect.stringMatching(/\/queueServices\/default\/queues\/image-pushed$/)]);
+    expect(deadLetter.map((a) => a.scope)).toEqual([expect.stringMatching(/\/blobServices\/default\/containers\/deadletters$/)]);
+    for (const a of [...sender, ...deadLetter]) expect(a.principalId).toMatch(/userAssignedIdentities\/id-egdelivery-/);
   });
 
-  it('rbac.bicep holds the storage, telemetry and Key Vault roles the app and Event Grid need', () => {
-    const rbac = readFileSync(join(INFRA, 'modules', 'rbac.bicep'), 'utf8');
-    for (const role of ['Storage Blob Data Owner', 'Storage Queue Data Contributor', 'Storage Table Data Contributor', 'Monitoring Metrics Publisher', 'Key Vault Secrets User', 'Storage Queue Data Message Sender', 'Storage Blob Data Contributor']) {
-      expect(rbac).toContain(`// ${role}`);
+  it('the app identity holds the storage, telemetry and Key Vault roles it needs; the operator only Secrets Officer', () => {
+    const app = main.filter((a) => /userAssignedIdentities\/id-auditor-/.test(a.principalId)).map(roleName).sort();
+    expect(app).toEqual(['Key Vault Secrets User', 'Monitoring Metrics Publisher', 'Storage Blob Data Owner', 'Storage Queue Data Contributor', 'Storage Table Data Contributor']);
+    const operator = main.filter((a) => a.principalId === '22222222-2222-2222-2222-222222222222');
+    expect(operator.map(roleName)).toEqual(['Key Vault Secrets Officer']);
+    expect(operator[0]!.principalType).toBe('User');
+  });
+
+  it('audited-scope roles are granted only by infra/access, to the auditor identity, on the narrowest scope', () => {
+    expect(new Set(access.map(roleName))).toEqual(AUDITED_SCOPE_ROLES);
+    for (const a of access) {
+      expect(a.principalId).toBe(ACCESS.auditorPrincipalId);
+      expect(a.principalType).toBe('ServicePrincipal');
     }
-    // Event Grid's delivery identity is scoped to the one queue and the one container.
-    expect(rbac).toMatch(/scope: storage::queueService::imagePushed/);
-    expect(rbac).toMatch(/scope: storage::blobService::deadLetters/);
+    const scopes = Object.fromEntries([...AUDITED_SCOPE_ROLES].map((r) => [r, access.filter((a) => roleName(a) === r).map((a) => a.scope.replace(/^\/subscriptions\/[^/]+/, ''))]));
+    expect(scopes).toEqual({
+      Reader: [''],
+      'Monitoring Reader': [''],
+      'Log Analytics Reader': ['/resourceGroups/rg-monitoring/providers/Microsoft.OperationalInsights/workspaces/log-platform'],
+      // ABAC-mode registry: Catalog Lister + Repository Reader; RBAC-only registry: AcrPull.
+      'Container Registry Repository Catalog Lister': ['/resourceGroups/rg-registries/providers/Microsoft.ContainerRegistry/registries/contosoprod'],
+      'Container Registry Repository Reader': ['/resourceGroups/rg-registries/providers/Microsoft.ContainerRegistry/registries/contosoprod'],
+      AcrPull: ['/resourceGroups/rg-registries/providers/Microsoft.ContainerRegistry/registries/contosolegacy'],
+    });
+  });
+
+  it('no role outside the allow-list is assigned anywhere', () => {
+    for (const a of [...main, ...access]) expect(ALLOWED_ROLES, a.roleGuid).toHaveProperty(a.roleGuid);
   });
 });

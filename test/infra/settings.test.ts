@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SETTINGS, type SettingSpec } from '../../shared/config.js';
 import { NOTIFY_SETTINGS } from '../../shared/notify/config.js';
-import { INFRA, ROOT, objectLiteralsOf, objectProperties, parseBicep, stringLiteral, variableNames, variableValue, type BicepFile } from './bicep.js';
+import { NOTIFY_VALUES, ROOT, appSettings, mainDefaults, mainFull, onlyResource, type Snapshot } from './deployments.js';
 
 const CATALOG: readonly SettingSpec[] = [...SETTINGS, ...NOTIFY_SETTINGS];
 
@@ -16,82 +16,64 @@ const HOST_SETTINGS = new Set([
   'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
 ]);
 
-interface Written {
-  key: string;
-  /** Source text of the value expression. */
-  value: string;
-  /** The variable it comes from. */
-  from: string;
-  where: string;
-}
+const inAzure = (s: SettingSpec): boolean => !s.localOnly;
+/** An ARM expression the snapshot could not evaluate offline (it depends on a deployed resource or the cloud). */
+const isExpression = (v: string): boolean => v.startsWith('[') && v.endsWith(']');
+/** `reference('<id of the app identity>', ...).clientId`. */
+const APP_CLIENT_ID = /reference\('[^']*\/userAssignedIdentities\/id-auditor-[a-z0-9]+'[^)]*\)\.clientId/;
 
-let main: BicepFile;
-let functionApp: BicepFile;
-let written: Written[];
+let defaults: Snapshot;
+let full: Snapshot;
+let written: Record<string, string>;
+let writtenFull: Record<string, string>;
 
-function settingsOf(file: BicepFile): Written[] {
-  const out: Written[] = [];
-  for (const name of variableNames(file).filter((n) => n.endsWith('Settings'))) {
-    const value = variableValue(file, name)!;
-    for (const obj of objectLiteralsOf(value)) {
-      for (const p of objectProperties(obj)) out.push({ key: p.key, value: p.value.text, from: name, where: `${file.path}:${p.line}` });
-    }
-  }
-  return out;
-}
-
-beforeAll(async () => {
-  main = await parseBicep(join(INFRA, 'main.bicep'));
-  functionApp = await parseBicep(join(INFRA, 'modules', 'function-app.bicep'));
-  written = [...settingsOf(main), ...settingsOf(functionApp)];
+beforeAll(() => {
+  defaults = mainDefaults();
+  full = mainFull();
+  written = appSettings(defaults);
+  writtenFull = appSettings(full);
 });
 
-const inAzure = (s: SettingSpec): boolean => !s.localOnly;
-const writtenKeys = (): Set<string> => new Set(written.map((w) => w.key));
-
-describe('app settings written by infra vs the settings catalog', () => {
-  it('collects the settings from the Bicep tree', () => {
-    expect(written.length).toBeGreaterThan(20);
-    const keys = written.map((w) => w.key);
-    expect(new Set(keys).size, 'a setting is written twice').toBe(keys.length);
+describe('app settings the compiled infra writes vs the settings catalog', () => {
+  it('finds the app settings of the Function App', () => {
+    expect(Object.keys(written).length).toBeGreaterThan(20);
+    expect(Object.keys(writtenFull).length).toBeGreaterThan(Object.keys(written).length);
   });
 
-  it('every *Settings variable reaches the Function App appsettings', () => {
-    const config = /resource appSettings 'config' = \{[\s\S]*?properties: (.+)\n/.exec(functionApp.source)?.[1] ?? '';
-    expect(config).toBe('union(hostSettings, auditorSettings)');
-    const passed = /auditorSettings: (union\(.+\))\n/.exec(main.source)?.[1] ?? '';
-    for (const name of variableNames(main).filter((n) => n.endsWith('Settings') && n !== 'notifyCandidateSettings')) {
-      expect(passed, name).toContain(name);
-    }
-    expect(variableValue(main, 'notifySettings')?.text).toContain('notifyCandidateSettings');
-  });
-
-  it('every required setting is set unconditionally', () => {
-    const unconditional = new Set(written.filter((w) => w.from === 'auditorSettings' || w.from === 'hostSettings').map((w) => w.key));
-    for (const s of CATALOG.filter((x) => x.required && inAzure(x))) expect(unconditional, s.name).toContain(s.name);
+  it('every required setting is written with only the required parameters', () => {
+    for (const s of CATALOG.filter((x) => x.required && inAzure(x))) expect(Object.keys(written), s.name).toContain(s.name);
   });
 
   it('AUDITOR_NIGHTLY_SCHEDULE is set (the timer binding reads %AUDITOR_NIGHTLY_SCHEDULE%, no host default)', () => {
-    expect(writtenKeys()).toContain('AUDITOR_NIGHTLY_SCHEDULE');
+    expect(written.AUDITOR_NIGHTLY_SCHEDULE).toBe('0 0 2 * * *');
   });
 
   it('every key written is in the catalog or a known host setting', () => {
     const known = new Set([...CATALOG.map((s) => s.name), ...HOST_SETTINGS]);
-    const unknown = written.filter((w) => !known.has(w.key)).map((w) => `${w.where} ${w.key}`);
-    expect(unknown).toEqual([]);
+    expect(Object.keys(writtenFull).filter((k) => !known.has(k))).toEqual([]);
   });
 
   it('no local-only setting is written (e.g. the AUDITOR_STORAGE connection string)', () => {
     const localOnly = new Set(CATALOG.filter((s) => s.localOnly).map((s) => s.name));
-    expect(written.filter((w) => localOnly.has(w.key)).map((w) => w.key)).toEqual([]);
+    expect(Object.keys(writtenFull).filter((k) => localOnly.has(k))).toEqual([]);
   });
 
-  it('secrets are only Key Vault references, and Key Vault references only hold secrets', () => {
-    const secrets = new Set(CATALOG.filter((s) => s.secret).map((s) => s.name));
-    for (const w of written) {
-      const isRef = /^'@Microsoft\.KeyVault\(VaultName=[^;]+;SecretName=[^)]+\)'$/.test(w.value);
-      if (secrets.has(w.key)) expect(isRef, `${w.where} ${w.key} = ${w.value}`).toBe(true);
-      else expect(w.value, `${w.where} ${w.key}`).not.toContain('@Microsoft.KeyVault(');
+  it('secrets are only Key Vault references to our vault, and Key Vault references only hold secrets', () => {
+    const vault = onlyResource(full, 'Microsoft.KeyVault/vaults').name;
+    const secrets = CATALOG.filter((s) => s.secret && inAzure(s)).map((s) => s.name);
+    expect(secrets.length).toBeGreaterThan(0);
+    for (const name of secrets) {
+      expect(writtenFull[name], name).toMatch(new RegExp(`^@Microsoft\\.KeyVault\\(VaultName=${vault};SecretName=[a-z0-9-]+\\)$`));
+      expect(written[name], `${name} without notifyTeams/notifySmtp`).toBeUndefined();
+    }
+    for (const [k, v] of Object.entries(writtenFull)) if (!secrets.includes(k)) expect(v, k).not.toContain('@Microsoft.KeyVault(');
+  });
+
+  it('empty optional notification parameters are not written (the code default applies); given ones are', () => {
+    for (const [param, value] of Object.entries(NOTIFY_VALUES)) {
+      const key = Object.entries(writtenFull).find(([, v]) => v === value)?.[0];
+      expect(key, `parameter ${param}`).toBeDefined();
+      expect(written[key!], `${key} with ${param} empty`).toBeUndefined();
     }
   });
 
@@ -99,43 +81,33 @@ describe('app settings written by infra vs the settings catalog', () => {
     const docs = readFileSync(join(ROOT, 'docs', 'deploy.md'), 'utf8');
     // The list under "Optional settings infra does not write", up to the next paragraph that is not a list item.
     const section = /Optional settings infra does not write[^\n]*\n\n((?:- [^\n]*\n(?: {2,}[^\n]*\n)*)+)/.exec(docs)?.[1] ?? '';
-    const keys = writtenKeys();
-    const missing = CATALOG.filter(inAzure).filter((s) => !keys.has(s.name) && !section.includes(`\`${s.name}\``)).map((s) => s.name);
+    const missing = CATALOG.filter(inAzure).filter((s) => !(s.name in writtenFull) && !section.includes(`\`${s.name}\``)).map((s) => s.name);
     expect(missing).toEqual([]);
   });
 
   it('identity-based connections: host storage, our storage and Application Insights use the user-assigned identity', () => {
-    const value = (k: string): string | undefined => written.find((w) => w.key === k)?.value;
-    expect(value('AzureWebJobsStorage__credential')).toBe("'managedidentity'");
-    expect(value('AUDITOR_STORAGE__credential')).toBe("'managedidentity'");
-    expect(value('AzureWebJobsStorage__clientId')).toBe('identityClientId');
-    expect(value('AUDITOR_STORAGE__clientId')).toBe('identities.outputs.appClientId');
-    expect(value('AZURE_CLIENT_ID')).toBe('identities.outputs.appClientId');
-    expect(value('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')).toBe("'ClientId=${identityClientId};Authorization=AAD'");
-    expect(writtenKeys()).not.toContain('AzureWebJobsStorage');
+    const storage = onlyResource(defaults, 'Microsoft.Storage/storageAccounts');
+    expect(written.AzureWebJobsStorage__accountName).toBe(storage.name);
+    expect(written.AzureWebJobsStorage__credential).toBe('managedidentity');
+    expect(written.AUDITOR_STORAGE__credential).toBe('managedidentity');
+    for (const k of ['AzureWebJobsStorage__clientId', 'AUDITOR_STORAGE__clientId', 'AZURE_CLIENT_ID', 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING']) expect(written[k], k).toMatch(APP_CLIENT_ID);
+    expect(written.APPLICATIONINSIGHTS_AUTHENTICATION_STRING).toMatch(/^\[format\('ClientId=\{0\};Authorization=AAD'/);
+    expect(written.AUDITOR_STORAGE__queueServiceUri).toMatch(new RegExp(`storageAccounts/${storage.name}'[^)]*\\)\\.primaryEndpoints\\.queue\\]$`));
+    expect(written.AUDITOR_STORAGE__tableServiceUri).toMatch(new RegExp(`storageAccounts/${storage.name}'[^)]*\\)\\.primaryEndpoints\\.table\\]$`));
+    expect(Object.keys(written)).not.toContain('AzureWebJobsStorage');
     // Flex Consumption: the runtime is functionAppConfig.runtime, not app settings.
-    expect(writtenKeys()).not.toContain('FUNCTIONS_WORKER_RUNTIME');
-    expect(writtenKeys()).not.toContain('FUNCTIONS_EXTENSION_VERSION');
+    expect(Object.keys(written)).not.toContain('FUNCTIONS_WORKER_RUNTIME');
+    expect(Object.keys(written)).not.toContain('FUNCTIONS_EXTENSION_VERSION');
   });
 
-  it('defaults written by infra match the catalog defaults', () => {
-    const params = new Map<string, string>();
-    for (const decl of main.root.namedChildren.filter((d) => d.type === 'parameter_declaration')) {
-      const kids = decl.namedChildren;
-      const def = kids[kids.length - 1];
-      if (kids.length >= 3 && def) params.set(kids[0]!.text, stringLiteral(def) ?? def.text);
-    }
+  it('defaults written by infra equal the catalog defaults', () => {
     const checked: string[] = [];
-    for (const w of written) {
-      const spec = CATALOG.find((s) => s.name === w.key);
-      if (spec?.default === undefined) continue;
-      const m = /^(?:string\()?(\w+)\)?$/.exec(w.value);
-      const literal = /^'([^'$]*)'$/.exec(w.value)?.[1];
-      const actual = literal ?? (m && params.has(m[1]!) ? params.get(m[1]!) : undefined);
-      if (actual === undefined) continue; // derived from the cloud (environment()) or another resource
-      if (actual === '' && w.from === 'notifyCandidateSettings') continue; // empty: not written, the code default applies
-      checked.push(w.key);
-      expect(actual, w.key).toBe(spec.default);
+    for (const [key, value] of Object.entries(written)) {
+      const spec = CATALOG.find((s) => s.name === key);
+      if (key === 'AUDITOR_APPROVED_REGISTRIES') continue; // the required parameter, given
+      if (spec?.default === undefined || isExpression(value)) continue; // derived from the cloud (environment()) or a resource
+      checked.push(key);
+      expect(value, key).toBe(spec.default);
     }
     expect(checked.length).toBeGreaterThan(8);
   });
@@ -145,6 +117,6 @@ describe('app settings written by infra vs the settings catalog', () => {
     const dir = join(ROOT, 'functions');
     if (existsSync(dir)) for (const f of readdirSync(dir).filter((n) => /\.[cm]?[jt]s$/.test(n))) sources.push(readFileSync(join(dir, f), 'utf8'));
     const refs = new Set(sources.flatMap((s) => [...s.matchAll(/%([A-Za-z_][A-Za-z0-9_]*)%/g)].map((m) => m[1]!)));
-    for (const r of refs) expect(writtenKeys(), `%${r}%`).toContain(r);
+    for (const r of refs) expect(Object.keys(written), `%${r}%`).toContain(r);
   });
 });

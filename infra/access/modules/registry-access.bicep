@@ -14,6 +14,11 @@
 // instead (see docs/deploy.md: whether the ABAC roles are also honoured in RBAC-only mode is not
 // verified here). A custom role with only repositories/metadata/read + catalog/read would be
 // narrower still; it is not built in.
+//
+// OCI referrers (GET /v2/{repo}/referrers/{digest}: signatures, SBOMs, attestations) need no further
+// role: both Container Registry Repository Reader (ABAC mode) and AcrPull (RBAC-only mode) grant
+// "View and list OCI referrer artifacts", while Catalog Lister does not
+// (https://learn.microsoft.com/azure/container-registry/container-registry-rbac-built-in-roles-directory-reference).
 
 @description('Name of the audited registry (in this resource group).')
 param registryName string
@@ -30,7 +35,7 @@ var roles = {
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d' // AcrPull
 }
 
-resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {
+resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' existing = {
   name: registryName
 }
 
@@ -70,3 +75,6 @@ resource acrPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!aba
     principalType: 'ServicePrincipal'
   }
 }
+
+// The registry's region, for the Event Grid system topic (infra/modules/registry-events.bicep).
+output location string = registry.location

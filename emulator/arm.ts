@@ -1,6 +1,7 @@
 /**
  * ARM on `management.azure.com`: container registries (get, list by subscription or resource
- * group, listCredentials) and diagnostic settings, built from the estate's Resource Graph rows.
+ * group, listCredentials), diagnostic settings, and a GET of any other resource of the estate by its
+ * id, built from the estate's Resource Graph rows.
  */
 import { createHash } from 'node:crypto';
 import { armError, sendJson, type Headers } from './http.js';
@@ -12,6 +13,7 @@ const PAGE = 100;
 const REG = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerregistry\/registries\/([^/]+)(\/listcredentials)?$/;
 const REG_LIST_SUB = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.containerregistry\/registries$/;
 const REG_LIST_RG = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerregistry\/registries$/;
+const GENERIC = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+(\/[^/]+\/[^/]+)+\/?$/i;
 const DIAG = /^(\/subscriptions\/.+?)\/providers\/microsoft\.insights\/diagnosticsettings$/;
 
 export function toArmRegistry(row: EstateRow): Record<string, unknown> {
@@ -23,13 +25,40 @@ export function toArmRegistry(row: EstateRow): Record<string, unknown> {
   };
 }
 
-function notFound(ctx: Authenticated, headers: Headers, id: string): void {
-  armError(ctx.res, 404, 'ResourceNotFound', `The Resource 'Microsoft.ContainerRegistry/registries/${id.split('/').pop()}' under resource group '${id.split('/')[4] ?? ''}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`, headers);
-}
-
+/**
+ * ARM's answers for a scope the caller cannot read or that does not exist. ARM authorizes the request
+ * at the scope it names BEFORE anything is looked up (the message ends "...over scope '...' or the
+ * scope is invalid"), so a forbidden scope answers 403 AuthorizationFailed whether or not the resource,
+ * its resource group or even its subscription exists: the caller cannot tell (Azure RBAC overview,
+ * "How Azure RBAC determines if a user has access to a resource",
+ * https://learn.microsoft.com/azure/role-based-access-control/overview). Outside forbidden scopes:
+ * unknown subscription 404 SubscriptionNotFound ("The subscription '<id>' could not be found.",
+ * as ARM words it, e.g. Azure/azure-cli#33657), unknown resource group 404 ResourceGroupNotFound
+ * ("Resource group '<rg>' could not be found."), unknown resource 404 ResourceNotFound ("The Resource
+ * '<type>/<name>' under resource group '<rg>' was not found.", https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/error-not-found).
+ */
 function forbidden(ctx: Authenticated, headers: Headers, action: string, scope: string): void {
   const oid = String(ctx.claims.oid ?? 'unknown');
   armError(ctx.res, 403, 'AuthorizationFailed', `The client '${oid}' with object id '${oid}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`, headers);
+}
+
+/**
+ * The 403 / 404 checks every ARM read runs, in ARM's order: authorization at the requested scope,
+ * then the subscription, then the resource group. Returns true when it answered.
+ */
+function refused(ctx: Authenticated, headers: Headers, action: string, scope: string, sub: string, rg?: string): boolean {
+  if (ctx.view.forbiddenScope(scope)) { forbidden(ctx, headers, action, scope); return true; }
+  if (!ctx.view.hasSubscription(sub)) { armError(ctx.res, 404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`, headers); return true; }
+  if (rg !== undefined && !ctx.view.hasResourceGroup(sub, rg)) { armError(ctx.res, 404, 'ResourceGroupNotFound', `Resource group '${rg}' could not be found.`, headers); return true; }
+  return false;
+}
+
+function resourceNotFound(ctx: Authenticated, headers: Headers, id: string): void {
+  const m = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/[^/]+\/(.+)$/i.exec(id);
+  const parts = (m?.[2] ?? '').split('/');
+  const ns = /\/providers\/([^/]+)\//i.exec(id)?.[1] ?? '';
+  const typeAndName = parts.length >= 2 ? `${ns}/${parts.slice(0, -1).filter((_, i) => i % 2 === 0).join('/')}/${parts[parts.length - 1]}` : id;
+  armError(ctx.res, 404, 'ResourceNotFound', `The Resource '${typeAndName}' under resource group '${m?.[1] ?? ''}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`, headers);
 }
 
 /** Handles an ARM request other than Resource Graph. `headers` carries the rate-limit headers. */
@@ -43,10 +72,10 @@ export function handleArm(ctx: Authenticated, path: string, headers: Headers): v
     const isCreds = m[4] !== undefined;
     if (isCreds ? method !== 'POST' : method !== 'GET') return armError(ctx.res, 405, 'MethodNotAllowed', `The emulator does not serve ${method} ${path}`, headers);
     const id = path.slice(0, isCreds ? path.length - '/listCredentials'.length : path.length).replace(/\/+$/, '');
-    const scope = view.forbiddenScope(id);
-    if (scope) return forbidden(ctx, headers, isCreds ? 'Microsoft.ContainerRegistry/registries/listCredentials/action' : 'Microsoft.ContainerRegistry/registries/read', id);
+    const [sub, rg] = [id.split('/')[2]!, id.split('/')[4]!];
+    if (refused(ctx, headers, isCreds ? 'Microsoft.ContainerRegistry/registries/listCredentials/action' : 'Microsoft.ContainerRegistry/registries/read', id, sub, rg)) return;
     const row = view.resourceById(id);
-    if (!row || row.type.toLowerCase() !== REGISTRY_TYPE) return notFound(ctx, headers, id);
+    if (!row || row.type.toLowerCase() !== REGISTRY_TYPE) return resourceNotFound(ctx, headers, id);
     if (!isCreds) return sendJson(ctx.res, 200, toArmRegistry(row), headers);
     if (row.properties?.['adminUserEnabled'] !== true) {
       return armError(ctx.res, 400, 'AdminUserDisabled', 'The admin user is disabled. Enable the admin user on the registry to list its credentials.', headers);
@@ -59,14 +88,13 @@ export function handleArm(ctx: Authenticated, path: string, headers: Headers): v
   if (m && method === 'GET') {
     const sub = m[1]!;
     const rg = m[2];
-    const scope = view.forbiddenScope(`/subscriptions/${sub}${rg ? `/resourcegroups/${rg}` : ''}`);
-    if (scope) return forbidden(ctx, headers, 'Microsoft.ContainerRegistry/registries/read', path);
-    if (!view.estate.subscriptions.some((s) => s.subscriptionId.toLowerCase() === sub)) {
-      return armError(ctx.res, 404, 'SubscriptionNotFound', `The subscription '${sub}' could not be found.`, headers);
-    }
+    const segments = path.split('/');
+    const scope = segments.slice(0, rg ? 5 : 3).join('/');
+    if (refused(ctx, headers, 'Microsoft.ContainerRegistry/registries/read', scope, segments[2]!, rg ? segments[4]! : undefined)) return;
     let rows = view.registriesInSubscription(sub);
     if (rg) rows = rows.filter((r) => (r.resourceGroup ?? '').toLowerCase() === rg);
-    // Registries the principal cannot read are left out of a list, as ARM does.
+    // Registries under a forbidden resource group or forbidden themselves are left out of a list the
+    // caller may make (ARM lists what the caller can read; ASSUMED for deny-style partial access).
     rows = rows.filter((r) => !view.forbiddenScope(r.id));
     const skip = Number(url.searchParams.get('$skipToken') ?? '0') || 0;
     const page = rows.slice(skip, skip + PAGE);
@@ -82,15 +110,31 @@ export function handleArm(ctx: Authenticated, path: string, headers: Headers): v
   m = DIAG.exec(lower);
   if (m && method === 'GET') {
     const resourceId = path.slice(0, m[1]!.length);
-    if (view.forbiddenScope(resourceId)) return forbidden(ctx, headers, 'Microsoft.Insights/diagnosticSettings/read', resourceId);
-    if (!view.resourceById(resourceId)) {
-      return armError(ctx.res, 404, 'ResourceNotFound', `The Resource '${resourceId}' was not found.`, headers);
-    }
+    const segments = resourceId.split('/');
+    const rg = /^\/subscriptions\/[^/]+\/resourcegroups\//i.test(resourceId) ? segments[4] : undefined;
+    if (refused(ctx, headers, 'Microsoft.Insights/diagnosticSettings/read', resourceId, segments[2]!, rg)) return;
+    if (!view.resourceById(resourceId)) return resourceNotFound(ctx, headers, resourceId);
     const value = view.diagnosticSettings(resourceId).map((s) => {
       const d = s as { id?: string; name: string };
       return { id: d.id ?? `${resourceId}/providers/microsoft.insights/diagnosticSettings/${d.name}`, type: 'Microsoft.Insights/diagnosticSettings', ...d };
     });
     return sendJson(ctx.res, 200, { value }, headers);
+  }
+
+  // Any other resource of the estate by its id (workloads, workspaces, ...): the ARG row in ARM shape,
+  // under the same 403 / 404 rules. The type is served in the casing of the request path (ARM answers
+  // its canonical casing; the estate keeps ARG's lower case).
+  m = GENERIC.exec(path);
+  if (m && method === 'GET' && !/\/providers\/.+\/providers\//i.test(path)) {
+    const id = path.replace(/\/+$/, '');
+    const segments = id.split('/');
+    const typeSegments = segments.slice(7).filter((_, i) => i % 2 === 0);
+    const type = `${segments[6]}/${typeSegments.join('/')}`;
+    if (refused(ctx, headers, `${type}/read`, id, segments[2]!, segments[4]!)) return;
+    const row = view.resourceById(id);
+    if (!row) return resourceNotFound(ctx, headers, id);
+    const { subscriptionId: _s, resourceGroup: _rg, tenantId: _t, ...arm } = row as EstateRow & { tenantId?: unknown };
+    return sendJson(ctx.res, 200, { ...arm, type, tags: row['tags'] ?? {} }, headers);
   }
 
   armError(ctx.res, 404, 'EmulatorNotImplemented', `The acr-auditor emulator does not serve ${method} ${path} on management.azure.com (it serves Resource Graph, container registries and diagnostic settings).`, headers);

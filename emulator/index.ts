@@ -91,7 +91,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
   const argQuota = new Map<string, WindowQuota>();
   const armBuckets = new Map<string, TokenBucket>();
   const registryBuckets = new Map<string, { perMinute: number; bucket: TokenBucket }>();
-  const graph = new ResourceGraph(() => view.estate, now, (s) => view.forbiddenScope(s));
+  const graph = new ResourceGraph(view, now);
   const held = new Set<Duplex>();
 
   /** Latency and injected faults. Returns false when the request was answered (or dropped) by a fault. */
@@ -157,12 +157,22 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
 
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-    // Not `new URL(path, base)`: a path like `//subscriptions/...` (arm-monitor sends one) would parse as an authority.
+    // Not `new URL(path, base)`: a path like `//subscriptions/...` would parse as an authority.
     const url = new URL(`https://${host || 'localhost'}${req.url ?? '/'}`);
-    const path = url.pathname.replace(/^\/{2,}/, '/');
+    const path = url.pathname;
     const ctx: RequestContext = { req, res, url, host, view, kid, now };
     let service: ServiceName;
-    if (host === ARM_HOST) service = /^\/providers\/microsoft\.resourcegraph\//i.test(path) ? 'resourceGraph' : 'arm';
+    if (host === ARM_HOST) {
+      // Deliberately STRICTER than ARM here: real traces show ARM serving `//subscriptions/...` as
+      // `/subscriptions/...` (an HTTP trace answered 200 in an issue; Microsoft's Network Watcher REST
+      // walkthrough posts to `https://management.azure.com//subscriptions/{id}/...`; Azure PowerShell's
+      // Monitor cmdlets sent `//subscriptions` for years, Azure/azure-powershell#9689). A `//` is still a
+      // client mistake (a resource id joined to a path template that already starts with `/`), and
+      // another server or proxy may not forgive it, so the emulator refuses EVERY empty path segment,
+      // leading ones included, with 400 InvalidRequestUri (the error body is ASSUMED), so such mistakes
+      // surface in tests.
+      service = /^\/providers\/microsoft\.resourcegraph\//i.test(path) ? 'resourceGraph' : 'arm';
+    }
     else if (host === LOGS_HOST || host === 'api.loganalytics.azure.com') service = 'logs';
     else if (view.isLoginServer(host)) service = 'registry';
     else {
@@ -172,12 +182,14 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
     calls[service]++;
     served[service]++;
     if (!(await misbehave(service, res))) return;
+    if ((service === 'arm' || service === 'resourceGraph') && path.includes('//')) {
+      armError(res, 400, 'InvalidRequestUri', `The request URI '${url.pathname}' has an empty path segment (acr-auditor emulator; ARM's exact answer is assumed).`);
+      return;
+    }
 
     if (service === 'registry') {
-      if (view.isForbiddenHost(host)) {
-        sendJson(res, 403, { errors: [{ code: 'DENIED', message: `requested access to the resource is denied (acr-auditor emulator: ${host} is forbidden in this estate)` }] });
-        return;
-      }
+      // A forbidden registry or repository is NOT refused here: its token endpoint grants no actions
+      // on it and the API call is challenged again with 401 (registry.ts), as ACR does.
       const isRead = req.method === 'GET' || req.method === 'HEAD';
       const perMinuteBySku = view.estate.emulator.quotas?.registryReadsPerMinute;
       if (isRead && perMinuteBySku) {
@@ -238,7 +250,7 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
         armError(res, 400, 'BadRequest', 'The request body is not valid JSON.', headers);
         return;
       }
-      const out = graph.run(body, String(auth.claims.oid ?? 'unknown'));
+      const out = graph.run(body);
       if (out.status === 200) sendJson(res, 200, out.body, headers);
       else armError(res, out.status, out.code, out.message, headers, out.details);
       return;

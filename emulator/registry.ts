@@ -37,6 +37,12 @@ function challenge(ctx: RequestContext, scope: string | undefined, why: string):
 
 const HOUR = 3600;
 
+/** The caller holds no permission for this scope item (emulator.forbidden: the registry, its ARM scope, or `<login server>/<repository>`). */
+function forbiddenFor(ctx: RequestContext, a: Access): boolean {
+  if (ctx.view.isForbiddenHost(ctx.host)) return true;
+  return a.type === 'repository' && ctx.view.isForbiddenRepository(ctx.host, a.name);
+}
+
 /** `POST /oauth2/exchange` and `POST /oauth2/token`. */
 async function handleOAuth(ctx: RequestContext, kind: 'exchange' | 'token'): Promise<void> {
   const form = parseForm(await readBody(ctx.req));
@@ -75,7 +81,16 @@ async function handleOAuth(ctx: RequestContext, kind: 'exchange' | 'token'): Pro
   } else {
     return acrErrors(ctx, 400, 'BAD_REQUEST', "grant_type must be 'refresh_token' (or 'password' for anonymous pull)");
   }
-  const access = parseScope(scope);
+  // The token carries the intersection of what was asked and what the caller may do: for a forbidden
+  // registry (or repository) that is no action at all. "If the client only has a subset of the
+  // requested access it must not be considered an error ... If the client has no access to the
+  // repository then the intersected set would be empty" (Docker Registry v2 token authentication
+  // specification, distribution docs/spec/auth/token.md). The API call is then challenged again with
+  // 401 UNAUTHORIZED "authentication required, visit https://aka.ms/acr/authorization", the symptom
+  // Microsoft documents for a caller without pull permission
+  // (https://learn.microsoft.com/troubleshoot/azure/azure-container-registry/authentication-required).
+  // Anonymous pull is not a role assignment: `forbidden` does not apply to it.
+  const access = parseScope(scope).map((a) => (subject !== undefined && forbiddenFor(ctx, a) ? { ...a, actions: [] } : a));
   const token = mintToken(ctx.kid, { aud: ctx.host, exp: nowS + HOUR, iat: nowS, sub: subject ?? 'anonymous', access, grant_type: 'access_token' });
   return sendJson(ctx.res, 200, { access_token: token });
 }
@@ -103,7 +118,7 @@ function repoUnknown(ctx: RequestContext, name: string): void {
   acrErrors(ctx, 404, 'NAME_UNKNOWN', 'repository name not known to registry', {}, { name });
 }
 
-/** Serves one data-plane request for the registry at `ctx.host` (already checked: forbidden, quota). */
+/** Serves one data-plane request for the registry at `ctx.host` (quota already checked; forbidden scopes are enforced by the tokens). */
 export async function handleRegistry(ctx: RequestContext): Promise<void> {
   const { req, url, view, host } = ctx;
   const method = req.method ?? 'GET';

@@ -2,11 +2,23 @@
  * Azure Resource Graph: `POST /providers/Microsoft.ResourceGraph/resources`. Runs the KQL subset
  * (kql.ts) over the estate's tables, honours `subscriptions`, pages by `$top`/`$skip`/`$skipToken`
  * (at most 1,000 rows a page) and answers objectArray or table format.
+ *
+ * What the caller cannot read is absent, silently (emulator.forbidden):
+ * - "Without at least read permissions to the Azure object or object group, results aren't returned"
+ *   (https://learn.microsoft.com/azure/governance/resource-graph/overview#permissions-in-azure-resource-graph).
+ *   Rows under a forbidden subscription, resource group or resource leave every table, including
+ *   resourcecontainers; nothing in the answer says so (QueryResponse has only totalRecords, count,
+ *   resultTruncated, $skipToken, data, facets: azure-rest-api-specs resourcegraph 2024-04-01). The
+ *   only signal is the missing resourcecontainers row of a requested subscription.
+ * - When NO requested subscription is readable (forbidden or unknown), ARG answers 400 BadRequest with
+ *   details[0].code NoValidSubscriptionsInQueryRequest, "There must be at least one subscription that
+ *   is eligible to contain resources. Given: '...'." (body as reported in Azure/aztfexport#491 and, for
+ *   a subscription the caller cannot read, Azure/aztfexport#385). The list format after `Given:` for
+ *   several subscriptions is ASSUMED (joined with ',').
  */
 import { randomUUID } from 'node:crypto';
-import type { Estate } from './estate.js';
 import { KqlError, parseQuery, runQuery, type QueryResult } from './kql.js';
-import { subscriptionOf } from './state.js';
+import { subscriptionOf, type EstateView } from './state.js';
 
 export const ARG_COLUMNS = ['id', 'name', 'type', 'tenantId', 'kind', 'location', 'resourceGroup', 'subscriptionId',
   'managedBy', 'sku', 'plan', 'properties', 'tags', 'identity', 'zones', 'extendedLocation'] as const;
@@ -23,7 +35,7 @@ export interface ArgRequest {
 
 export type ArgOutcome =
   | { status: 200; body: unknown }
-  | { status: 400 | 403; code: string; message: string; details?: unknown[] };
+  | { status: 400; code: string; message: string; details?: unknown[] };
 
 interface CachedResult { result: QueryResult; at: number }
 
@@ -32,31 +44,42 @@ const PAGE_MAX = 1000;
 export class ResourceGraph {
   private readonly cache = new Map<string, CachedResult>();
 
-  constructor(private readonly estate: () => Estate, private readonly now: () => Date, private readonly isForbidden: (scope: string) => string | undefined) {}
+  constructor(private readonly view: EstateView, private readonly now: () => Date) {}
 
   private rows(table: Table): Record<string, unknown>[] {
-    const e = this.estate();
+    const e = this.view.estate;
     if (table === 'resourcecontainers') {
-      return e.subscriptions.map((s) => ({
+      const subscriptions = e.subscriptions.map((s) => ({
         id: `/subscriptions/${s.subscriptionId}`, name: s.displayName, type: 'microsoft.resources/subscriptions',
         tenantId: e.tenantId, kind: '', location: '', resourceGroup: '', subscriptionId: s.subscriptionId, managedBy: '',
         sku: null, plan: null, properties: { state: s.state ?? 'Enabled', ...(s['properties'] as object | undefined) }, tags: (s['tags'] as object | undefined) ?? null,
         identity: null, zones: null, extendedLocation: null,
       }));
+      // Resource groups are derived from the resources rows (the estate has no list of them); their
+      // location and tags are unknown to the emulator and served empty.
+      const groups = [...this.view.resourceGroups().values()].map(({ subscriptionId, name }) => ({
+        id: `/subscriptions/${subscriptionId}/resourceGroups/${name}`, name, type: 'microsoft.resources/subscriptions/resourcegroups',
+        tenantId: e.tenantId, kind: '', location: '', resourceGroup: name, subscriptionId, managedBy: '',
+        sku: null, plan: null, properties: { provisioningState: 'Succeeded' }, tags: null,
+        identity: null, zones: null, extendedLocation: null,
+      }));
+      return [...subscriptions, ...groups];
     }
     return e[table] as Record<string, unknown>[];
   }
 
-  run(req: ArgRequest, principal: string): ArgOutcome {
+  run(req: ArgRequest): ArgOutcome {
     if (typeof req?.query !== 'string') return { status: 400, code: 'BadRequest', message: "The request body must have a 'query' string." };
     if (req.managementGroups?.length) return unsupported("the emulator does not serve 'managementGroups' scopes");
-    const e = this.estate();
+    const e = this.view.estate;
     const known = new Map(e.subscriptions.map((s) => [s.subscriptionId.toLowerCase(), s.subscriptionId]));
-    const requested = (req.subscriptions?.length ? req.subscriptions : [...known.values()]).map((s) => s.toLowerCase());
-    const allowed = requested.filter((s) => known.has(s) && !this.isForbidden(`/subscriptions/${s}`));
+    const given = req.subscriptions?.length ? req.subscriptions : [...known.values()];
+    const requested = given.map((s) => s.toLowerCase());
+    const allowed = requested.filter((s) => known.has(s) && !this.view.forbiddenScope(`/subscriptions/${s}`));
     if (allowed.length === 0) {
-      return { status: 403, code: 'AuthorizationFailed',
-        message: `The client '${principal}' with object id '${principal}' does not have authorization to perform action 'Microsoft.ResourceGraph/resources/read' over any of the requested subscriptions (${requested.join(', ')}).` };
+      return { status: 400, code: 'BadRequest',
+        message: `Please provide below info when asking for support: timestamp = ${new Date().toISOString()}, correlationId = ${randomUUID()}.`,
+        details: [{ code: 'NoValidSubscriptionsInQueryRequest', message: `There must be at least one subscription that is eligible to contain resources. Given: '${req.subscriptions?.length ? given.join(',') : ''}'.` }] };
     }
     const opts = req.options ?? {};
     const top = Math.min(PAGE_MAX, Math.max(1, Math.floor(opts.$top ?? PAGE_MAX)));
@@ -102,6 +125,23 @@ export class ResourceGraph {
     return { status: 200, body };
   }
 
+  /**
+   * Whether the caller may read the row: its own id, the resource group and the resource it belongs to
+   * are outside every forbidden scope. A resourcechanges row is readable with its target resource
+   * (properties.targetResourceId; ASSUMED: changes follow the read permission on the changed resource).
+   */
+  private readable(table: Table, r: Record<string, unknown>): boolean {
+    const ids: string[] = [String(r['id'] ?? '')];
+    const sub = r['subscriptionId'];
+    const rg = r['resourceGroup'];
+    if (typeof sub === 'string' && sub && typeof rg === 'string' && rg) ids.push(`/subscriptions/${sub}/resourceGroups/${rg}`);
+    if (table === 'resourcechanges') {
+      const target = (r['properties'] as { targetResourceId?: unknown } | undefined)?.targetResourceId;
+      if (typeof target === 'string') ids.push(target);
+    }
+    return ids.every((id) => !this.view.forbiddenScope(id));
+  }
+
   private evict(): void {
     const cutoff = Date.now() - 10 * 60_000;
     for (const [k, v] of this.cache) if (v.at < cutoff || this.cache.size > 32) this.cache.delete(k);
@@ -113,7 +153,7 @@ export class ResourceGraph {
     if (!TABLES.includes(table)) throw new KqlError(`unsupported table '${q.table}' (supported: ${TABLES.join(', ')})`, 'UnknownTable');
     const source = this.rows(table).filter((r) => {
       const sub = (typeof r['subscriptionId'] === 'string' ? (r['subscriptionId'] as string) : subscriptionOf(String(r['id'])) ?? '').toLowerCase();
-      return subscriptions.has(sub);
+      return subscriptions.has(sub) && this.readable(table, r);
     });
     return runQuery(q, source, ARG_COLUMNS, { now: this.now() });
   }

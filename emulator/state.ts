@@ -17,6 +17,8 @@ interface ResourceIndex {
   /** Sorted by lower-case id. */
   registriesBySubscription: Map<string, EstateRow[]>;
   workspacesByCustomerId: Map<string, EstateRow>;
+  /** Built on first use (resourceGroups()). */
+  groups?: Map<string, { subscriptionId: string; name: string }>;
 }
 
 export interface ManifestIndex {
@@ -46,7 +48,7 @@ export class EstateView {
   private content?: { source: object; size: number; map: Map<string, EstateRegistryContent> };
   private readonly manifests = new WeakMap<EstateManifest[], ManifestIndex>();
   private readonly catalogs = new WeakMap<object, { size: number; names: string[] }>();
-  private forbiddenCache?: { source: string[] | undefined; scopes: string[]; hosts: Set<string> };
+  private forbiddenCache?: { source: string[] | undefined; scopes: string[]; hosts: Set<string>; repositories: Set<string>; size: number };
 
   constructor(public estate: Estate) {}
 
@@ -170,16 +172,18 @@ export class EstateView {
     return this.diag.map.get(resourceId.toLowerCase().replace(/\/+$/, '')) ?? [];
   }
 
-  private forbiddenIndex(): { scopes: string[]; hosts: Set<string> } {
+  private forbiddenIndex(): { scopes: string[]; hosts: Set<string>; repositories: Set<string>; size: number } {
     const src = this.estate.emulator.forbidden;
-    if (this.forbiddenCache && this.forbiddenCache.source === src && this.forbiddenCache.scopes.length + this.forbiddenCache.hosts.size === (src?.length ?? 0)) return this.forbiddenCache;
+    if (this.forbiddenCache && this.forbiddenCache.source === src && this.forbiddenCache.size === (src?.length ?? 0)) return this.forbiddenCache;
     const scopes: string[] = [];
     const hosts = new Set<string>();
+    const repositories = new Set<string>();
     for (const f of src ?? []) {
       if (f.startsWith('/')) scopes.push(f.toLowerCase().replace(/\/+$/, ''));
+      else if (f.includes('/')) repositories.add(f.toLowerCase());
       else hosts.add(f.toLowerCase());
     }
-    this.forbiddenCache = { source: src, scopes, hosts };
+    this.forbiddenCache = { source: src, scopes, hosts, repositories, size: src?.length ?? 0 };
     return this.forbiddenCache;
   }
 
@@ -189,9 +193,45 @@ export class EstateView {
     return this.forbiddenIndex().scopes.find((s) => id === s || id.startsWith(s + '/'));
   }
 
+  /** The caller has no data-plane permission on this registry: its login server or its ARM id (or an ancestor scope) is forbidden. */
   isForbiddenHost(host: string): boolean {
     if (this.forbiddenIndex().hosts.has(host.toLowerCase())) return true;
     const reg = this.registryByLoginServer(host);
     return reg ? this.forbiddenScope(reg.id) !== undefined : false;
+  }
+
+  /** `<login server>/<repository>` is forbidden (or the whole registry is). */
+  isForbiddenRepository(host: string, repository: string): boolean {
+    return this.isForbiddenHost(host) || this.forbiddenIndex().repositories.has(`${host}/${repository}`.toLowerCase());
+  }
+
+  /** Whether the subscription is in the estate. */
+  hasSubscription(subscriptionId: string): boolean {
+    const sub = subscriptionId.toLowerCase();
+    return this.estate.subscriptions.some((s) => s.subscriptionId.toLowerCase() === sub);
+  }
+
+  /**
+   * Resource groups that exist: derived from the `resourceGroup` (or the id) of every resources row,
+   * lower-case `/subscriptions/<s>/resourcegroups/<rg>` -> { subscriptionId, name as first seen }.
+   */
+  resourceGroups(): Map<string, { subscriptionId: string; name: string }> {
+    const idx = this.resourceIndex();
+    if (idx.groups) return idx.groups;
+    const groups = new Map<string, { subscriptionId: string; name: string }>();
+    for (const row of idx.source) {
+      const m = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)/i.exec(row.id);
+      const subscriptionId = row.subscriptionId ?? m?.[1];
+      const name = row.resourceGroup ?? m?.[2];
+      if (!subscriptionId || !name) continue;
+      const key = `/subscriptions/${subscriptionId}/resourcegroups/${name}`.toLowerCase();
+      if (!groups.has(key)) groups.set(key, { subscriptionId, name });
+    }
+    idx.groups = groups;
+    return groups;
+  }
+
+  hasResourceGroup(subscriptionId: string, resourceGroup: string): boolean {
+    return this.resourceGroups().has(`/subscriptions/${subscriptionId}/resourcegroups/${resourceGroup}`.toLowerCase());
   }
 }

@@ -127,9 +127,10 @@ describe('Resource Graph', () => {
     expect(JSON.stringify((err as { details?: unknown }).details ?? (err as Error).message)).toContain("unsupported operator 'extend'");
   });
 
-  it('answers 403 when the only subscription is forbidden, and leaves it out otherwise', async () => {
+  it('answers 400 NoValidSubscriptionsInQueryRequest when the only subscription is forbidden, and leaves it out silently otherwise', async () => {
     const err = await arg().resources({ query: REGISTRIES_QUERY, subscriptions: [SUB_B] }).catch((e: unknown) => e);
-    expect(isRestError(err) && err.statusCode).toBe(403);
+    expect(isRestError(err) && err.statusCode).toBe(400);
+    expect(JSON.stringify((err as { details?: unknown }).details)).toContain('NoValidSubscriptionsInQueryRequest');
     const { rows } = await argAll(REGISTRIES_QUERY, [SUB_A, SUB_B]);
     expect(rows.some((r) => r['name'] === 'hidden')).toBe(false);
   });
@@ -162,11 +163,15 @@ describe('ARM', () => {
   it('lists diagnostic settings with the real MonitorClient', async () => {
     const monitor = new MonitorClient(credential, SUB_A, { agent: emu.agent });
     const settings = [];
-    for await (const s of monitor.diagnosticSettings.list(registryId(SUB_A, 'rg-acr', 'contoso'))) settings.push(s);
+    // The resource id without its leading slash, as Microsoft's examples pass it: the SDK's path template
+    // already starts with `/`, and the emulator refuses the `//` an ARM id as is would make.
+    for await (const s of monitor.diagnosticSettings.list(registryId(SUB_A, 'rg-acr', 'contoso').slice(1))) settings.push(s);
     expect(settings).toHaveLength(1);
     expect(settings[0]).toMatchObject({ name: 'to-law', logs: [{ category: 'ContainerRegistryLoginEvents', enabled: true }] });
     const none = [];
-    for await (const s of monitor.diagnosticSettings.list(registryId(SUB_A, 'rg-acr', 'fabrikam'))) none.push(s);
+    for await (const s of monitor.diagnosticSettings.list(registryId(SUB_A, 'rg-acr', 'fabrikam').slice(1))) none.push(s);
+    // Passed as is, the id makes `//subscriptions/...`: refused.
+    await expect((async () => { for await (const s of monitor.diagnosticSettings.list(registryId(SUB_A, 'rg-acr', 'contoso'))) none.push(s); })()).rejects.toMatchObject({ statusCode: 400 });
     expect(none).toEqual([]);
   });
 });
@@ -201,9 +206,9 @@ describe('ACR data plane', () => {
     expect(JSON.parse(Buffer.concat(chunks).toString())).toEqual(configBlob);
   });
 
-  it('answers 403 on a forbidden registry', async () => {
+  it('challenges a forbidden registry again with 401 (its token grants nothing)', async () => {
     const err = await acr('hidden.azurecr.io').listRepositoryNames().next().catch((e: unknown) => e);
-    expect(isRestError(err) && err.statusCode).toBe(403);
+    expect(isRestError(err) && err.statusCode).toBe(401);
   });
 });
 

@@ -1,10 +1,9 @@
 /** One shard of a nightly run: a registry, or a subscription's workloads. */
 import { app, type InvocationContext } from '@azure/functions';
-import { FUNCTIONS, QUEUES } from '../shared/names.js';
+import { FUNCTIONS, MAX_DEQUEUE_COUNT, QUEUES } from '../shared/names.js';
 import { handleShardMessage, hostServices, type HostServices } from '../shared/host.js';
 
-/** Must equal host.json extensions.queues.maxDequeueCount (a test checks it). */
-export const MAX_DEQUEUE_COUNT = 5;
+export { MAX_DEQUEUE_COUNT };
 
 export function makeShardHandler(getHost: () => HostServices = hostServices) {
   return async function auditShard(message: unknown, context: InvocationContext): Promise<void> {

@@ -10,7 +10,8 @@ import { QUEUES } from './names.js';
 import { createServices, encodeQueueMessage, type ServiceOptions, type Services } from './services.js';
 import { queueClient } from './storage/clients.js';
 import { parseEventBatch, type ParsedBatch } from './events/parse.js';
-import { auditRegistryEvents, type EventOutcome } from './usecases/auditRegistryEvents.js';
+import { auditRegistryEvents, TransientAuditError, type EventOutcome } from './usecases/auditRegistryEvents.js';
+import { recordUnauditedEvents, redrivePoisonedPushes } from './usecases/redrivePushes.js';
 import type { Logger } from './usecases/common.js';
 import { parseShardMessage, processShard, startNightlyRun, type PlanResult, type ShardResult } from './usecases/nightly.js';
 
@@ -107,19 +108,49 @@ export interface RegistryEventsResult {
   outcomes: EventOutcome[];
 }
 
-/** Audits the events of one delivery; publishes their changes to the outbox. Rejected events are reported, never half-written. */
-export async function handleRegistryEvents(host: HostServices, body: unknown): Promise<RegistryEventsResult> {
+/**
+ * Audits the events of one delivery; publishes their changes to the outbox. Rejected events are
+ * reported, never half-written. On the delivery's last attempt (`attempt`), events that still cannot be
+ * audited are recorded as coverage findings naming them before the delivery goes to the poison queue,
+ * where the nightly run re-drives it.
+ */
+export async function handleRegistryEvents(host: HostServices, body: unknown, attempt?: { dequeueCount: number; maxDequeueCount: number }): Promise<RegistryEventsResult> {
   const { services } = host;
   const parsed = parseEventBatch(body);
-  const outcomes = await auditRegistryEvents(parsed.events, services.deps);
-  if (services.deps.notify) {
-    for (const o of outcomes) if (o.changes.length) await services.deps.notify.publish(o.changes, { kind: 'event', eventId: o.eventId });
+  let outcomes: EventOutcome[];
+  try {
+    outcomes = await auditRegistryEvents(parsed.events, services.deps);
+  } catch (e) {
+    if (e instanceof TransientAuditError && attempt && attempt.dequeueCount >= attempt.maxDequeueCount) {
+      await recordUnauditedEvents(services.deps, e.events, `${e.message} (after ${attempt.dequeueCount} attempts)`);
+    }
+    throw e;
   }
+  await publishOutcomes(host, outcomes);
   return { parsed, outcomes };
 }
 
+async function publishOutcomes(host: HostServices, outcomes: readonly EventOutcome[]): Promise<void> {
+  const notify = host.services.deps.notify;
+  if (!notify) return;
+  for (const o of outcomes) if (o.changes.length) await notify.publish(o.changes, { kind: 'event', eventId: o.eventId });
+}
+
+/** The nightly timer: settle earlier runs and plan this one, then re-drive poisoned pushes (best effort). */
 export async function handleNightlyTimer(host: HostServices, runId: string): Promise<PlanResult> {
-  return startNightlyRun(host.services.deps, runId);
+  const plan = await startNightlyRun(host.services.deps, runId);
+  try {
+    const r = await redrivePoisonedPushes(host.services.deps, host.services.pushPoisonQueue, { publish: (o) => publishOutcomes(host, o) });
+    if (r.read) host.services.deps.log.info('poisoned pushes re-driven', { read: r.read, redriven: r.redriven, stillFailing: r.stillFailing });
+  } catch (e) {
+    host.services.deps.log.warn('could not re-drive poisoned pushes', { reason: e instanceof Error ? e.message : String(e) });
+  }
+  return plan;
+}
+
+/** `acr-auditor redrive`: re-audits the pushes in the poison queue now. */
+export async function handleRedrive(host: HostServices, max?: number) {
+  return redrivePoisonedPushes(host.services.deps, host.services.pushPoisonQueue, { ...(max ? { max } : {}), publish: (o) => publishOutcomes(host, o) });
 }
 
 export async function handleShardMessage(host: HostServices, body: unknown, attempt: { dequeueCount: number; maxDequeueCount: number }): Promise<ShardResult> {

@@ -27,3 +27,6 @@ export const FUNCTIONS = {
 } as const;
 
 export const poisonQueue = (name: string): string => `${name}-poison`;
+
+/** Attempts of a queue message before the Functions host poisons it: must equal host.json extensions.queues.maxDequeueCount (a test checks it). */
+export const MAX_DEQUEUE_COUNT = 5;

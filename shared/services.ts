@@ -16,6 +16,7 @@ import { queueClient, tableClient } from './storage/clients.js';
 import type { Logger } from './usecases/common.js';
 import { RegistryStateCache } from './usecases/registryCache.js';
 import type { NightlyDeps, NotificationSink, ShardMessage, ShardQueue } from './usecases/nightly.js';
+import type { PoisonQueue } from './usecases/redrivePushes.js';
 import type { EventAuditDeps } from './usecases/auditRegistryEvents.js';
 
 export interface ServiceOptions {
@@ -44,6 +45,8 @@ export interface Services {
   runs: TableRunStore;
   shardQueue: QueueClient;
   shardPoisonQueue: QueueClient;
+  /** `image-pushed-poison`: deliveries the Functions host gave up on; re-driven by the nightly run. */
+  pushPoisonQueue: PoisonQueue;
   deps: NightlyDeps & EventAuditDeps;
 }
 
@@ -108,5 +111,18 @@ export function createServices(options: ServiceOptions): Services {
     registryCache: new RegistryStateCache(config.registryCacheSeconds * 1000),
     ...(options.notify ? { notify: options.notify } : {}),
   };
-  return { config, credential, storage, inventory, findings, runs, shardQueue, shardPoisonQueue, deps };
+  const pushPoison = queueClient(storage, poisonQueue(QUEUES.imagePushed), credential);
+  let pushPoisonReady: Promise<unknown> | undefined;
+  const pushPoisonQueue: PoisonQueue = {
+    async receive(count, visibilityTimeoutInSeconds) {
+      pushPoisonReady ??= pushPoison.createIfNotExists();
+      await pushPoisonReady;
+      const got = await pushPoison.receiveMessages({ numberOfMessages: count, visibilityTimeout: visibilityTimeoutInSeconds });
+      return got.receivedMessageItems.map((m) => ({ id: m.messageId, popReceipt: m.popReceipt, body: decodeQueueMessage(m.messageText), dequeueCount: m.dequeueCount }));
+    },
+    async delete(id, popReceipt) {
+      await pushPoison.deleteMessage(id, popReceipt);
+    },
+  };
+  return { config, credential, storage, inventory, findings, runs, shardQueue, shardPoisonQueue, pushPoisonQueue, deps };
 }

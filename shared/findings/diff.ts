@@ -54,6 +54,13 @@ export interface DiffInput {
    * or undefined when this audit did not prove it gone (then the finding is left exactly as it is).
    */
   absence?: (f: StoredFinding) => Absence | undefined;
+  /**
+   * Record on an already resolved finding a pass or deletion observed later than what its row holds
+   * (one write, no transition), so an older failing observation written afterwards cannot reopen it.
+   * For audits that observe few subjects (push events); the nightly run, which observes every subject,
+   * leaves it off so an unchanged estate costs no writes.
+   */
+  trackNewerObservations?: boolean;
 }
 
 export interface DiffOutput {
@@ -72,9 +79,13 @@ export function absentFrom(rules: ReadonlySet<string>, observedAt: string, excep
   return (f) => (rules.has(f.ruleId) && !except?.(f) ? { observedAt } : undefined);
 }
 
-/** True when an observation made at `at` is older than what `prev` already holds. */
+/**
+ * True when an observation made at `at` adds nothing to what `prev` holds: it is older, or exactly as
+ * old and from another audit (a redelivery of an observation already applied, or the same read seen
+ * by two events).
+ */
 export function isStale(prev: Pick<StoredFinding, 'observedAt'> | undefined, at: string): boolean {
-  return prev?.observedAt !== undefined && at < prev.observedAt;
+  return prev?.observedAt !== undefined && at <= prev.observedAt;
 }
 
 export function diffFindings(input: DiffInput): DiffOutput {
@@ -109,15 +120,15 @@ export function diffFindings(input: DiffInput): DiffOutput {
     const replay = prev !== undefined && prev.lastAuditId === input.auditId && prev.lastChange !== undefined;
 
     if (r.status === 'fail' || r.status === 'error') {
+      // An error is "could not observe": it opens an error finding for a subject that has none (a rule
+      // that throws is never a pass), and changes nothing about a finding that exists, open or resolved.
+      if (r.status === 'error' && prev && !replay) continue;
       if (!replay && isStale(prev, at)) {
         stale++;
         continue;
       }
       const suppression = input.waivers?.match(r, input.now);
-      // An error never overwrites the facts of a known failure: it only says this audit could not re-check it.
-      const keepFacts = r.status === 'error' && prev !== undefined && prev.status !== 'resolved' && prev.outcome === 'fail';
-      // An error is not an observation of the subject: it keeps the time of the last real one.
-      const observedAt = r.status === 'error' ? prev?.observedAt : at;
+      const observedAt = r.status === 'error' ? undefined : at;
       const next: StoredFinding = {
         id,
         ruleId: r.ruleId,
@@ -127,18 +138,17 @@ export function diffFindings(input: DiffInput): DiffOutput {
         subject: r.subject,
         ...(r.subscriptionId ? { subscriptionId: r.subscriptionId } : {}),
         ...(r.registry ? { registry: r.registry } : {}),
-        severity: keepFacts ? prev.severity : r.severity,
+        severity: r.severity,
         status: suppression ? 'suppressed' : 'open',
-        outcome: keepFacts ? 'fail' : r.status,
-        message: keepFacts ? prev.message : r.message,
-        evidence: keepFacts ? prev.evidence : r.evidence,
+        outcome: r.status,
+        message: r.message,
+        evidence: r.evidence,
         firstSeen: prev?.firstSeen ?? now,
         lastSeen: now,
         ...(suppression ? { suppression } : {}),
         lastAuditId: input.auditId,
         ...(observedAt !== undefined ? { observedAt } : {}),
       };
-      if (keepFacts) next.evidence = { ...prev.evidence, lastError: r.message };
       let kind: ChangeKind;
       if (replay) kind = prev.lastChange!;
       else if (!prev || prev.status === 'resolved') kind = suppression ? 'suppressed' : prev ? 'reopened' : 'opened';
@@ -153,10 +163,10 @@ export function diffFindings(input: DiffInput): DiffOutput {
     if (!resolves || !prev) continue; // could not observe: nothing changes
     if (prev.status === 'resolved') {
       if (replay && prev.lastChange === 'resolved') emit('resolved', { ...prev }, prev);
-      else if (prev.observedAt === undefined || at > prev.observedAt) {
+      else if (input.trackNewerObservations && (prev.observedAt === undefined || at > prev.observedAt)) {
         // Still passing, observed later than what the row holds: record the time, so an older failing
         // snapshot written after this one cannot reopen it. Not a transition: nothing is announced.
-        upserts.push(withEtag({ ...prev, observedAt: at }, prev));
+        upserts.push(withEtag({ ...prev, observedAt: at, resolution: r.status === 'pass' ? 'passed' : 'not_applicable' }, prev));
       }
       continue;
     }
@@ -174,6 +184,7 @@ export function diffFindings(input: DiffInput): DiffOutput {
       if (!absent) continue;
       if (prev.status === 'resolved') {
         if (prev.lastAuditId === input.auditId && prev.lastChange === 'resolved') emit('resolved', { ...prev }, prev);
+        else if (input.trackNewerObservations && (prev.observedAt === undefined || absent.observedAt > prev.observedAt)) upserts.push(withEtag({ ...prev, observedAt: absent.observedAt, resolution: 'gone' }, prev));
         continue;
       }
       if (prev.lastAuditId !== input.auditId && isStale(prev, absent.observedAt)) {

@@ -186,11 +186,14 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
     const at = listedRepos.get(repo) ?? deletedRepos.get(repo);
     return at ? { observedAt: at } : undefined;
   };
+  const finalResults = [...registryResults, ...coverageResults(deps, scopeId, registry.id, gaps).map((r) => ({ ...r, observedAt: readAt }))];
+  const finalIds = new Set(finalResults.map((r) => findingId(r.ruleId, r.resourceId, r.subject)));
   const persisted = await persistScope(deps, {
     auditId: input.auditId,
     scopeId,
-    results: [...registryResults, ...coverageResults(deps, scopeId, registry.id, gaps).map((r) => ({ ...r, observedAt: readAt }))],
-    existing: existing.filter((f) => !touched.has(f.id)),
+    results: finalResults,
+    // Resolved findings only where a result names them (a reopen); the rest need no write.
+    existing: existing.filter((f) => !touched.has(f.id) && (f.status !== 'resolved' || finalIds.has(f.id))),
     absence,
   });
   addCounts(persisted.changes);

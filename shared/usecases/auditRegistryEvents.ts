@@ -35,9 +35,12 @@ const FAIL_ONLY_AT_PUSH = new Set(['registry.admin-user-unused']);
 
 /** Thrown for failures worth a retry (throttling, 5xx, timeouts): the trigger lets the platform redeliver. */
 export class TransientAuditError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The events of the batch that could not be audited (the others were). */
+  readonly events: readonly RegistryEvent[];
+  constructor(message: string, options?: { cause?: unknown; events?: readonly RegistryEvent[] }) {
     super(message, options);
     this.name = 'TransientAuditError';
+    this.events = options?.events ?? [];
   }
 }
 
@@ -50,18 +53,20 @@ export class TransientAuditError extends Error {
 export async function auditRegistryEvents(events: readonly RegistryEvent[], deps: EventAuditDeps): Promise<EventOutcome[]> {
   const out: EventOutcome[] = [];
   const transient: TransientAuditError[] = [];
+  const failed: RegistryEvent[] = [];
   for (const [index, event] of events.entries()) {
     try {
       out.push(await auditOne(event, index, deps));
     } catch (e) {
       if (e instanceof TransientAuditError) {
         transient.push(e);
+        failed.push(event);
         continue;
       }
       out.push(await recordEventGap(deps, event, index, e));
     }
   }
-  if (transient.length) throw new TransientAuditError(`${transient.length} event(s) could not be audited now: ${transient.map((t) => t.message).join('; ').slice(0, 1_000)}`, { cause: transient[0] });
+  if (transient.length) throw new TransientAuditError(`${transient.length} event(s) could not be audited now: ${transient.map((t) => t.message).join('; ').slice(0, 1_000)}`, { cause: transient[0], events: failed });
   return out;
 }
 
@@ -70,13 +75,13 @@ export function eventSubject(event: Pick<RegistryEvent, 'eventId' | 'loginServer
   return `${EVENT_SUBJECT_PREFIX}${event.eventId}: ${event.loginServer}/${event.repository}@${event.digest}`;
 }
 
-async function recordEventGap(deps: EventAuditDeps, event: RegistryEvent, index: number, e: unknown): Promise<EventOutcome> {
+export async function recordEventGap(deps: EventAuditDeps, event: RegistryEvent, index: number, e: unknown): Promise<EventOutcome> {
   const scopeId = registryScope(event.registryId);
   const reason = e instanceof MappingError ? `malformed registry document: ${e.field}: ${e.problem}` : e instanceof Error ? e.message : String(e);
   deps.log.error('event could not be audited: recorded as a coverage gap', { eventId: event.eventId, registry: event.registryId, reason: reason.slice(0, 500) });
   const gap: Gap = { scope: eventSubject(event), reason: `${event.kind} event could not be audited: ${reason}` };
   const results = coverageResults(deps, scopeId, event.registryId, [gap]).map((r) => ({ ...r, resourceId: event.registryId }));
-  const persisted = await persistScope(deps, { auditId: `evt-${event.eventId}`, scopeId, results, existing: await touchedFindings(deps, scopeId, results) });
+  const persisted = await persistScope(deps, { auditId: `evt-${event.eventId}`, scopeId, results, existing: await touchedFindings(deps, scopeId, results), trackNewerObservations: true });
   return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes: persisted.changes, gaps: [gap] };
 }
 
@@ -103,7 +108,7 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
       if (!(e instanceof ScopeReadError)) throw e;
       const gaps: Gap[] = [gapFromError(e, e.scope)];
       const results = coverageResults(deps, scopeId, event.registryId, gaps);
-      const persisted = await persistScope(deps, { auditId, scopeId, results, existing: await touchedFindings(deps, scopeId, results) });
+      const persisted = await persistScope(deps, { auditId, scopeId, results, existing: await touchedFindings(deps, scopeId, results), trackNewerObservations: true });
       return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes: persisted.changes, gaps };
     }
     if (exists) return ignore(`${event.repository}@${event.digest} still exists (pushed again since): nothing resolves`);
@@ -126,7 +131,7 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
       // Recorded as a coverage gap on the registry; its other findings stay as they are.
       const gaps: Gap[] = [gapFromError(e, event.registryId)];
       const results = coverageResults(deps, scopeId, event.registryId, gaps);
-      const persisted = await persistScope(deps, { auditId, scopeId, results, existing: await touchedFindings(deps, scopeId, results) });
+      const persisted = await persistScope(deps, { auditId, scopeId, results, existing: await touchedFindings(deps, scopeId, results), trackNewerObservations: true });
       return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes: persisted.changes, gaps };
     }
     throw new TransientAuditError(`could not read registry ${event.registryId}: ${e.classified.reason}`, { cause: e });
@@ -193,7 +198,7 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
 
   // Push-time audits enumerate nothing, so only the findings of these results can change: look them up
   // by id instead of reading the registry's whole partition (cost independent of its size).
-  const persisted = await persistScope(deps, { auditId, scopeId, results, existing: await touchedFindings(deps, scopeId, results) });
+  const persisted = await persistScope(deps, { auditId, scopeId, results, existing: await touchedFindings(deps, scopeId, results), trackNewerObservations: true });
   const changes = [...persisted.changes];
   if (gone) changes.push(...(await resolveDigest(deps, auditId, scopeId, registry.loginServer, event.repository, event.digest, manifestReadAt)));
   return { eventId: event.eventId, index, status: 'audited', kind: event.kind, scopeId, changes, gaps };
@@ -210,5 +215,5 @@ async function resolveDigest(deps: AuditDeps, auditId: string, scopeId: string, 
   const ids = deps.rules.filter((r) => r.target === 'image').map((r) => findingId(r.id, registryId, subject));
   const existing = (await deps.findings.getFindings(scopeId, ids)).filter((f) => f.subject === subject);
   if (!existing.length) return [];
-  return (await persistScope(deps, { auditId, scopeId, results: [], existing, absence: () => ({ observedAt }) })).changes;
+  return (await persistScope(deps, { auditId, scopeId, results: [], existing, absence: () => ({ observedAt }), trackNewerObservations: true })).changes;
 }

@@ -69,6 +69,8 @@ export interface PersistInput {
   existing?: readonly StoredFinding[];
   /** Confirmed deletions of stored findings' subjects (see diffFindings): nothing else resolves as gone. */
   absence?: (f: StoredFinding) => Absence | undefined;
+  /** See DiffInput.trackNewerObservations (the push path turns it on). */
+  trackNewerObservations?: boolean;
 }
 
 export interface PersistOutcome {
@@ -104,6 +106,7 @@ export async function persistScope(deps: AuditDeps, input: PersistInput): Promis
       titleOf,
       waivers: waiversOf(deps),
       ...(absence ? { absence } : {}),
+      ...(input.trackNewerObservations ? { trackNewerObservations: true } : {}),
     });
     const saved = await deps.findings.save(input.scopeId, diff.upserts);
     const conflicts = new Set(saved.conflicts);

@@ -24,12 +24,15 @@ function result(over: Partial<RuleResult> = {}): RuleResult {
   };
 }
 
+/** Audits of these tests happen one after the other: each result is observed when its audit runs. */
+let tick = 0;
 function run(existing: StoredFinding[], results: RuleResult[], opts: { auditId?: string; now?: Date; enumerated?: string[] } = {}) {
+  const observedAt = new Date((opts.now ?? NOW).getTime() + tick++).toISOString();
   return diffFindings({
     auditId: opts.auditId ?? 'run-1',
     now: opts.now ?? NOW,
-    results,
-    ...(opts.enumerated ? { absence: absentFrom(new Set(opts.enumerated), (opts.now ?? NOW).toISOString()) } : {}),
+    results: results.map((r) => ({ observedAt, ...r })),
+    ...(opts.enumerated ? { absence: absentFrom(new Set(opts.enumerated), observedAt) } : {}),
     existing,
     titleOf: (id) => `title of ${id}`,
   });
@@ -73,10 +76,15 @@ describe('diffFindings', () => {
 
   it('never resolves on an error or an inconclusive not_applicable', () => {
     const opened = run([], [result()]).upserts;
+    // An error is "could not observe": the open finding stays exactly as it is (no write at all).
     const errored = run(opened, [result({ status: 'error', message: 'boom' })], { auditId: 'run-2' });
-    expect(errored.changes[0]!.kind).toBe('still_open');
-    expect(errored.upserts[0]).toMatchObject({ status: 'open', outcome: 'fail', message: 'admin user is enabled' });
-    expect(errored.upserts[0]!.evidence).toMatchObject({ lastError: 'boom' });
+    expect(errored.changes).toEqual([]);
+    expect(errored.upserts).toEqual([]);
+    // ... and it never reopens a resolved one.
+    const resolved = run(opened, [result({ status: 'pass' })], { auditId: 'run-2b' }).upserts;
+    expect(run(resolved, [result({ status: 'error', message: 'boom' })], { auditId: 'run-2c' }).upserts).toEqual([]);
+    // A rule that throws on a subject with no finding opens an error finding (never a pass).
+    expect(run([], [result({ status: 'error', message: 'boom' })], { auditId: 'run-2d' }).upserts[0]).toMatchObject({ status: 'open', outcome: 'error' });
     const inconclusive = run(opened, [result({ status: 'not_applicable', conclusive: false })], { auditId: 'run-3' });
     expect(inconclusive.changes).toEqual([]);
     const conclusive = run(opened, [result({ status: 'not_applicable', conclusive: true })], { auditId: 'run-4' });
@@ -96,7 +104,9 @@ describe('diffFindings', () => {
     const first = run([], [result()], { auditId: 'evt-1' });
     const replay = run(first.upserts, [result()], { auditId: 'evt-1' });
     expect(replay.changes.map((c) => c.kind)).toEqual(['opened']);
-    expect(replay.upserts).toEqual(first.upserts);
+    // The same rows, but for when the facts were read again.
+    const noTime = (xs: StoredFinding[]) => xs.map(({ observedAt: _o, ...f }) => f);
+    expect(noTime(replay.upserts)).toEqual(noTime(first.upserts));
     const next = run(first.upserts, [result()], { auditId: 'evt-2' });
     expect(next.changes.map((c) => c.kind)).toEqual(['still_open']);
   });
@@ -106,7 +116,7 @@ describe('diffFindings', () => {
     const first = diffFindings({ auditId: 'r1', now: NOW, results: [result()], existing: [], titleOf: String, waivers });
     expect(first.changes[0]!.kind).toBe('suppressed');
     expect(first.upserts[0]!.suppression).toMatchObject({ waiverId: 'W-1' });
-    const again = diffFindings({ auditId: 'r2', now: NOW, results: [result()], existing: first.upserts, titleOf: String, waivers });
+    const again = diffFindings({ auditId: 'r2', now: LATER, results: [result()], existing: first.upserts, titleOf: String, waivers });
     expect(again.changes[0]!.kind).toBe('still_suppressed');
     const expired = diffFindings({ auditId: 'r3', now: new Date('2026-12-02T00:00:00Z'), results: [result()], existing: again.upserts, titleOf: String, waivers });
     expect(expired.changes[0]!.kind).toBe('unsuppressed');

@@ -5,6 +5,7 @@
 import { startAzurite, type RunningAzurite } from '../../shared/local/azurite.js';
 import { buildHostServices, type HostServices } from '../../shared/host.js';
 import { managedIdentityCredential } from '../../shared/services.js';
+import { clockStartingAt } from '../../shared/util/clock.js';
 import type { Logger } from '../../shared/usecases/common.js';
 import { loadEstate, startEmulator, type RunningEmulator } from '../../emulator/index.js';
 
@@ -39,7 +40,7 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
     agent: emulator.agent,
     log,
     retry: { maxRetries: 3, retryDelayInMs: 50, maxRetryDelayInMs: 2000 },
-    ...(o.now ? { clock: () => o.now! } : {}),
+    ...(o.now ? { clock: clockStartingAt(o.now) } : {}),
   });
   return {
     emulator,

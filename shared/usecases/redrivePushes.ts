@@ -1,0 +1,59 @@
+/**
+ * Pushes that could not be audited are never lost. A delivery that keeps failing (the registry's data
+ * plane in an outage) is moved by the Functions host to `image-pushed-poison` after its last attempt;
+ * on that last attempt each of its events is recorded as a coverage finding naming the event (see
+ * `recordUnauditedEvents`), and the nightly run (or `acr-auditor redrive`) re-audits every poisoned
+ * delivery: an event audited then resolves its coverage finding and the message is deleted; one that
+ * still fails stays in the poison queue for the next re-drive.
+ */
+import { parseEventBatch, type RegistryEvent } from '../events/parse.js';
+import { auditRegistryEvents, recordEventGap, type EventAuditDeps, type EventOutcome } from './auditRegistryEvents.js';
+
+/** The poison queue, as much of it as the re-drive needs (a Storage queue in Azure and in the CLI). */
+export interface PoisonQueue {
+  receive(count: number, visibilityTimeoutInSeconds: number): Promise<Array<{ id: string; popReceipt: string; body: unknown; dequeueCount: number }>>;
+  delete(id: string, popReceipt: string): Promise<void>;
+}
+
+export interface RedriveResult {
+  /** Deliveries read from the poison queue. */
+  read: number;
+  /** Deliveries whose every event was audited now (deleted from the poison queue). */
+  redriven: number;
+  /** Deliveries that still fail (left in the poison queue). */
+  stillFailing: number;
+  outcomes: EventOutcome[];
+}
+
+/** Records events of a delivery that is about to be poisoned as coverage findings naming each event. */
+export async function recordUnauditedEvents(deps: EventAuditDeps, events: readonly RegistryEvent[], reason: string): Promise<number> {
+  for (const [index, event] of events.entries()) {
+    await recordEventGap(deps, event, index, new Error(`not audited after every attempt (moved to the poison queue; re-driven by the next nightly run or \`acr-auditor redrive\`): ${reason}`));
+  }
+  return events.length;
+}
+
+/** Re-audits up to `max` poisoned deliveries. Never throws for one delivery: it stays for the next re-drive. */
+export async function redrivePoisonedPushes(deps: EventAuditDeps, queue: PoisonQueue, options: { max?: number; publish?: (outcomes: EventOutcome[]) => Promise<void> } = {}): Promise<RedriveResult> {
+  const max = options.max ?? 500;
+  const result: RedriveResult = { read: 0, redriven: 0, stillFailing: 0, outcomes: [] };
+  while (result.read < max) {
+    const batch = await queue.receive(Math.min(32, max - result.read), 300);
+    if (!batch.length) break;
+    for (const m of batch) {
+      result.read++;
+      try {
+        const parsed = parseEventBatch(m.body);
+        const outcomes = await auditRegistryEvents(parsed.events, deps);
+        await options.publish?.(outcomes);
+        result.outcomes.push(...outcomes);
+        await queue.delete(m.id, m.popReceipt);
+        result.redriven++;
+      } catch (e) {
+        result.stillFailing++;
+        deps.log.warn('a poisoned push still cannot be audited; it stays in the poison queue', { reason: (e instanceof Error ? e.message : String(e)).slice(0, 300) });
+      }
+    }
+  }
+  return result;
+}

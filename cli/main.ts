@@ -9,8 +9,8 @@
  *   acr-auditor rules  [--format table|json|markdown] [--output FILE]
  *   acr-auditor emulator --estate FILE [--port N] [--proxy-port N] [--ca-file FILE]
  *   acr-auditor demo   [--output DIR] [--keep]
+ *   acr-auditor redrive [--list] [--max N] [--format table|json]
  */
-import { clockStartingAt } from '../shared/util/clock.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -22,10 +22,12 @@ import { parseEventBatch } from '../shared/events/parse.js';
 import { RULES } from '../shared/rules/catalog.js';
 import { renderRulesMarkdown } from '../shared/rules/docs.js';
 import { auditRegistryEvents } from '../shared/usecases/auditRegistryEvents.js';
+import { handleRedrive } from '../shared/host.js';
 import type { Logger } from '../shared/usecases/common.js';
 import { EstateError } from '../emulator/index.js';
 import { runNightlyLocally } from './localQueue.js';
 import { describeStorageError } from '../shared/storage/clients.js';
+import { clockStartingAt } from '../shared/util/clock.js';
 import { collectFindings, errorLine, gapsOut, renderTable, terminalSafe, type AuditReport, type StatusFilter } from './output.js';
 import { CredentialError, startRuntime } from './runtime.js';
 
@@ -246,6 +248,49 @@ async function cmdFindings(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
+/**
+ * `acr-auditor redrive [--list] [--max N] [--estate FILE]`: the pushes the Functions host gave up on
+ * (image-pushed-poison) are listed, or re-audited now (the nightly run does this too): an event
+ * audited resolves its coverage finding and leaves the poison queue; one that still fails stays.
+ */
+async function cmdRedrive(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { list: { type: 'boolean' }, max: { type: 'string' }, estate: { type: 'string' }, format: { type: 'string' } }, strict: true });
+  const format = pick('format', values.format, ['table', 'json'] as const, 'table');
+  const max = values.max === undefined ? 500 : Number(values.max);
+  if (!Number.isInteger(max) || max < 1 || max > 10_000) throw new UsageError(`--max must be a whole number from 1 to 10000, got ${JSON.stringify(values.max)}`);
+  if (loadConfig().storage.kind === 'none') {
+    throw new UsageError('redrive: no storage is configured, so there is no poison queue to read. Set AUDITOR_STORAGE (connection string) or AUDITOR_STORAGE__queueServiceUri.');
+  }
+  const runtime = await startRuntime({ ...(values.estate ? { estateFile: values.estate } : {}), log: cliLogger(io, false) });
+  try {
+    const { pushPoisonQueue } = runtime.services;
+    if (values.list) {
+      // Received with a short visibility timeout and not deleted: listing changes nothing.
+      const items = await pushPoisonQueue.receive(Math.min(32, max), 1);
+      const rows = items.map((m) => ({ id: m.id, attempts: m.dequeueCount, events: describeDelivery(m.body) }));
+      if (format === 'json') io.out(JSON.stringify({ poisoned: rows }, null, 2));
+      else io.out(rows.length ? rows.map((r) => `${r.id}  ${r.events}`).join('\n') : 'no poisoned pushes');
+      return 0;
+    }
+    const host = { services: runtime.services, ...(runtime.notifications ? { notifications: runtime.notifications } : {}) };
+    const r = await handleRedrive(host, max);
+    if (format === 'json') io.out(JSON.stringify({ read: r.read, redriven: r.redriven, stillFailing: r.stillFailing }, null, 2));
+    else io.out(`poisoned pushes: ${r.read} read, ${r.redriven} re-audited, ${r.stillFailing} still failing`);
+    if (runtime.notifications) await deliverAlerts(runtime, io);
+    return r.stillFailing ? 1 : 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** One line naming a poisoned delivery's events (id, repository, digest), bounded. */
+function describeDelivery(body: unknown): string {
+  const parsed = parseEventBatch(body);
+  const events = parsed.events.map((e) => `${e.kind} ${e.loginServer}/${e.repository}@${e.digest.slice(0, 19)}`);
+  const text = events.length ? events.join(', ') : `no valid event (${parsed.rejected.length} rejected)`;
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
 async function cmdRules(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { format: { type: 'string' }, output: { type: 'string' } }, strict: true });
   const format = pick('format', values.format, ['table', 'json', 'markdown'] as const, 'table');
@@ -270,6 +315,7 @@ commands:
   event FILE...  audit Event Grid event files exactly as the push-triggered function does
   findings       list stored findings (needs configured storage)
   notifications  list the notification outbox (needs configured storage)
+  redrive        re-audit the pushes the Functions host gave up on (image-pushed-poison); --list to list them
   rules          print the rule catalog (--format table|json|markdown)
   emulator       serve an estate file as Azure on loopback (--estate FILE)
   demo           run the bundled demo estate end to end
@@ -292,6 +338,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return await cmdFindings(rest, io);
       case 'rules':
         return await cmdRules(rest, io);
+      case 'redrive':
+        return await cmdRedrive(rest, io);
       case 'emulator': {
         const { runEmulatorCommand } = await import('../emulator/main.js');
         await runEmulatorCommand(rest);

@@ -48,7 +48,7 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Push-time cache of a registry\'s ARM state; bounds how old a registry\'s settings may be when an image push is audited (0 disables).' },
   { name: 'AUDITOR_CONCURRENCY', readBy: 'app', default: '8', description: 'Parallel Azure calls per audit shard (bounded).' },
   { name: 'AUDITOR_WAIVERS', readBy: 'app', default: '[]',
-    description: 'JSON array of waivers: {"id","ruleId","resource"(ARM id or login server glob),"subject"?,"reason","expiresAt"?}. Waived findings are kept as suppressed.' },
+    description: 'JSON array of waivers: {"id","ruleId" (a rule id of the catalog, or *),"resource"(ARM id or login server glob),"subject"?,"reason","expiresAt"? (2027-01-31 or 2027-01-31T00:00:00Z)}. Waived findings are kept as suppressed; every bad waiver is named.' },
   { name: 'AZURE_CLIENT_ID', readBy: 'app', description: 'Client id of the user-assigned managed identity (Azure SDK convention).' },
   { name: 'AUDITOR_ARM_ENDPOINT', readBy: 'app', default: 'https://management.azure.com', description: 'Azure Resource Manager endpoint (sovereign clouds: e.g. https://management.chinacloudapi.cn).' },
   { name: 'AUDITOR_ARM_SCOPE', readBy: 'app', default: 'https://management.azure.com/.default', description: 'Token scope for ARM and Resource Graph.' },

@@ -18,6 +18,7 @@
  *             source?: { addr?, instanceID? }, connectedRegistry?: { name? } } }
  * Delete events carry only digest + repository in `target`; chart events carry no request/actor.
  */
+import { utf8Bytes } from '../domain/utf8.js';
 
 export type RegistryEventKind = 'image_pushed' | 'image_deleted' | 'chart_pushed' | 'chart_deleted';
 
@@ -301,20 +302,6 @@ export function registryFromResourceId(id: string): { subscriptionId: string; re
   return { subscriptionId, resourceGroup, name };
 }
 
-/** UTF-8 length of a string without allocating (lone surrogates count as U+FFFD, 3 bytes). */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 /** The id, when it is safe to repeat in an ignored/rejected record. */
 function safeId(o: JsonObject): string | undefined {
@@ -392,7 +379,7 @@ function parseOne(raw: unknown, loginServerSuffix: string): Outcome {
     throw new FieldError('$', 'the event is not serialisable as JSON');
   }
   if (json === undefined) throw new FieldError('$', 'the event is not serialisable as JSON');
-  const bytes = utf8Length(json);
+  const bytes = utf8Bytes(json);
   if (bytes > EVENT_LIMITS.eventBytes) throw new FieldError('$', `larger than ${EVENT_LIMITS.eventBytes} bytes (${bytes})`);
 
   const miscased = wronglyCasedAttribute(raw, Object.prototype.hasOwnProperty.call(raw, 'specversion'));

@@ -30,20 +30,7 @@ export function boundText(s: string, max: number): string {
   return `${s.slice(0, keep)}${truncationMarker(s.length - keep)}`;
 }
 
-/** UTF-8 bytes of a string (as `Buffer.byteLength(s, 'utf8')`, without node APIs; lone surrogates count 3 like U+FFFD). */
-export function utf8Bytes(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
+export { utf8Bytes } from '../domain/utf8.js';
 
 /** Bytes of a string stored in Azure Table Storage (UTF-16). */
 export function utf16Bytes(s: string): number {

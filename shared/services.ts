@@ -8,7 +8,8 @@ import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identi
 import type { QueueClient } from '@azure/storage-queue';
 import { loadConfig, type AuditorConfig, type StorageConfig } from './config.js';
 import { TableFindingsStore } from './findings/tableFindingsStore.js';
-import { AzureInventory, type AzureConnection } from './inventory/azureInventory.js';
+import { createAzureSources, type AzureConnection } from './inventory/azureInventory.js';
+import type { AzureSources } from './usecases/ports.js';
 import { QUEUES, TABLES, poisonQueue } from './names.js';
 import { RULES } from './rules/catalog.js';
 import { TableRunStore } from './runs/tableRunStore.js';
@@ -40,7 +41,7 @@ export interface Services {
   config: AuditorConfig;
   credential: TokenCredential;
   storage: StorageConfig;
-  inventory: AzureInventory;
+  azure: AzureSources;
   findings: TableFindingsStore;
   runs: TableRunStore;
   shardQueue: QueueClient;
@@ -80,7 +81,7 @@ export function createServices(options: ServiceOptions): Services {
   const config = options.config ?? loadConfig(options.env ?? process.env, options.overrides ?? {});
   const storage = options.storage ?? config.storage;
   const credential = options.credential ?? defaultCredential(config);
-  const inventory = new AzureInventory({
+  const azure = createAzureSources({
     credential,
     cloud: config.cloud,
     ...(options.agent ? { agent: options.agent } : {}),
@@ -100,7 +101,7 @@ export function createServices(options: ServiceOptions): Services {
     },
   };
   const deps: NightlyDeps & EventAuditDeps = {
-    inventory,
+    azure,
     findings,
     config,
     rules: RULES,
@@ -124,5 +125,5 @@ export function createServices(options: ServiceOptions): Services {
       await pushPoison.deleteMessage(id, popReceipt);
     },
   };
-  return { config, credential, storage, inventory, findings, runs, shardQueue, shardPoisonQueue, pushPoisonQueue, deps };
+  return { config, credential, storage, azure, findings, runs, shardQueue, shardPoisonQueue, pushPoisonQueue, deps };
 }

@@ -2,8 +2,8 @@
  * Raw Azure shapes (Resource Graph rows, ARM responses) -> validated domain snapshots. A missing or
  * malformed field is a `MappingError` naming the field: never silently "compliant".
  */
-import type { DiagnosticSettingFacts, RegistrySnapshot, WorkloadContainer, WorkloadKind, WorkloadSnapshot } from '../domain/snapshots.js';
-import { RESOURCE_TYPES } from './queries.js';
+import type { DiagnosticSettingFacts, RegistrySnapshot, WorkloadContainer, WorkloadSnapshot } from '../domain/snapshots.js';
+import { WORKLOAD_KINDS, WorkloadFieldError, workloadKindOfType, type WorkloadKindDefinition } from '../domain/workloadKinds.js';
 
 export class MappingError extends Error {
   constructor(
@@ -107,69 +107,23 @@ export function toDiagnosticSetting(raw: unknown): DiagnosticSettingFacts {
   return { name: typeof raw.name === 'string' ? raw.name : '(unnamed)', destinations: dest, enabledCategories };
 }
 
-const KIND_BY_TYPE: Record<string, WorkloadKind> = {
-  [RESOURCE_TYPES.containerGroup]: 'containerGroup',
-  [RESOURCE_TYPES.containerApp]: 'containerApp',
-  [RESOURCE_TYPES.containerAppJob]: 'containerAppJob',
-  [RESOURCE_TYPES.webSite]: 'webApp',
-};
-
-function containersOf(list: unknown, role: WorkloadContainer['role'], imageAt: (c: Obj) => unknown, id: string, path: string): WorkloadContainer[] {
-  if (list === undefined || list === null) return [];
-  if (!Array.isArray(list)) throw new MappingError(id, path, 'expected an array');
-  return list.map((c, i) => {
-    if (!isObj(c)) throw new MappingError(id, `${path}[${i}]`, 'expected an object');
-    const image = imageAt(c);
-    if (typeof image !== 'string' || !image) throw new MappingError(id, `${path}[${i}].image`, 'expected a non-empty string');
-    return { name: typeof c.name === 'string' && c.name ? c.name : `${role}-${i}`, role, image };
-  });
-}
-
-/** `DOCKER|image` (linuxFxVersion / windowsFxVersion); other stacks (including COMPOSE|, KUBE|) yield none. */
-function dockerImage(fx: unknown): string | undefined {
-  if (typeof fx !== 'string') return undefined;
-  return /^DOCKER\|(.+)$/i.exec(fx.trim())?.[1]!.trim() || undefined;
-}
-
-/** A workload from a Resource Graph row. */
+/** A workload from a Resource Graph row: its kind's mapper (the workload-kind table) finds its containers. */
 export function toWorkloadSnapshot(raw: unknown): WorkloadSnapshot {
   if (!isObj(raw)) throw new MappingError('(unknown workload)', '$', 'expected an object');
   const id = typeof raw.id === 'string' ? raw.id : '(unknown workload)';
   str(raw, 'id', id);
   const type = str(raw, 'type', id).toLowerCase();
-  const kind = KIND_BY_TYPE[type];
+  const kind = workloadKindOfType(type);
   if (!kind) throw new MappingError(id, 'type', `not a workload type: ${type}`);
   const subscriptionId = str(raw, 'subscriptionId', id).toLowerCase();
   const p: Obj = isObj(raw.properties) ? raw.properties : {};
-  let containers: WorkloadContainer[] = [];
-  if (kind === 'containerGroup') {
-    const image = (c: Obj) => (isObj(c.properties) ? c.properties.image : c.image);
-    containers = [
-      ...containersOf(p.containers, 'main', image, id, 'properties.containers'),
-      ...containersOf(p.initContainers, 'init', image, id, 'properties.initContainers'),
-    ];
-  } else if (kind === 'containerApp' || kind === 'containerAppJob') {
-    const t: Obj = isObj(p.template) ? p.template : {};
-    containers = [
-      ...containersOf(t.containers, 'main', (c) => c.image, id, 'properties.template.containers'),
-      ...containersOf(t.initContainers, 'init', (c) => c.image, id, 'properties.template.initContainers'),
-    ];
-  } else {
-    const sc: Obj = isObj(p.siteConfig) ? p.siteConfig : {};
-    const fromSiteProps = Array.isArray((p.siteProperties as Obj | undefined)?.properties)
-      ? ((p.siteProperties as Obj).properties as unknown[]).filter(isObj)
-      : [];
-    const prop = (name: string) => fromSiteProps.find((x) => typeof x.name === 'string' && x.name.toLowerCase() === name)?.value;
-    const linux = dockerImage(sc.linuxFxVersion) ?? dockerImage(prop('linuxfxversion'));
-    const windows = dockerImage(sc.windowsFxVersion) ?? dockerImage(prop('windowsfxversion'));
-    const main = linux ?? windows;
-    if (main) containers.push({ name: 'main', role: 'main', image: main });
-    const sidecars = Array.isArray(sc.sitecontainers) ? sc.sitecontainers : Array.isArray(p.sitecontainers) ? p.sitecontainers : undefined;
-    if (sidecars) {
-      containers.push(
-        ...containersOf(sidecars, 'sidecar', (c) => (isObj(c.properties) ? c.properties.image : c.image), id, 'properties.siteConfig.sitecontainers'),
-      );
-    }
+  let containers: WorkloadContainer[];
+  try {
+    const definition: WorkloadKindDefinition = WORKLOAD_KINDS[kind];
+    containers = definition.containers(p, raw);
+  } catch (e) {
+    if (e instanceof WorkloadFieldError) throw new MappingError(id, e.field, e.problem);
+    throw e;
   }
   return {
     id,

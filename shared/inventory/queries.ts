@@ -3,15 +3,15 @@
  * each with the Kusto language service, and the loopback emulator answers exactly these shapes.
  * Scope (which subscriptions) is passed in the request's `subscriptions`, never in the text.
  */
+import { RESOURCE_GRAPH_COLUMNS, WORKLOAD_KIND_DEFINITIONS, WORKLOAD_ROW_COLUMNS, type WorkloadKindDefinition } from '../domain/workloadKinds.js';
 import { kqlDays, kqlString } from './kql.js';
 
-/** ARG resource types the auditor reads, lower-case as ARG returns them. */
+/**
+ * ARG resource types the auditor reads, lower-case as ARG returns them. Workload types are in the
+ * workload-kind table (shared/domain/workloadKinds.ts).
+ */
 export const RESOURCE_TYPES = {
   registry: 'microsoft.containerregistry/registries',
-  containerGroup: 'microsoft.containerinstance/containergroups',
-  containerApp: 'microsoft.app/containerapps',
-  containerAppJob: 'microsoft.app/jobs',
-  webSite: 'microsoft.web/sites',
 } as const;
 
 /** Subscriptions visible to the identity (resourcecontainers). */
@@ -30,13 +30,22 @@ export const REGISTRIES_QUERY = [
   '| order by id asc',
 ].join('\n');
 
-/** Every workload that runs container images: ACI groups, Container Apps and jobs, App Service sites. */
-export const WORKLOADS_QUERY = [
-  'resources',
-  `| where type in~ (${[RESOURCE_TYPES.containerGroup, RESOURCE_TYPES.containerApp, RESOURCE_TYPES.containerAppJob, RESOURCE_TYPES.webSite].map(kqlString).join(', ')})`,
-  '| project id, name, type, kind, location, resourceGroup, subscriptionId, tags, properties',
-  '| order by id asc',
-].join('\n');
+/**
+ * Every workload of the given kinds (by default every row of the workload-kind table): the kinds' types,
+ * and the columns every workload row carries plus each kind's projection, in the table's column order.
+ */
+export function workloadsQuery(kinds: readonly WorkloadKindDefinition[] = WORKLOAD_KIND_DEFINITIONS): string {
+  const columns = RESOURCE_GRAPH_COLUMNS.filter((c) => WORKLOAD_ROW_COLUMNS.includes(c) || kinds.some((k) => k.projection.includes(c)));
+  return [
+    'resources',
+    `| where type in~ (${kinds.map((k) => kqlString(k.type)).join(', ')})`,
+    `| project ${columns.join(', ')}`,
+    '| order by id asc',
+  ].join('\n');
+}
+
+/** Every workload that runs container images (ACI groups, Container Apps and jobs, App Service sites, ...). */
+export const WORKLOADS_QUERY = workloadsQuery();
 
 /** Log Analytics workspaces, to map a diagnostic setting's workspace ARM id to the customer id the query API takes. */
 export const WORKSPACES_QUERY = [

@@ -40,7 +40,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
   const readAt = now.toISOString();
   let registry: RegistrySnapshot;
   try {
-    registry = await deps.inventory.getRegistry(input.registryId);
+    registry = await deps.azure.arm.getRegistry(input.registryId);
   } catch (e) {
     const c = e instanceof ScopeReadError ? e.classified : undefined;
     if (c && isConfirmedDeletion(c)) {
@@ -57,7 +57,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
   const facts: RegistryFacts = { registry };
 
   try {
-    facts.diagnosticSettings = await deps.inventory.listDiagnosticSettings(registry.id, registry.subscriptionId);
+    facts.diagnosticSettings = await deps.azure.arm.listDiagnosticSettings(registry.id, registry.subscriptionId);
   } catch (e) {
     gaps.push(gapFromError(e, `${registry.id}/providers/Microsoft.Insights/diagnosticSettings`));
   }
@@ -83,7 +83,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
             continue;
           }
           try {
-            found.push(await deps.inventory.adminLogins({ armId, customerId }, registry.loginServer, registry.name, deps.config.params.adminLookbackDays));
+            found.push(await deps.azure.logs.adminLogins({ armId, customerId }, registry.loginServer, registry.name, deps.config.params.adminLookbackDays));
           } catch (e) {
             gaps.push(gapFromError(e, armId));
           }
@@ -132,7 +132,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
     const repositories: string[] = [];
     let catalogRead = true;
     try {
-      for await (const r of deps.inventory.listRepositories(registry.loginServer)) repositories.push(r);
+      for await (const r of deps.azure.registry.listRepositories(registry.loginServer)) repositories.push(r);
     } catch (e) {
       catalogRead = false;
       gaps.push(gapFromError(e, registry.loginServer));
@@ -140,7 +140,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
     await mapLimit(repositories, deps.config.concurrency, async (repository) => {
       const listedAt = deps.clock().toISOString();
       try {
-        for await (const manifest of deps.inventory.listManifests(registry.loginServer, repository)) {
+        for await (const manifest of deps.azure.registry.listManifests(registry.loginServer, repository)) {
           for (const r of evaluateRules(imageRules, 'image', [{ registry, manifest }], ctx)) {
             evaluated++;
             const id = findingId(r.ruleId, r.resourceId, r.subject);
@@ -169,7 +169,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
       await mapLimit([...vanished], deps.config.concurrency, async (repository) => {
         const at = deps.clock().toISOString();
         try {
-          if (!(await deps.inventory.repositoryExists(registry.loginServer, repository))) deletedRepos.set(repository, at);
+          if (!(await deps.azure.registry.repositoryExists(registry.loginServer, repository))) deletedRepos.set(repository, at);
         } catch (e) {
           gaps.push(gapFromError(e, `${registry.loginServer}/${repository}`));
         }

@@ -30,9 +30,6 @@ export type EventOutcome =
   | { eventId: string; index: number; status: 'audited'; kind: RegistryEvent['kind']; scopeId: string; changes: FindingChange[]; gaps: Gap[] }
   | { eventId: string; index: number; status: 'ignored'; kind: RegistryEvent['kind']; reason: string; changes: [] ; gaps: Gap[] };
 
-/** Rules whose push-time result must never resolve anything: one push by a non-admin says nothing about other clients. */
-const FAIL_ONLY_AT_PUSH = new Set(['registry.admin-user-unused']);
-
 /** Thrown for failures worth a retry (throttling, 5xx, timeouts): the trigger lets the platform redeliver. */
 export class TransientAuditError extends Error {
   /** The events of the batch that could not be audited (the others were). */
@@ -100,7 +97,7 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
     const readAt = deps.clock().toISOString();
     let exists: boolean;
     try {
-      exists = (await deps.inventory.getManifest(event.loginServer, event.repository, event.digest)) !== undefined;
+      exists = (await deps.azure.registry.getManifest(event.loginServer, event.repository, event.digest)) !== undefined;
     } catch (e) {
       if (e instanceof ScopeReadError && (e.classified.kind === 'transient' || e.classified.kind === 'throttled')) {
         throw new TransientAuditError(`could not confirm the deletion of ${event.repository}@${event.digest}: ${e.classified.reason}`, { cause: e });
@@ -119,7 +116,7 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
   let registry: RegistrySnapshot;
   let registryReadAt: string;
   try {
-    const load = () => deps.inventory.getRegistry(event.registryId);
+    const load = () => deps.azure.arm.getRegistry(event.registryId);
     const startedAt = deps.clock().getTime();
     const got = deps.registryCache ? await deps.registryCache.get(event.registryId, startedAt, load) : { value: await load(), at: startedAt };
     registry = got.value;
@@ -158,7 +155,8 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
       : {}),
   };
   const results: RuleResult[] = evaluateRules(rulesFor(deps, 'push', 'registry'), 'registry', [facts], ctx)
-    .filter((r) => !FAIL_ONLY_AT_PUSH.has(r.ruleId) || r.status === 'fail')
+    // A rule with `pushResults: 'fail-only'` keeps only its failures at push time (see RuleMetadata.pushResults).
+    .filter((r) => r.status === 'fail' || deps.rules.find((rule) => rule.id === r.ruleId)?.pushResults !== 'fail-only')
     .map((r) => ({ ...r, observedAt: registryReadAt }));
 
   const gaps: Gap[] = [];
@@ -166,7 +164,7 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
   const manifestReadAt = deps.clock().toISOString();
   if (event.kind === 'image_pushed') {
     try {
-      const provenance = await deps.inventory.getProvenance(registry.loginServer, event.repository, event.digest);
+      const provenance = await deps.azure.registry.getProvenance(registry.loginServer, event.repository, event.digest);
       if (!provenance) {
         gone = true;
       } else {

@@ -39,7 +39,7 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
   const subjects: WorkloadImageFacts[] = [];
   let listed = true;
   try {
-    for await (const item of deps.inventory.listWorkloads(input.subscriptionId)) {
+    for await (const item of deps.azure.graph.listWorkloads(input.subscriptionId)) {
       if ('error' in item) {
         unreadable.add(item.error.resourceId.toLowerCase());
         gaps.push({ scope: item.error.resourceId, reason: `malformed workload: ${item.error.field}: ${item.error.problem}` });
@@ -78,7 +78,7 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
       return;
     }
     try {
-      const m = await deps.inventory.getManifest(ref.registry, ref.repository, ref.digest ?? ref.tag ?? 'latest');
+      const m = await deps.azure.registry.getManifest(ref.registry, ref.repository, ref.digest ?? ref.tag ?? 'latest');
       resolved.set(
         ref.canonical,
         m ? { status: 'found', digest: m.digest, lastUpdateTime: m.lastUpdateTime, tags: m.tags } : { status: 'not_found', detail: `${ref.canonical} does not exist in ${ref.registry}` },
@@ -109,7 +109,7 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
     await mapLimit([...vanished], deps.config.concurrency, async (resourceId) => {
       const at = deps.clock().toISOString();
       try {
-        if (!(await deps.inventory.resourceExists(resourceId))) deleted.set(resourceId.toLowerCase(), at);
+        if (!(await deps.azure.arm.resourceExists(resourceId))) deleted.set(resourceId.toLowerCase(), at);
         else deps.log.info('workload not in Resource Graph but present in ARM: its findings are kept', { workload: resourceId });
       } catch (e) {
         const gap = gapFromError(e, resourceId);

@@ -4,9 +4,9 @@ import type { ChangeCounts, FindingChange, RuleResult } from '../domain/finding.
 import type { Gap } from '../domain/snapshots.js';
 import { diffFindings, type Absence, type StoredFinding } from '../findings/diff.js';
 import { findingId } from '../findings/keys.js';
-import type { FindingsStore } from '../findings/tableFindingsStore.js';
 import { compileWaivers, type WaiverMatcher } from '../findings/waivers.js';
-import type { AzureInventory } from '../inventory/azureInventory.js';
+import type { AzureSources, FindingsStore } from './ports.js';
+import { COVERAGE_RULE_ID } from '../rules/audit.scope-readable.js';
 import { ruleById } from '../rules/catalog.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import type { Rule } from '../rules/kit.js';
@@ -20,7 +20,7 @@ export interface Logger {
 export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
 export interface AuditDeps {
-  inventory: AzureInventory;
+  azure: AzureSources;
   findings: FindingsStore;
   config: AuditorConfig;
   rules: readonly Rule[];
@@ -52,7 +52,7 @@ export function titleOf(ruleId: string): string {
 
 /** Coverage results of one scope: a pass when it was read, a failure per gap, all in the scope's partition. */
 export function coverageResults(deps: AuditDeps, scopeId: string, resourceId: string, gaps: readonly Gap[]): RuleResult[] {
-  const rule = deps.rules.find((r) => r.id === 'audit.scope-readable');
+  const rule = deps.rules.find((r) => r.id === COVERAGE_RULE_ID);
   if (!rule) return [];
   const now = deps.clock();
   if (gaps.length === 0) {

@@ -24,13 +24,9 @@ import { registryScope, subscriptionScope } from '../rules/subjects.js';
 import { auditRegistry } from './auditRegistry.js';
 import { auditWorkloads } from './auditWorkloads.js';
 import { coverageResults, persistScope, type AuditDeps, type ScopeOutcome } from './common.js';
+import type { NotificationSink } from './ports.js';
 
-export type NotificationOrigin = { kind: 'nightly'; runId: string } | { kind: 'event'; eventId: string };
-
-/** Where changes go to become alerts (the outbox); optional so audits run without notifications. */
-export interface NotificationSink {
-  publish(changes: readonly FindingChange[], origin: NotificationOrigin): Promise<void>;
-}
+export type { NotificationOrigin, NotificationSink } from './ports.js';
 
 /** A queue: the Functions host or the CLI's workers consume it. */
 export interface ShardQueue {
@@ -194,7 +190,7 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
   const now = deps.clock();
   const gaps: Gap[] = [];
   const previous = await previousContext(deps, runId);
-  const visible = await deps.inventory.listSubscriptions();
+  const visible = await deps.azure.graph.listSubscriptions();
   const visibleIds = new Set(visible.filter((s) => s.state !== 'Disabled').map((s) => s.subscriptionId.toLowerCase()));
   let subscriptions: string[];
   /** Subscriptions that were audited or known before and are not visible now: checked again next run. */
@@ -222,14 +218,14 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
 
   const registries: RegistrySnapshot[] = [];
   if (subscriptions.length) {
-    for await (const item of deps.inventory.listRegistries(subscriptions)) {
+    for await (const item of deps.azure.graph.listRegistries(subscriptions)) {
       if ('error' in item) gaps.push({ scope: item.error.resourceId, reason: `malformed registry: ${item.error.field}: ${item.error.problem}` });
       else registries.push(item.registry);
     }
   }
   let workspaces: Record<string, string> = {};
   try {
-    workspaces = Object.fromEntries(await deps.inventory.workspaceCustomerIds(subscriptions.length ? subscriptions : undefined));
+    workspaces = Object.fromEntries(await deps.azure.graph.workspaceCustomerIds(subscriptions.length ? subscriptions : undefined));
   } catch (e) {
     // Without the map, admin-login checks become gaps in their shards; the run goes on.
     gaps.push({ scope: 'microsoft.operationalinsights/workspaces', reason: e instanceof ScopeReadError ? e.classified.reason : String(e) });
@@ -251,7 +247,7 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
     if (!planned.has(sub) && !invisible.includes(sub)) continue;
     try {
       const readAt = deps.clock().toISOString();
-      if (await deps.inventory.resourceExists(scopeId)) {
+      if (await deps.azure.arm.resourceExists(scopeId)) {
         extraShards.push(scopeId);
         if (loginServer) listed.set(scopeId, loginServer);
         deps.log.info('registry not in Resource Graph but readable in ARM: audited', { registry: scopeId });
@@ -282,7 +278,7 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
   const adminChanges: Record<string, AdminUserChangeFacts> = {};
   if (registries.some((r) => r.adminUserEnabled)) {
     try {
-      for (const [id, c] of await deps.inventory.adminUserEnabledChanges(subscriptions)) adminChanges[id] = boundAdminChange(c);
+      for (const [id, c] of await deps.azure.graph.adminUserEnabledChanges(subscriptions)) adminChanges[id] = boundAdminChange(c);
     } catch (e) {
       deps.log.warn('could not read who enabled admin users (resourcechanges)', { reason: e instanceof ScopeReadError ? e.classified.reason : String(e) });
     }

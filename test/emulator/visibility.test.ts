@@ -16,7 +16,7 @@ import { MonitorClient } from '@azure/arm-monitor';
 import { ContainerRegistryClient, ContainerRegistryContentClient, KnownContainerRegistryAudience } from '@azure/container-registry';
 import { isRestError } from '@azure/core-rest-pipeline';
 import { loadEstateFile, startEmulator, type RunningEmulator } from '../../emulator/index.js';
-import { AzureInventory } from '../../shared/inventory/azureInventory.js';
+import { ArmSource } from '../../shared/inventory/arm.js';
 import { loadConfig } from '../../shared/config.js';
 import { REGISTRIES_QUERY, SUBSCRIPTIONS_QUERY } from '../../shared/inventory/queries.js';
 import { aManifest, aRegistry, anEstate, aWorkload, registryId, SUB_A, SUB_B } from './builders.js';
@@ -192,7 +192,7 @@ describe('ARM paths', () => {
   it('the product reads diagnostic settings without sending `//` (any `//` request here fails with 400)', async () => {
     emu.estate.emulator.faults = [{ service: 'arm', status: 400, firstPerRequest: 10, path: '^//' }];
     try {
-      const inventory = new AzureInventory({ credential, cloud: loadConfig({}).cloud, agent: emu.agent, retry: { maxRetries: 0 } });
+      const inventory = new ArmSource({ credential, cloud: loadConfig({}).cloud, agent: emu.agent, retry: { maxRetries: 0 } });
       const settings = await inventory.listDiagnosticSettings(id, SUB_A);
       expect(settings).toHaveLength(1);
       expect(settings[0]).toMatchObject({ name: 'to-law' });

@@ -72,7 +72,7 @@ describe('issue 10: never stuck', () => {
     expect((Object.values(row.tags)[0] as string).length).toBe(256);
     const h = await harness(estate);
     // The tags really are served to the auditor.
-    expect(Object.keys((await h.host.services.inventory.getRegistry(edge.id)).tags)).toHaveLength(50);
+    expect(Object.keys((await h.host.services.azure.arm.getRegistry(edge.id)).tags)).toHaveLength(50);
     const r = await nightly(h, 'tags');
     expect(r.plan.registries).toBe(7);
     expect(r.run.status).toBe('complete');

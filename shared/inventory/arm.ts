@@ -1,0 +1,110 @@
+/**
+ * ARM adapter: registries (@azure/arm-containerregistry), diagnostic settings (@azure/arm-monitor) and
+ * a plain GET of any resource by id, whose 404 is the proof that something Resource Graph no longer
+ * lists was deleted (a 403 is not).
+ */
+import { createDefaultHttpClient, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
+import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
+import { MonitorClient } from '@azure/arm-monitor';
+import type { DiagnosticSettingFacts, RegistrySnapshot } from '../domain/snapshots.js';
+import type { ArmPort } from '../usecases/ports.js';
+import { armClientOptions, type AzureConnection } from './connection.js';
+import { classifyAzureError, isConfirmedDeletion, ScopeReadError } from './errors.js';
+import { MappingError, parseRegistryId, toDiagnosticSetting, toRegistrySnapshot } from './mappers.js';
+
+/**
+ * API versions used to read one resource of each workload type by id (GET), newest stable per
+ * Microsoft's REST API specs: Microsoft.ContainerInstance 2023-05-01, Microsoft.App 2024-03-01,
+ * Microsoft.Web 2023-12-01, Microsoft.ContainerRegistry 2025-11-01 (the SDK's own).
+ */
+const ARM_READ_API_VERSIONS: Record<string, string> = {
+  'microsoft.containerinstance/containergroups': '2023-05-01',
+  'microsoft.app/containerapps': '2024-03-01',
+  'microsoft.app/jobs': '2024-03-01',
+  'microsoft.web/sites': '2023-12-01',
+  'microsoft.containerregistry/registries': '2025-11-01',
+};
+
+export class ArmSource implements ArmPort {
+  private readonly armClients = new Map<string, ContainerRegistryManagementClient>();
+  private readonly monitorClients = new Map<string, MonitorClient>();
+  private readonly httpClient = createDefaultHttpClient();
+
+  constructor(private readonly conn: AzureConnection) {}
+
+  private arm(subscriptionId: string): ContainerRegistryManagementClient {
+    let c = this.armClients.get(subscriptionId);
+    if (!c) {
+      c = new ContainerRegistryManagementClient(this.conn.credential, subscriptionId, armClientOptions(this.conn, 'arm'));
+      this.armClients.set(subscriptionId, c);
+    }
+    return c;
+  }
+
+  private monitor(subscriptionId: string): MonitorClient {
+    let c = this.monitorClients.get(subscriptionId);
+    if (!c) {
+      c = new MonitorClient(this.conn.credential, subscriptionId, armClientOptions(this.conn, 'arm'));
+      this.monitorClients.set(subscriptionId, c);
+    }
+    return c;
+  }
+
+  /** The registry's current state from ARM (the event is a hint: always re-read). */
+  async getRegistry(registryId: string): Promise<RegistrySnapshot> {
+    const parts = parseRegistryId(registryId);
+    if (!parts) throw new ScopeReadError(registryId, { kind: 'invalid', reason: 'not a registry resource id' });
+    let raw;
+    try {
+      raw = await this.arm(parts.subscriptionId).registries.get(parts.resourceGroup, parts.name);
+    } catch (e) {
+      throw new ScopeReadError(registryId, classifyAzureError(e), { cause: e });
+    }
+    return toRegistrySnapshot(raw);
+  }
+
+  async listDiagnosticSettings(resourceId: string, subscriptionId: string): Promise<DiagnosticSettingFacts[]> {
+    const out: DiagnosticSettingFacts[] = [];
+    try {
+      for await (const s of this.monitor(subscriptionId).diagnosticSettings.list(resourceId.replace(/^\/+/, ''))) out.push(toDiagnosticSetting(s));
+    } catch (e) {
+      if (e instanceof MappingError) throw e;
+      throw new ScopeReadError(`${resourceId}/providers/Microsoft.Insights/diagnosticSettings`, classifyAzureError(e), { cause: e });
+    }
+    return out;
+  }
+
+  /**
+   * Whether an ARM resource exists, by a GET of its id: true on 200, false on a 404 that proves it gone
+   * (ResourceNotFound, ResourceGroupNotFound); anything else (403 for a scope the identity cannot read,
+   * SubscriptionNotFound, throttling) is a ScopeReadError. Used to confirm that a resource Resource
+   * Graph no longer lists was deleted: Resource Graph silently omits what the caller cannot read.
+   */
+  async resourceExists(resourceId: string): Promise<boolean> {
+    const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1];
+    const type = /\/providers\/([^/]+\/[^/]+)\/[^/]+$/i.exec(resourceId)?.[1]?.toLowerCase();
+    const apiVersion = type ? ARM_READ_API_VERSIONS[type] : undefined;
+    if (!subscriptionId || !apiVersion) throw new ScopeReadError(resourceId, { kind: 'invalid', reason: `no known read API version for ${type ?? 'this id'}` });
+    const client = this.arm(subscriptionId);
+    const url = `${this.conn.cloud.armEndpoint.replace(/\/+$/, '')}${resourceId.split('/').map(encodeURIComponent).join('/')}?api-version=${apiVersion}`;
+    let response;
+    try {
+      // The ARM client's own pipeline (bearer token for the ARM scope, retries, the call counter).
+      response = await client.pipeline.sendRequest(this.httpClient, createPipelineRequest({ url, method: 'GET', ...(this.conn.agent ? { agent: this.conn.agent } : {}) }));
+    } catch (e) {
+      throw new ScopeReadError(resourceId, classifyAzureError(e), { cause: e });
+    }
+    if (response.status === 200) return true;
+    const body = (() => {
+      try {
+        return JSON.parse(response.bodyAsText ?? '') as { error?: { code?: string; message?: string } };
+      } catch {
+        return {};
+      }
+    })();
+    const code = body.error?.code;
+    const classified = classifyAzureError(new RestError(String(body.error?.message ?? `ARM answered ${response.status}`).slice(0, 300), { statusCode: response.status, ...(code ? { code } : {}) }));
+    if (isConfirmedDeletion(classified)) return false;
+    throw new ScopeReadError(resourceId, classified);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Resource Graph adapter (@azure/arm-resourcegraph): paged with skip tokens, subscriptions in batches,
+ * calls serialised per process and waiting on the user quota (x-ms-user-quota-*). Resource Graph
+ * returns only what the identity may read: absence is never proof of deletion (see ArmSource).
+ */
+import { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import type { AdminUserChangeFacts, RegistrySnapshot, WorkloadSnapshot } from '../domain/snapshots.js';
+import type { ResourceGraphPort } from '../usecases/ports.js';
+import { sleep } from '../util/concurrency.js';
+import { armClientOptions, isObj, type AzureConnection, type Obj } from './connection.js';
+import { classifyAzureError, ScopeReadError } from './errors.js';
+import { MappingError, toRegistrySnapshot, toWorkloadSnapshot } from './mappers.js';
+import { ADMIN_USER_CHANGES_QUERY, REGISTRIES_QUERY, SUBSCRIPTIONS_QUERY, WORKLOADS_QUERY, WORKSPACES_QUERY } from './queries.js';
+
+const ARG_PAGE = 1000;
+const ARG_SUBSCRIPTION_BATCH = 1000;
+
+/** Parses `x-ms-user-quota-resets-after` (`hh:mm:ss`) into milliseconds. */
+export function parseQuotaReset(value: string | undefined): number {
+  const m = /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(value ?? '');
+  if (!m) return 0;
+  return Math.ceil((Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000);
+}
+
+export class ResourceGraphSource implements ResourceGraphPort {
+  private readonly argClient: ResourceGraphClient;
+  /** Resource Graph quota state from the last response: wait before the next call when exhausted. */
+  private argQuota = { remaining: Number.POSITIVE_INFINITY, resetsAt: 0 };
+  private argQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly conn: AzureConnection) {
+    this.argClient = new ResourceGraphClient(conn.credential, armClientOptions(conn, 'resourceGraph'));
+  }
+
+  /** Serialises Resource Graph calls of this process and waits when the user quota is exhausted. */
+  private async argCall(query: string, subscriptions: string[] | undefined, skipToken: string | undefined) {
+    const run = async () => {
+      if (this.argQuota.remaining <= 0 && this.argQuota.resetsAt > Date.now()) await sleep(this.argQuota.resetsAt - Date.now());
+      return this.argClient.resources(
+        { query, ...(subscriptions ? { subscriptions } : {}), options: { top: ARG_PAGE, resultFormat: 'objectArray', ...(skipToken ? { skipToken } : {}) } },
+        {
+          onResponse: (raw) => {
+            const remaining = raw.headers.get('x-ms-user-quota-remaining');
+            if (remaining !== undefined && remaining !== null && remaining !== '') {
+              this.argQuota = { remaining: Number(remaining), resetsAt: Date.now() + parseQuotaReset(raw.headers.get('x-ms-user-quota-resets-after') ?? undefined) };
+            }
+          },
+        },
+      );
+    };
+    const p = this.argQueue.then(run, run);
+    this.argQueue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Every row of a Resource Graph query, following skip tokens, subscriptions in batches. */
+  async *query(query: string, subscriptions?: readonly string[]): AsyncIterable<Obj> {
+    const batches: Array<string[] | undefined> = [];
+    if (!subscriptions) batches.push(undefined);
+    else for (let i = 0; i < subscriptions.length; i += ARG_SUBSCRIPTION_BATCH) batches.push(subscriptions.slice(i, i + ARG_SUBSCRIPTION_BATCH));
+    for (const batch of batches) {
+      if (batch && batch.length === 0) continue;
+      let skipToken: string | undefined;
+      do {
+        let page;
+        try {
+          page = await this.argCall(query, batch, skipToken);
+        } catch (e) {
+          const scope = batch?.length === 1 ? `/subscriptions/${batch[0]}` : 'Resource Graph';
+          throw new ScopeReadError(scope, classifyAzureError(e), { cause: e });
+        }
+        const rows: unknown = page.data;
+        if (!Array.isArray(rows)) throw new ScopeReadError('Resource Graph', { kind: 'other', reason: 'response data is not an object array' });
+        for (const row of rows) if (isObj(row)) yield row;
+        skipToken = page.skipToken || undefined;
+      } while (skipToken);
+    }
+  }
+
+  async listSubscriptions(): Promise<Array<{ subscriptionId: string; name: string; state: string }>> {
+    const out = [];
+    for await (const row of this.query(SUBSCRIPTIONS_QUERY)) {
+      const id = typeof row.subscriptionId === 'string' ? row.subscriptionId.toLowerCase() : undefined;
+      if (!id) continue;
+      const state = isObj(row.properties) && typeof row.properties.state === 'string' ? row.properties.state : 'Enabled';
+      out.push({ subscriptionId: id, name: typeof row.name === 'string' ? row.name : id, state });
+    }
+    return out;
+  }
+
+  /** Registries from Resource Graph; a malformed row is yielded as an error, never skipped silently. */
+  async *listRegistries(subscriptions?: readonly string[]): AsyncIterable<{ registry: RegistrySnapshot } | { error: MappingError }> {
+    for await (const row of this.query(REGISTRIES_QUERY, subscriptions)) {
+      try {
+        yield { registry: toRegistrySnapshot(row) };
+      } catch (e) {
+        if (e instanceof MappingError) yield { error: e };
+        else throw e;
+      }
+    }
+  }
+
+  async *listWorkloads(subscriptionId: string): AsyncIterable<{ workload: WorkloadSnapshot } | { error: MappingError }> {
+    for await (const row of this.query(WORKLOADS_QUERY, [subscriptionId])) {
+      try {
+        yield { workload: toWorkloadSnapshot(row) };
+      } catch (e) {
+        if (e instanceof MappingError) yield { error: e };
+        else throw e;
+      }
+    }
+  }
+
+  /** Workspace ARM id (lower-case) -> customer id, for the Log Analytics query API. */
+  async workspaceCustomerIds(subscriptions?: readonly string[]): Promise<Map<string, string>> {
+    const map = new Map<string, string>();
+    for await (const row of this.query(WORKSPACES_QUERY, subscriptions)) {
+      const customerId = isObj(row.properties) ? row.properties.customerId : undefined;
+      if (typeof row.id === 'string' && typeof customerId === 'string') map.set(row.id.toLowerCase(), customerId);
+    }
+    return map;
+  }
+
+  /**
+   * For each registry (lower-case ARM id), the latest change that turned the admin user on, from
+   * resourcechanges (about 14 days are kept): one query for the whole run.
+   */
+  async adminUserEnabledChanges(subscriptions?: readonly string[]): Promise<Map<string, AdminUserChangeFacts>> {
+    const latest = new Map<string, AdminUserChangeFacts>();
+    for await (const row of this.query(ADMIN_USER_CHANGES_QUERY, subscriptions)) {
+      const p = isObj(row.properties) ? row.properties : {};
+      const target = typeof p.targetResourceId === 'string' ? p.targetResourceId.toLowerCase() : undefined;
+      const change = isObj(p.changes) ? p.changes['properties.adminUserEnabled'] : undefined;
+      const attrs = isObj(p.changeAttributes) ? p.changeAttributes : {};
+      if (!target || !isObj(change) || String(change.newValue).toLowerCase() !== 'true' || typeof attrs.timestamp !== 'string') continue;
+      const known = latest.get(target);
+      if (known && known.timestamp >= attrs.timestamp) continue;
+      latest.set(target, {
+        timestamp: attrs.timestamp,
+        ...(typeof attrs.changedBy === 'string' ? { changedBy: attrs.changedBy } : {}),
+        ...(typeof attrs.clientType === 'string' ? { clientType: attrs.clientType } : {}),
+        ...(typeof attrs.operation === 'string' ? { operation: attrs.operation } : {}),
+      });
+    }
+    return latest;
+  }
+}

@@ -230,7 +230,21 @@ function defaultOf(name: string): string | undefined {
 }
 
 /** Reads and validates every setting; throws one ConfigError naming each bad or missing setting. */
-export function loadConfig(env: Env = process.env, overrides: Env = {}): AuditorConfig {
+/** The process environment: read here and nowhere else (a lint rule checks it). */
+export function environment(): Env {
+  return process.env;
+}
+
+/**
+ * Points the managed-identity credential at a local token endpoint (IDENTITY_ENDPOINT and
+ * IDENTITY_HEADER, as the Functions host sets them): the CLI does this for the loopback emulator.
+ */
+export function useLocalManagedIdentity(endpoint: string, header: string): void {
+  process.env.IDENTITY_ENDPOINT = endpoint;
+  process.env.IDENTITY_HEADER = header;
+}
+
+export function loadConfig(env: Env = environment(), overrides: Env = {}): AuditorConfig {
   const get = (name: string): string | undefined => {
     const v = overrides[name] ?? env[name];
     return v === undefined || v.trim() === '' ? defaultOf(name) || undefined : v.trim();

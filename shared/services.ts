@@ -6,7 +6,7 @@ import type { Agent } from 'node:https';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
 import type { QueueClient } from '@azure/storage-queue';
-import { loadConfig, type AuditorConfig, type StorageConfig } from './config.js';
+import { environment, loadConfig, type AuditorConfig, type StorageConfig } from './config.js';
 import { TableFindingsStore } from './findings/tableFindingsStore.js';
 import { createAzureSources, type AzureConnection } from './inventory/azureInventory.js';
 import type { AzureSources } from './usecases/ports.js';
@@ -78,7 +78,7 @@ export function managedIdentityCredential(clientId?: string): TokenCredential {
 }
 
 export function createServices(options: ServiceOptions): Services {
-  const config = options.config ?? loadConfig(options.env ?? process.env, options.overrides ?? {});
+  const config = options.config ?? loadConfig(options.env ?? environment(), options.overrides ?? {});
   const storage = options.storage ?? config.storage;
   const credential = options.credential ?? defaultCredential(config);
   const azure = createAzureSources({
@@ -100,18 +100,6 @@ export function createServices(options: ServiceOptions): Services {
       await shardQueue.sendMessage(encodeQueueMessage(message));
     },
   };
-  const deps: NightlyDeps & EventAuditDeps = {
-    azure,
-    findings,
-    config,
-    rules: RULES,
-    clock: options.clock ?? (() => new Date()),
-    log: options.log,
-    runs,
-    queue,
-    registryCache: new RegistryStateCache(config.registryCacheSeconds * 1000),
-    ...(options.notify ? { notify: options.notify } : {}),
-  };
   const pushPoison = queueClient(storage, poisonQueue(QUEUES.imagePushed), credential);
   let pushPoisonReady: Promise<unknown> | undefined;
   const pushPoisonQueue: PoisonQueue = {
@@ -124,6 +112,19 @@ export function createServices(options: ServiceOptions): Services {
     async delete(id, popReceipt) {
       await pushPoison.deleteMessage(id, popReceipt);
     },
+  };
+  const deps: NightlyDeps & EventAuditDeps = {
+    azure,
+    findings,
+    config,
+    rules: RULES,
+    clock: options.clock ?? (() => new Date()),
+    log: options.log,
+    runs,
+    queue,
+    registryCache: new RegistryStateCache(config.registryCacheSeconds * 1000),
+    pushPoison: pushPoisonQueue,
+    ...(options.notify ? { notify: options.notify } : {}),
   };
   return { config, credential, storage, azure, findings, runs, shardQueue, shardPoisonQueue, pushPoisonQueue, deps };
 }

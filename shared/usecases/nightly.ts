@@ -25,6 +25,7 @@ import { auditRegistry } from './auditRegistry.js';
 import { auditWorkloads } from './auditWorkloads.js';
 import { coverageResults, persistScope, type AuditDeps, type ScopeOutcome } from './common.js';
 import type { NotificationSink } from './ports.js';
+import { redrivePoisonedPushes, type PoisonQueue } from './redrivePushes.js';
 
 export type { NotificationOrigin, NotificationSink } from './ports.js';
 
@@ -37,6 +38,8 @@ export interface NightlyDeps extends AuditDeps {
   runs: TableRunStore;
   queue: ShardQueue;
   notify?: NotificationSink;
+  /** `image-pushed-poison`: the nightly run re-audits the pushes the Functions host gave up on. */
+  pushPoison?: PoisonQueue;
 }
 
 /** A run still `running` this long after it started is closed as failed (its unaudited scopes become gaps). */
@@ -138,7 +141,17 @@ export async function startNightlyRun(deps: NightlyDeps, runId: string, options:
       deps.log.error('could not settle an earlier run; planning goes on', { runId: run.runId, reason: e instanceof Error ? e.message : String(e) });
     }
   }
-  return planNightlyAudit(deps, runId);
+  const plan = await planNightlyAudit(deps, runId);
+  if (deps.pushPoison) {
+    // Best effort: a push still failing stays in the poison queue (and its coverage finding stays open).
+    try {
+      const r = await redrivePoisonedPushes(deps, deps.pushPoison);
+      if (r.read) deps.log.info('poisoned pushes re-driven', { read: r.read, redriven: r.redriven, stillFailing: r.stillFailing });
+    } catch (e) {
+      deps.log.warn('could not re-drive poisoned pushes', { reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return plan;
 }
 
 /**

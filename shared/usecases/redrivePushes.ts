@@ -6,8 +6,9 @@
  * delivery: an event audited then resolves its coverage finding and the message is deleted; one that
  * still fails stays in the poison queue for the next re-drive.
  */
-import { parseEventBatch, type RegistryEvent } from '../events/parse.js';
-import { auditRegistryEvents, recordEventGap, type EventAuditDeps, type EventOutcome } from './auditRegistryEvents.js';
+import type { RegistryEvent } from '../events/parse.js';
+import { recordEventGap, type EventAuditDeps, type EventOutcome } from './auditRegistryEvents.js';
+import { auditPushDelivery, type PushDeliveryDeps } from './auditPushDelivery.js';
 
 /** The poison queue, as much of it as the re-drive needs (a Storage queue in Azure and in the CLI). */
 export interface PoisonQueue {
@@ -34,7 +35,7 @@ export async function recordUnauditedEvents(deps: EventAuditDeps, events: readon
 }
 
 /** Re-audits up to `max` poisoned deliveries. Never throws for one delivery: it stays for the next re-drive. */
-export async function redrivePoisonedPushes(deps: EventAuditDeps, queue: PoisonQueue, options: { max?: number; publish?: (outcomes: EventOutcome[]) => Promise<void> } = {}): Promise<RedriveResult> {
+export async function redrivePoisonedPushes(deps: PushDeliveryDeps, queue: PoisonQueue, options: { max?: number } = {}): Promise<RedriveResult> {
   const max = options.max ?? 500;
   const result: RedriveResult = { read: 0, redriven: 0, stillFailing: 0, outcomes: [] };
   while (result.read < max) {
@@ -43,9 +44,7 @@ export async function redrivePoisonedPushes(deps: EventAuditDeps, queue: PoisonQ
     for (const m of batch) {
       result.read++;
       try {
-        const parsed = parseEventBatch(m.body);
-        const outcomes = await auditRegistryEvents(parsed.events, deps);
-        await options.publish?.(outcomes);
+        const { outcomes } = await auditPushDelivery(deps, m.body);
         result.outcomes.push(...outcomes);
         await queue.delete(m.id, m.popReceipt);
         result.redriven++;

@@ -39,6 +39,13 @@ export interface RuleMetadata<T extends RuleTarget = RuleTarget> {
   references: string[];
   /** Where the rule runs: the push-time audit, the nightly audit, or both. */
   modes: Array<'push' | 'nightly'>;
+  /**
+   * What a push-time result may do to the rule's finding. `'any'` (the default): a pass resolves it like
+   * a nightly pass. `'fail-only'`: a push can open or refresh the finding but never resolve it, because
+   * one push shows one client only (a push by a non-admin says nothing about the other users of the admin
+   * account); the push-time pass and not-applicable results are dropped and the nightly audit decides.
+   */
+  pushResults?: 'any' | 'fail-only';
 }
 
 export interface EvaluationContext {

@@ -1,4 +1,5 @@
 /** Where each kind of subject's results belong (scope partition, resource, subject string). */
+import { subscriptionOf, subscriptionScopeOf } from '../domain/armIds.js';
 import type { SubjectRef } from '../domain/finding.js';
 import type { Subjects, RuleTarget } from './kit.js';
 
@@ -22,8 +23,8 @@ export function workloadImageSubject(containerName: string, image: string): stri
 
 /** The scope partition a gap belongs to: a registry (ARM id) or a subscription. */
 export function gapScope(scope: string): string {
-  const m = /^\/subscriptions\/([^/]+)$/i.exec(scope);
-  return m ? subscriptionScope(m[1]!) : scope.toLowerCase();
+  const sub = subscriptionScopeOf(scope);
+  return sub ? subscriptionScope(sub) : scope.toLowerCase();
 }
 
 export const subjectRefOf: { [T in RuleTarget]: (s: Subjects[T]) => SubjectRef } = {
@@ -49,7 +50,7 @@ export const subjectRefOf: { [T in RuleTarget]: (s: Subjects[T]) => SubjectRef }
     ...(reference ? { registry: reference.registry } : {}),
   }),
   scope: (g) => {
-    const sub = /^\/subscriptions\/([^/]+)/i.exec(g.scope)?.[1];
-    return { scopeId: gapScope(g.scope), resourceId: g.scope, subject: g.scope, ...(sub ? { subscriptionId: sub.toLowerCase() } : {}) };
+    const sub = subscriptionOf(g.scope);
+    return { scopeId: gapScope(g.scope), resourceId: g.scope, subject: g.scope, ...(sub ? { subscriptionId: sub } : {}) };
   },
 };

@@ -10,6 +10,7 @@
  * when its facts were read, so an event processed late never overrides a newer observation.
  * Events of a batch are audited independently: one that fails does not stop the others.
  */
+import { subscriptionOf } from '../domain/armIds.js';
 import type { FindingChange, RuleResult } from '../domain/finding.js';
 import type { Gap, ImageFacts, RegistryFacts, RegistrySnapshot } from '../domain/snapshots.js';
 import type { RegistryEvent } from '../events/parse.js';
@@ -85,7 +86,7 @@ export async function recordEventGap(deps: EventAuditDeps, event: RegistryEvent,
 async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDeps): Promise<EventOutcome> {
   const auditId = `evt-${event.eventId}`;
   const scopeId = registryScope(event.registryId);
-  const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(event.registryId)?.[1]?.toLowerCase();
+  const subscriptionId = subscriptionOf(event.registryId);
   const ignore = (reason: string): EventOutcome => ({ eventId: event.eventId, index, status: 'ignored', kind: event.kind, reason, changes: [], gaps: [] });
   if (deps.config.subscriptionIds.length && (!subscriptionId || !deps.config.subscriptionIds.includes(subscriptionId))) {
     return ignore(`registry ${event.registryId} is outside the configured subscriptions (AUDITOR_SUBSCRIPTION_IDS)`);

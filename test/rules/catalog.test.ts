@@ -1,17 +1,31 @@
 /** Lints the rule metadata (Prowler style): the catalog is data, and this test is its schema. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SEVERITIES } from '../../shared/domain/severity.js';
 import { RULE_IDS, RULES, ruleById } from '../../shared/rules/catalog.js';
 import { renderRulesMarkdown } from '../../shared/rules/docs.js';
 import { ACR_GUIDANCE, FRAMEWORKS, MCSB } from '../../shared/rules/frameworks/index.js';
-import type { RuleTarget } from '../../shared/rules/kit.js';
+import type { Rule, RuleTarget } from '../../shared/rules/kit.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
 const PREFIX_TARGET: Record<string, RuleTarget> = { registry: 'registry', image: 'image', workload: 'workloadImage', audit: 'scope' };
-const GUIDANCE_SECTIONS = ['private-approved-registries', 'approved-images', 'protected-credentials', 'audited-admin-access', 'images-up-to-date', 'audit-coverage'];
+/** A rule file's name: `<target>.<compliant-condition>.ts` (the kit, the catalog and helpers have no dot in their names). */
+const RULE_FILE = /^([a-z]+\.[a-z0-9-]+)\.ts$/;
+
+const isRule = (v: unknown): v is Rule =>
+  typeof v === 'object' && v !== null && typeof (v as Rule).id === 'string' && typeof (v as Rule).evaluate === 'function';
+
+/** Every rule exported by a module of shared/rules, with its file's base name. */
+async function rulesInFiles(): Promise<Array<{ file: string; rule: Rule }>> {
+  const out: Array<{ file: string; rule: Rule }> = [];
+  for (const name of readdirSync(root('shared/rules')).filter((n) => n.endsWith('.ts')).sort()) {
+    const mod = (await import(/* @vite-ignore */ pathToFileURL(root(`shared/rules/${name}`)).href)) as Record<string, unknown>;
+    for (const v of Object.values(mod)) if (isRule(v)) out.push({ file: name.slice(0, -'.ts'.length), rule: v });
+  }
+  return out;
+}
 /** Rules on registries or images that may go without a Bicep remediation, each with the reason. None today. */
 const BICEP_EXEMPT: Record<string, string> = {};
 
@@ -23,23 +37,22 @@ describe('rule catalog', () => {
     expect(ruleById('registry.nope')).toBeUndefined();
   });
 
-  it('keeps the contracted rule ids', () => {
-    expect([...RULE_IDS].sort()).toEqual(
-      [
-        'audit.scope-readable',
-        'image.base-approved',
-        'image.fresh',
-        'image.provenance-labeled',
-        'registry.admin-user-disabled',
-        'registry.admin-user-unused',
-        'registry.anonymous-pull-disabled',
-        'registry.approved',
-        'registry.audit-logs-enabled',
-        'registry.public-network-restricted',
-        'workload.image-fresh',
-        'workload.image-from-approved-registry',
-      ].sort(),
-    );
+  it('is exactly the rules of shared/rules: every rule file is in the catalog and vice versa, id = file name', async () => {
+    const found = await rulesInFiles();
+    const ruleFiles = readdirSync(root('shared/rules')).flatMap((n) => RULE_FILE.exec(n)?.[1] ?? []).sort();
+    // Every rule exported anywhere in shared/rules lives in its own <id>.ts and is the catalog's.
+    for (const { file, rule } of found) {
+      expect(file, `${rule.id} is exported by shared/rules/${file}.ts`).toBe(rule.id);
+      expect(ruleById(rule.id), `${rule.id} (shared/rules/${file}.ts) is not in RULES (shared/rules/catalog.ts)`).toBe(rule);
+    }
+    // Every <target>.<condition>.ts file exports a rule, and every catalog rule has its file.
+    expect(ruleFiles, 'a shared/rules/<target>.<condition>.ts file that exports no rule').toEqual([...new Set(found.map((f) => f.file))].sort());
+    expect([...RULE_IDS].sort(), 'a catalog rule without its shared/rules/<id>.ts').toEqual(ruleFiles);
+  });
+
+  it('has a test file test/rules/<id>.test.ts for every rule, and no test file of an unknown rule', () => {
+    const tests = readdirSync(root('test/rules')).flatMap((n) => /^([a-z]+\.[a-z0-9-]+)\.test\.ts$/.exec(n)?.[1] ?? []).sort();
+    expect(tests).toEqual([...RULE_IDS].sort());
   });
 
   describe.each(RULES.map((r) => ({ id: r.id, rule: r })))('$id', ({ id, rule }) => {
@@ -67,9 +80,14 @@ describe('rule catalog', () => {
     it('has a severity, rationale, guidance and modes', () => {
       expect(SEVERITIES).toContain(rule.severity);
       expect(rule.rationale.trim().length).toBeGreaterThan(40);
-      expect(GUIDANCE_SECTIONS).toContain(rule.guidance);
       expect(rule.modes.length).toBeGreaterThan(0);
       expect(new Set(rule.modes).size).toBe(rule.modes.length);
+    });
+
+    it('restricts its push-time results only when it runs at push time', () => {
+      if (rule.pushResults === undefined) return;
+      expect(['any', 'fail-only']).toContain(rule.pushResults);
+      expect(rule.modes, `${id}: pushResults without the push mode`).toContain('push');
     });
 
     it('has a remediation with a description and an az CLI command', () => {
@@ -90,19 +108,22 @@ describe('rule catalog', () => {
       for (const c of rule.mcsb) expect(c).toMatch(/^(NS|IM|PA|DP|AM|LT|IR|PV|ES|BR|DS|GS)-\d{1,2}$/);
     });
 
-    it('is mapped to exactly the MCSB controls and guidance section its metadata names', () => {
+    it('names only known MCSB controls and a known guidance section, and is mapped to exactly those', () => {
+      for (const c of rule.mcsb) expect(MCSB.controls.map((k) => k.id), `${id}: MCSB control ${c} has no title in frameworks/mcsb.ts`).toContain(c);
+      expect(ACR_GUIDANCE.controls.map((k) => k.id), `${id}: unknown guidance section`).toContain(rule.guidance);
       const mcsb = MCSB.controls.filter((c) => c.ruleIds.includes(id)).map((c) => c.id);
-      expect([...mcsb].sort()).toEqual([...rule.mcsb].sort());
+      expect([...mcsb].sort()).toEqual([...new Set(rule.mcsb)].sort());
       const guidance = ACR_GUIDANCE.controls.filter((c) => c.ruleIds.includes(id)).map((c) => c.id);
       expect(guidance).toEqual([rule.guidance]);
     });
   });
 
-  it('maps every framework control to existing rules only', () => {
+  it('declares each framework control once, and no control that no rule maps to', () => {
     for (const f of FRAMEWORKS) {
       expect(new Set(f.controls.map((c) => c.id)).size, `${f.id}: duplicate control`).toBe(f.controls.length);
       for (const c of f.controls) {
-        expect(c.ruleIds.length, `${f.id} ${c.id} maps no rule`).toBeGreaterThan(0);
+        expect(c.title.trim(), `${f.id} ${c.id} has no title`).not.toBe('');
+        expect(c.ruleIds.length, `${f.id} ${c.id} maps no rule: remove it or map a rule to it`).toBeGreaterThan(0);
         for (const ruleId of c.ruleIds) expect(RULE_IDS, `${f.id} ${c.id} -> ${ruleId}`).toContain(ruleId);
       }
     }

@@ -3,7 +3,7 @@ import { ACR_GUIDANCE } from './acr-guidance.js';
 import { MCSB } from './mcsb.js';
 import type { Framework, FrameworkControl } from './types.js';
 
-export type { Framework, FrameworkControl } from './types.js';
+export type { Framework, FrameworkControl, FrameworkDefinition } from './types.js';
 export { ACR_GUIDANCE } from './acr-guidance.js';
 export { MCSB } from './mcsb.js';
 

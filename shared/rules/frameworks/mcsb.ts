@@ -1,45 +1,30 @@
 /**
- * Microsoft cloud security benchmark v1 controls covered by the catalog (the Azure Container Registry
- * security baseline applies them to ACR). Must agree with each rule's `mcsb` metadata (linted by test).
+ * Microsoft cloud security benchmark v1 controls the catalog may map to (the Azure Container Registry
+ * security baseline applies them to ACR). Which rules implement a control comes from each rule's `mcsb`
+ * metadata; a rule naming a control missing here is reported by the catalog test.
  */
-import type { Framework } from './types.js';
+import { RULES } from '../catalog.js';
+import { frameworkOf, type FrameworkDefinition } from './types.js';
 
-export const MCSB: Framework = {
+export const MCSB_DEFINITION: FrameworkDefinition = {
   id: 'mcsb',
   name: 'Microsoft cloud security benchmark',
   version: '1.0',
   url: 'https://learn.microsoft.com/security/benchmark/azure/overview',
   controls: [
-    { id: 'NS-2', title: 'Secure cloud native services with network controls', ruleIds: ['registry.public-network-restricted'] },
-    {
-      id: 'IM-1',
-      title: 'Use centralized identity and authentication system',
-      ruleIds: ['registry.admin-user-disabled', 'registry.anonymous-pull-disabled', 'registry.admin-user-unused'],
-    },
-    {
-      id: 'PA-1',
-      title: 'Separate and limit highly privileged/administrative users',
-      ruleIds: ['registry.admin-user-disabled', 'registry.admin-user-unused'],
-    },
-    {
-      id: 'PA-7',
-      title: 'Follow just enough administration (least privilege) principle',
-      ruleIds: ['registry.admin-user-disabled', 'registry.anonymous-pull-disabled'],
-    },
-    { id: 'LT-3', title: 'Enable logging for security investigation', ruleIds: ['registry.audit-logs-enabled', 'registry.admin-user-unused'] },
-    { id: 'LT-4', title: 'Enable network logging for security investigation', ruleIds: ['registry.audit-logs-enabled'] },
-    { id: 'AM-1', title: 'Track asset inventory and their risks', ruleIds: ['audit.scope-readable'] },
-    {
-      id: 'AM-2',
-      title: 'Use only approved services',
-      ruleIds: ['registry.approved', 'image.base-approved', 'workload.image-from-approved-registry'],
-    },
-    { id: 'DS-2', title: 'Ensure software supply chain security', ruleIds: ['image.provenance-labeled', 'image.base-approved'] },
-    {
-      id: 'DS-6',
-      title: 'Enforce security of workload throughout DevOps lifecycle',
-      ruleIds: ['image.provenance-labeled', 'image.base-approved', 'image.fresh', 'workload.image-from-approved-registry', 'workload.image-fresh'],
-    },
-    { id: 'PV-6', title: 'Rapidly and automatically remediate vulnerabilities', ruleIds: ['image.fresh', 'workload.image-fresh'] },
+    { id: 'NS-2', title: 'Secure cloud native services with network controls' },
+    { id: 'IM-1', title: 'Use centralized identity and authentication system' },
+    { id: 'PA-1', title: 'Separate and limit highly privileged/administrative users' },
+    { id: 'PA-7', title: 'Follow just enough administration (least privilege) principle' },
+    { id: 'LT-3', title: 'Enable logging for security investigation' },
+    { id: 'LT-4', title: 'Enable network logging for security investigation' },
+    { id: 'AM-1', title: 'Track asset inventory and their risks' },
+    { id: 'AM-2', title: 'Use only approved services' },
+    { id: 'DS-2', title: 'Ensure software supply chain security' },
+    { id: 'DS-6', title: 'Enforce security of workload throughout DevOps lifecycle' },
+    { id: 'PV-6', title: 'Rapidly and automatically remediate vulnerabilities' },
   ],
+  controlsOf: (rule) => rule.mcsb,
 };
+
+export const MCSB = frameworkOf(MCSB_DEFINITION, RULES);

@@ -5,6 +5,7 @@
  * Log Analytics rows with the table's column names.
  */
 import { createHash } from 'node:crypto';
+import { WORKLOAD_KINDS } from '../shared/domain/workloadKinds.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -343,7 +344,7 @@ export function containerGroupRow(
 ): JsonObject {
   return argRow({
     ...w,
-    armType: 'Microsoft.ContainerInstance/containerGroups',
+    armType: WORKLOAD_KINDS.containerGroup.armType,
     properties: {
       sku: 'Standard',
       provisioningState: 'Succeeded',
@@ -391,7 +392,7 @@ export function containerAppRow(
   const envId = armId(w.subscriptionId, w.resourceGroup, 'Microsoft.App/managedEnvironments', w.environment);
   return argRow({
     ...w,
-    armType: 'Microsoft.App/containerApps',
+    armType: WORKLOAD_KINDS.containerApp.armType,
     properties: {
       provisioningState: 'Succeeded',
       runningStatus: 'Running',
@@ -421,7 +422,7 @@ export function containerAppJobRow(
   const envId = armId(w.subscriptionId, w.resourceGroup, 'Microsoft.App/managedEnvironments', w.environment);
   return argRow({
     ...w,
-    armType: 'Microsoft.App/jobs',
+    armType: WORKLOAD_KINDS.containerAppJob.armType,
     properties: {
       provisioningState: 'Succeeded',
       environmentId: envId,
@@ -454,7 +455,7 @@ export function webSiteRow(
   const linux = w.kind.split(',').includes('linux');
   return argRow({
     ...w,
-    armType: 'Microsoft.Web/sites',
+    armType: WORKLOAD_KINDS.webApp.armType,
     kind: w.kind,
     identity: { type: 'SystemAssigned', principalId: guidOf(`${w.name}|principal`), tenantId: w.tenantId },
     properties: {

@@ -30,6 +30,7 @@ import {
   type RepositoryContent,
 } from './build.js';
 import { imageWithContent, multiArchImage, plainManifest, type BuiltImage } from './images.js';
+import type { WorkloadKind } from '../shared/domain/workloadKinds.js';
 
 /** Allow-list the demo is meant to be audited with. */
 export const DEMO_APPROVED_REGISTRIES = ['contoso*.azurecr.io', 'mcr.microsoft.com'];
@@ -295,7 +296,7 @@ export type WorkloadImageExpectation =
 
 export interface DemoWorkloadImage {
   workloadId: string;
-  kind: 'containerGroup' | 'containerApp' | 'containerAppJob' | 'webApp';
+  kind: WorkloadKind;
   /** Container name as the inventory names it (`main` for a web app's DOCKER| image). */
   container: string;
   role: 'main' | 'init' | 'sidecar';
@@ -637,8 +638,10 @@ const imgs = (...digests: string[]): ExpectedSubject[] => digests.map(imageSubje
  * parameters (stale after 90 days, 30-day admin look-back). The image provenance rules apply where
  * manifest content is read (the push-time audit of the DEMO push events, and any audit reading
  * content). `audit.scope-readable` has no subjects: nothing in the demo is forbidden.
+ * A rule may lack an entry: tests iterate the entries that exist, and one explicit test
+ * (test/estates/demo.test.ts) names every rule with subjects that lacks a failing and a passing subject here.
  */
-export const DEMO_EXPECTATIONS: Record<string, RuleExpectation> = {
+export const DEMO_EXPECTATIONS: Readonly<Record<string, RuleExpectation>> = {
   'registry.approved': { fail: regs('shadow'), pass: regs('prod', 'platform', 'dev', 'qa', 'archive', 'edge') },
   'registry.admin-user-disabled': { fail: regs('platform', 'dev', 'shadow'), pass: regs('prod', 'qa', 'archive', 'edge') },
   'registry.anonymous-pull-disabled': { fail: regs('dev'), pass: regs('prod', 'platform', 'qa', 'archive', 'edge', 'shadow') },

@@ -3,6 +3,10 @@
  * wire shapes by the inventory adapters. Rules see only these, never raw SDK payloads.
  */
 import type { ImageReference } from './imageReference.js';
+import type { WorkloadKind } from './workloadKinds.js';
+
+/** Derived from the workload-kind table (./workloadKinds.ts), the only list of kinds. */
+export type { WorkloadKind };
 
 export interface RegistrySnapshot {
   /** ARM id as Azure returned it (compare case-insensitively). */
@@ -112,8 +116,6 @@ export interface ImageFacts {
   /** Present when the manifest content was read (push-time audit). */
   provenance?: ProvenanceFacts;
 }
-
-export type WorkloadKind = 'containerGroup' | 'containerApp' | 'containerAppJob' | 'webApp';
 
 export interface WorkloadSnapshot {
   id: string;

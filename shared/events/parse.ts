@@ -19,6 +19,7 @@
  * Delete events carry only digest + repository in `target`; chart events carry no request/actor.
  */
 import { utf8Bytes } from '../domain/utf8.js';
+import { parseRegistryId, type RegistryIdParts } from '../domain/armIds.js';
 
 export type RegistryEventKind = 'image_pushed' | 'image_deleted' | 'chart_pushed' | 'chart_deleted';
 
@@ -285,21 +286,10 @@ export function isValidHost(host: string): boolean {
   return true;
 }
 
-/** Parses a registry ARM id (`/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.ContainerRegistry/registries/<name>`). */
-export function registryFromResourceId(id: string): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
+/** Parses a registry ARM id (`/subscriptions/<guid>/resourceGroups/<rg>/providers/Microsoft.ContainerRegistry/registries/<name>`), bounded for untrusted input. */
+export function registryFromResourceId(id: string): RegistryIdParts | undefined {
   if (typeof id !== 'string' || id.length > EVENT_LIMITS.resourceId || unsafeCharReason(id)) return undefined;
-  const parts = id.split('/');
-  if (parts.length !== 9 || parts[0] !== '') return undefined;
-  const [, subs, subscriptionId, rgs, resourceGroup, providers, namespace, registries, name] = parts as [
-    string, string, string, string, string, string, string, string, string,
-  ];
-  const is = (actual: string, expected: string): boolean => /^[\x21-\x7e]+$/.test(actual) && actual.toLowerCase() === expected;
-  if (!is(subs, 'subscriptions') || !is(rgs, 'resourcegroups') || !is(providers, 'providers')) return undefined;
-  if (!is(namespace, 'microsoft.containerregistry') || !is(registries, 'registries')) return undefined;
-  if (!GUID.test(subscriptionId)) return undefined;
-  if (!RESOURCE_GROUP.test(resourceGroup) || resourceGroup.endsWith('.')) return undefined;
-  if (!REGISTRY_NAME.test(name)) return undefined;
-  return { subscriptionId, resourceGroup, name };
+  return parseRegistryId(id);
 }
 
 

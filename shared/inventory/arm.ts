@@ -3,25 +3,23 @@
  * a plain GET of any resource by id, whose 404 is the proof that something Resource Graph no longer
  * lists was deleted (a 403 is not).
  */
+import { subscriptionOf } from '../domain/armIds.js';
 import { createDefaultHttpClient, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import { MonitorClient } from '@azure/arm-monitor';
 import type { DiagnosticSettingFacts, RegistrySnapshot } from '../domain/snapshots.js';
 import type { ArmPort } from '../usecases/ports.js';
+import { WORKLOAD_KIND_DEFINITIONS } from '../domain/workloadKinds.js';
 import { armClientOptions, type AzureConnection } from './connection.js';
 import { classifyAzureError, isConfirmedDeletion, ScopeReadError } from './errors.js';
 import { MappingError, parseRegistryId, toDiagnosticSetting, toRegistrySnapshot } from './mappers.js';
 
 /**
- * API versions used to read one resource of each workload type by id (GET), newest stable per
- * Microsoft's REST API specs: Microsoft.ContainerInstance 2023-05-01, Microsoft.App 2024-03-01,
- * Microsoft.Web 2023-12-01, Microsoft.ContainerRegistry 2025-11-01 (the SDK's own).
+ * API versions used to read one resource by id (GET): each workload kind's own (the workload-kind
+ * table), and Microsoft.ContainerRegistry 2025-11-01 (the SDK's own).
  */
 const ARM_READ_API_VERSIONS: Record<string, string> = {
-  'microsoft.containerinstance/containergroups': '2023-05-01',
-  'microsoft.app/containerapps': '2024-03-01',
-  'microsoft.app/jobs': '2024-03-01',
-  'microsoft.web/sites': '2023-12-01',
+  ...Object.fromEntries(WORKLOAD_KIND_DEFINITIONS.map((k) => [k.type, k.armReadApiVersion])),
   'microsoft.containerregistry/registries': '2025-11-01',
 };
 
@@ -81,7 +79,7 @@ export class ArmSource implements ArmPort {
    * Graph no longer lists was deleted: Resource Graph silently omits what the caller cannot read.
    */
   async resourceExists(resourceId: string): Promise<boolean> {
-    const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(resourceId)?.[1];
+    const subscriptionId = subscriptionOf(resourceId);
     const type = /\/providers\/([^/]+\/[^/]+)\/[^/]+$/i.exec(resourceId)?.[1]?.toLowerCase();
     const apiVersion = type ? ARM_READ_API_VERSIONS[type] : undefined;
     if (!subscriptionId || !apiVersion) throw new ScopeReadError(resourceId, { kind: 'invalid', reason: `no known read API version for ${type ?? 'this id'}` });

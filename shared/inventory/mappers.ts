@@ -2,6 +2,7 @@
  * Raw Azure shapes (Resource Graph rows, ARM responses) -> validated domain snapshots. A missing or
  * malformed field is a `MappingError` naming the field: never silently "compliant".
  */
+import { parseRegistryId as parseArmRegistryId, type RegistryIdParts } from '../domain/armIds.js';
 import type { DiagnosticSettingFacts, RegistrySnapshot, WorkloadContainer, WorkloadSnapshot } from '../domain/snapshots.js';
 import { WORKLOAD_KINDS, WorkloadFieldError, workloadKindOfType, type WorkloadKindDefinition } from '../domain/workloadKinds.js';
 
@@ -42,10 +43,10 @@ function tags(x: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(x).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
 }
 
-/** ARM id parts, case-insensitive on the provider segments. */
-export function parseRegistryId(id: string): { subscriptionId: string; resourceGroup: string; name: string } | undefined {
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/registries\/([^/]+)$/i.exec(id);
-  return m ? { subscriptionId: m[1]!.toLowerCase(), resourceGroup: m[2]!, name: m[3]! } : undefined;
+/** ARM id parts (the domain's one parser), the subscription id lower-case. */
+export function parseRegistryId(id: string): RegistryIdParts | undefined {
+  const parts = parseArmRegistryId(id);
+  return parts ? { ...parts, subscriptionId: parts.subscriptionId.toLowerCase() } : undefined;
 }
 
 /**

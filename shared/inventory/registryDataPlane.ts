@@ -7,6 +7,7 @@ import type { ManifestSnapshot, ProvenanceFacts } from '../domain/snapshots.js';
 import type { RegistryPort } from '../usecases/ports.js';
 import { clientOptions, isObj, type AzureConnection } from './connection.js';
 import { classifyAzureError, ScopeReadError } from './errors.js';
+import { OCI_BASE_NAME, OCI_REVISION, OCI_SOURCE } from '../rules/oci.js';
 
 const MAX_CONFIG_BYTES = 1_048_576;
 const MAX_INDEX_CHILDREN = 32;
@@ -147,7 +148,7 @@ export class RegistryDataPlane implements RegistryPort {
         return { kind: 'index', digest: m.digest, annotations, labels: {}, children };
       }
       let labels: Record<string, string> = {};
-      const needed = ['org.opencontainers.image.source', 'org.opencontainers.image.revision', 'org.opencontainers.image.base.name'];
+      const needed = [OCI_SOURCE, OCI_REVISION, OCI_BASE_NAME];
       const configDigest = isObj(manifest.config) && typeof manifest.config.digest === 'string' ? manifest.config.digest : undefined;
       if (configDigest && !needed.every((k) => annotations[k])) {
         try {

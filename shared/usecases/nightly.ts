@@ -13,6 +13,7 @@
  *   completeRunIfDone -> exactly once per run: final status (complete / partial), counts, and the
  *                        nightly digest of the transitions the shards committed.
  */
+import { subscriptionOf, subscriptionScopeOf } from '../domain/armIds.js';
 import { z } from 'zod';
 import type { ChangeCounts, FindingChange } from '../domain/finding.js';
 import { countChanges } from '../domain/finding.js';
@@ -253,7 +254,7 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
   const extraShards: string[] = [];
   for (const [scopeId, loginServer] of previous?.registryIndex ?? (previous?.registryScopes ?? []).map((s) => [s, ''] as [string, string])) {
     if (listed.has(scopeId) || malformed.has(scopeId)) continue;
-    const sub = /^\/subscriptions\/([^/]+)/i.exec(scopeId)?.[1]?.toLowerCase();
+    const sub = subscriptionOf(scopeId);
     if (!sub) continue;
     // A subscription taken out of AUDITOR_SUBSCRIPTION_IDS on purpose: its registries are out of scope.
     if (deps.config.subscriptionIds.length && !deps.config.subscriptionIds.some((s) => s.toLowerCase() === sub)) continue;
@@ -281,7 +282,7 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
 
   // Planning gaps become coverage findings in their own scope now: the shards will not see them.
   for (const gap of gaps) {
-    const sub = /^\/subscriptions\/([^/]+)$/i.exec(gap.scope)?.[1];
+    const sub = subscriptionScopeOf(gap.scope);
     const scopeId = sub ? subscriptionScope(sub) : gap.scope.toLowerCase();
     await persistScope(deps, { auditId: runId, scopeId, results: coverageResults(deps, scopeId, gap.scope, [gap]) });
   }

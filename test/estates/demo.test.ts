@@ -6,7 +6,9 @@ import { DAY_MS, digestOf, type JsonObject } from '../../estates/build.js';
 import { parseImageReference, tryParseImageReference } from '../../shared/domain/imageReference.js';
 import { compileRegistryPattern } from '../../shared/domain/patterns.js';
 import { RESOURCE_TYPES } from '../../shared/inventory/queries.js';
-import { RULE_IDS } from '../../shared/rules/catalog.js';
+import { toWorkloadSnapshot } from '../../shared/inventory/mappers.js';
+import { WORKLOAD_KINDS, isWorkloadType } from '../../shared/domain/workloadKinds.js';
+import { RULE_IDS, RULES } from '../../shared/rules/catalog.js';
 import { estateSchema } from './estateSchema.js';
 
 const NOW = new Date('2026-03-15T09:30:00.000Z');
@@ -16,22 +18,9 @@ const props = (r: JsonObject) => r.properties as Record<string, unknown>;
 const approved = DEMO_APPROVED_REGISTRIES.map(compileRegistryPattern);
 const isApproved = (server: string) => approved.some((m) => m.matches(server));
 
-/** Containers' image strings of a workload row, by ARG shape. */
+/** Containers' image strings of a workload row, through its kind's mapper (the workload-kind table). */
 function imagesOf(row: JsonObject): string[] {
-  const p = row.properties as Record<string, any>;
-  switch (row.type) {
-    case RESOURCE_TYPES.containerGroup:
-      return [...p.containers, ...(p.initContainers ?? [])].map((c: any) => c.properties.image);
-    case RESOURCE_TYPES.containerApp:
-    case RESOURCE_TYPES.containerAppJob:
-      return [...p.template.containers, ...(p.template.initContainers ?? [])].map((c: any) => c.image);
-    case RESOURCE_TYPES.webSite: {
-      const fx = p.siteProperties.properties.find((x: any) => x.name === 'LinuxFxVersion')?.value ?? '';
-      return fx.startsWith('DOCKER|') ? [fx.slice('DOCKER|'.length)] : [];
-    }
-    default:
-      return [];
-  }
+  return toWorkloadSnapshot(row).containers.map((c) => c.image);
 }
 
 describe('demo estate', () => {
@@ -120,10 +109,10 @@ describe('demo estate', () => {
 
   it('has well-formed workload images except the deliberately broken one, and lists them all', () => {
     const listed = demoWorkloadImages(NOW);
-    const workloads = estate.resources.filter((r) => [RESOURCE_TYPES.containerGroup, RESOURCE_TYPES.containerApp, RESOURCE_TYPES.containerAppJob, RESOURCE_TYPES.webSite].includes(r.type as never));
+    const workloads = estate.resources.filter((r) => isWorkloadType(r.type));
     expect(workloads.length).toBeGreaterThanOrEqual(12);
-    const actual = workloads.flatMap((w) => imagesOf(w).map((image) => `${w.id} ${image}`)).sort();
-    expect(listed.map((i) => `${i.workloadId} ${i.image}`).sort()).toEqual(actual);
+    const actual = workloads.map(toWorkloadSnapshot).flatMap((w) => w.containers.map((c) => `${w.id} ${w.kind} ${c.role} ${c.name} ${c.image}`)).sort();
+    expect(listed.map((i) => `${i.workloadId} ${i.kind} ${i.role} ${i.container} ${i.image}`).sort()).toEqual(actual);
     for (const i of listed) {
       const parsed = tryParseImageReference(i.image);
       if (i.expect === 'invalid-reference') expect(parsed.error).toBeDefined();
@@ -132,7 +121,7 @@ describe('demo estate', () => {
     const kinds = new Set(listed.map((i) => i.expect));
     for (const k of ['fresh', 'stale', 'unapproved-registry', 'docker-hub-implicit', 'approved-not-in-estate', 'invalid-reference', 'tag-not-found']) expect(kinds).toContain(k);
     // Code-only sites exist and yield no image.
-    expect(workloads.filter((w) => w.type === RESOURCE_TYPES.webSite && imagesOf(w).length === 0).length).toBeGreaterThanOrEqual(2);
+    expect(workloads.filter((w) => w.type === WORKLOAD_KINDS.webApp.type && imagesOf(w).length === 0).length).toBeGreaterThanOrEqual(2);
   });
 
   it('resolves workload images in the estate as the expectations say', () => {
@@ -179,22 +168,19 @@ describe('demo estate', () => {
     expect(days).toBeLessThan(14);
   });
 
-  it('has an expectation (one fail, one pass) for every rule with subjects, naming demo subjects', () => {
+  it('makes every rule with subjects fail and pass somewhere (DEMO_EXPECTATIONS names one fail and one pass)', () => {
+    const withSubjects = RULES.filter((r) => r.target !== 'scope').map((r) => r.id);
+    const lacking = withSubjects.filter((id) => !DEMO_EXPECTATIONS[id]?.fail.length || !DEMO_EXPECTATIONS[id]?.pass.length);
+    expect(lacking, 'rules without a failing and a passing demo subject in DEMO_EXPECTATIONS (estates/demo.ts)').toEqual([]);
+  });
+
+  it('names demo subjects in every expectation it has, each once, for catalog rules only', () => {
     const resourceIds = new Set(estate.resources.map((r) => r.id as string));
     const imageSubjects = new Set<string>();
     for (const [server, c] of Object.entries(estate.registryContent)) for (const [name, r] of Object.entries(c.repositories)) for (const m of r.manifests) imageSubjects.add(`${server}/${name}@${m.digest}`);
     const workloadSubjects = new Set(demoWorkloadImages(NOW).map((i) => `${i.workloadId}|container ${i.container} image ${i.image}`));
-    const required = [
-      'registry.approved', 'registry.admin-user-disabled', 'registry.anonymous-pull-disabled', 'registry.public-network-restricted',
-      'registry.audit-logs-enabled', 'registry.admin-user-unused',
-    ];
-    const withSubjects = RULE_IDS.filter((id) => id !== 'audit.scope-readable');
-    for (const rule of new Set([...required, ...withSubjects])) {
-      const e = DEMO_EXPECTATIONS[rule];
-      expect(e, rule).toBeDefined();
-      expect(e!.fail.length, rule).toBeGreaterThan(0);
-      expect(e!.pass.length, rule).toBeGreaterThan(0);
-      const all = [...e!.fail, ...e!.pass, ...(e!.notApplicable ?? [])];
+    for (const [rule, e] of Object.entries(DEMO_EXPECTATIONS)) {
+      const all = [...e.fail, ...e.pass, ...(e.notApplicable ?? [])];
       for (const { resourceId, subject } of all) {
         expect(resourceIds.has(resourceId), `${rule} ${resourceId}`).toBe(true);
         if (rule.startsWith('registry.')) expect(subject).toBe(resourceId);

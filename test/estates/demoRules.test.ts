@@ -10,6 +10,7 @@ import type { ImageFacts, ProvenanceFacts, RegistryFacts, ResolvedImage, Workloa
 import { tryParseImageReference } from '../../shared/domain/imageReference.js';
 import { toDiagnosticSetting, toRegistrySnapshot, toWorkloadSnapshot } from '../../shared/inventory/mappers.js';
 import { RESOURCE_TYPES } from '../../shared/inventory/queries.js';
+import { isWorkloadType } from '../../shared/domain/workloadKinds.js';
 import { RULES } from '../../shared/rules/catalog.js';
 import { evaluateRules } from '../../shared/rules/evaluate.js';
 import { ruleParams } from '../../shared/rules/params.js';
@@ -72,9 +73,8 @@ function imageFacts(registries: RegistryFacts[]): ImageFacts[] {
 }
 
 function workloadImageFacts(): WorkloadImageFacts[] {
-  const types: string[] = [RESOURCE_TYPES.containerGroup, RESOURCE_TYPES.containerApp, RESOURCE_TYPES.containerAppJob, RESOURCE_TYPES.webSite];
   return estate.resources
-    .filter((r) => types.includes(r.type as string))
+    .filter((r) => isWorkloadType(r.type))
     .map(toWorkloadSnapshot)
     .flatMap((workload) =>
       workload.containers.map((container) => {

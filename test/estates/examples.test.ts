@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { EXAMPLES } from '../../estates/examples/generate.js';
 import { toRegistrySnapshot, toWorkloadSnapshot } from '../../shared/inventory/mappers.js';
 import { RESOURCE_TYPES } from '../../shared/inventory/queries.js';
+import { isWorkloadType } from '../../shared/domain/workloadKinds.js';
 import { estateSchema } from './estateSchema.js';
-
-const WORKLOAD_TYPES: string[] = [RESOURCE_TYPES.containerGroup, RESOURCE_TYPES.containerApp, RESOURCE_TYPES.containerAppJob, RESOURCE_TYPES.webSite];
 
 describe('example estate files', () => {
   for (const [file, build] of Object.entries(EXAMPLES)) {
@@ -23,7 +22,7 @@ describe('example estate files', () => {
         const resources = parsed.data!.resources;
         expect(resources.some((r) => r.type === RESOURCE_TYPES.registry)).toBe(true);
         for (const r of resources.filter((x) => x.type === RESOURCE_TYPES.registry)) expect(() => toRegistrySnapshot(r)).not.toThrow();
-        for (const w of resources.filter((x) => WORKLOAD_TYPES.includes(x.type))) expect(() => toWorkloadSnapshot(w)).not.toThrow();
+        for (const w of resources.filter((x) => isWorkloadType(x.type))) expect(() => toWorkloadSnapshot(w)).not.toThrow();
       });
 
       it('is small and pinned in 2026 (no date after the end of 2026, recent activity in 2026)', () => {

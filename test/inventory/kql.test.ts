@@ -15,6 +15,7 @@ import {
   ADMIN_USER_CHANGES_QUERY,
 } from '../../shared/inventory/queries.js';
 import { kqlDays, kqlString } from '../../shared/inventory/kql.js';
+import { WORKLOAD_KIND_DEFINITIONS, type WorkloadKindDefinition } from '../../shared/domain/workloadKinds.js';
 import {
   LOG_ANALYTICS_TABLES,
   RESOURCE_GRAPH_TABLES,
@@ -29,6 +30,16 @@ import {
 } from '../support/kusto.js';
 
 const LOGIN_SERVER = 'contosoacr.azurecr.io';
+
+/** A hypothetical next workload kind (AKS) that reads columns no current kind projects. */
+const ANOTHER_KIND: WorkloadKindDefinition = {
+  type: 'microsoft.containerservice/managedclusters',
+  armType: 'Microsoft.ContainerService/managedClusters',
+  label: 'AKS cluster',
+  armReadApiVersion: '2024-09-01',
+  projection: ['identity', 'properties', 'sku'],
+  containers: () => [],
+};
 const ADMIN_USER = 'contosoacr';
 
 /** Every query the project sends, with the service it is sent to. */
@@ -36,6 +47,8 @@ const CASES: ReadonlyArray<{ name: string; target: Target; text: () => string; o
   { name: 'SUBSCRIPTIONS_QUERY', target: 'resource-graph', text: () => SUBSCRIPTIONS_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
   { name: 'REGISTRIES_QUERY', target: 'resource-graph', text: () => REGISTRIES_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
   { name: 'WORKLOADS_QUERY', target: 'resource-graph', text: () => WORKLOADS_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
+  // A table with one more kind that projects columns of its own: what the next workload kind's query looks like.
+  { name: 'workloadsQuery', target: 'resource-graph', text: () => queries.workloadsQuery([...WORKLOAD_KIND_DEFINITIONS, ANOTHER_KIND]), operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
   { name: 'WORKSPACES_QUERY', target: 'resource-graph', text: () => WORKSPACES_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
   {
     name: 'ADMIN_USER_CHANGES_QUERY',
@@ -122,8 +135,17 @@ describe('every query the project sends', () => {
 
   it('REGISTRIES_QUERY and WORKLOADS_QUERY carry the resource types as literals', () => {
     expect(stringLiterals(analyze(REGISTRIES_QUERY, 'resource-graph'))).toEqual([queries.RESOURCE_TYPES.registry]);
-    const r = queries.RESOURCE_TYPES;
-    expect(stringLiterals(analyze(WORKLOADS_QUERY, 'resource-graph'))).toEqual([r.containerGroup, r.containerApp, r.containerAppJob, r.webSite]);
+    expect(stringLiterals(analyze(WORKLOADS_QUERY, 'resource-graph'))).toEqual(WORKLOAD_KIND_DEFINITIONS.map((k) => k.type));
+  });
+
+  it('WORKLOADS_QUERY is built from the workload-kind table: its types, and every column a kind projects', () => {
+    expect(WORKLOADS_QUERY).toBe(queries.workloadsQuery(WORKLOAD_KIND_DEFINITIONS));
+    const projected = (q: string) => /^\| project (.+)$/m.exec(q)![1]!.split(', ');
+    expect(projected(WORKLOADS_QUERY)).toEqual(['id', 'name', 'type', 'kind', 'location', 'resourceGroup', 'subscriptionId', 'tags', 'properties']);
+    for (const k of WORKLOAD_KIND_DEFINITIONS) expect(projected(WORKLOADS_QUERY)).toEqual(expect.arrayContaining([...k.projection]));
+    const next = queries.workloadsQuery([...WORKLOAD_KIND_DEFINITIONS, ANOTHER_KIND]);
+    expect(stringLiterals(analyze(next, 'resource-graph'))).toEqual([...WORKLOAD_KIND_DEFINITIONS, ANOTHER_KIND].map((k) => k.type));
+    expect(projected(next)).toEqual(['id', 'name', 'type', 'kind', 'location', 'resourceGroup', 'subscriptionId', 'sku', 'identity', 'tags', 'properties']);
   });
 });
 

@@ -6,9 +6,8 @@
  * where the nightly run re-drives it.
  */
 import { parseEventBatch, type ParsedBatch, type RegistryEvent } from '../events/parse.js';
-import { auditRegistryEvents, TransientAuditError, type EventAuditDeps, type EventOutcome } from './auditRegistryEvents.js';
+import { auditRegistryEvents, recordEventGap, TransientAuditError, type EventAuditDeps, type EventOutcome } from './auditRegistryEvents.js';
 import type { NotificationSink } from './ports.js';
-import { recordUnauditedEvents } from './redrivePushes.js';
 
 export interface PushDeliveryDeps extends EventAuditDeps {
   notify?: NotificationSink;
@@ -47,4 +46,12 @@ export async function auditAndPublishEvents(deps: PushDeliveryDeps, events: read
     for (const o of outcomes) if (o.changes.length) await deps.notify.publish(o.changes, { kind: 'event', eventId: o.eventId });
   }
   return outcomes;
+}
+
+/** Records events of a delivery that is about to be poisoned as coverage findings naming each event. */
+export async function recordUnauditedEvents(deps: EventAuditDeps, events: readonly RegistryEvent[], reason: string): Promise<number> {
+  for (const [index, event] of events.entries()) {
+    await recordEventGap(deps, event, index, new Error(`not audited after every attempt (moved to the poison queue; re-driven by the next nightly run or \`acr-auditor redrive\`): ${reason}`));
+  }
+  return events.length;
 }

@@ -6,8 +6,8 @@
  * delivery: an event audited then resolves its coverage finding and the message is deleted; one that
  * still fails stays in the poison queue for the next re-drive.
  */
-import type { RegistryEvent } from '../events/parse.js';
-import { recordEventGap, type EventAuditDeps, type EventOutcome } from './auditRegistryEvents.js';
+export { recordUnauditedEvents } from './auditPushDelivery.js';
+import type { EventOutcome } from './auditRegistryEvents.js';
 import { auditPushDelivery, type PushDeliveryDeps } from './auditPushDelivery.js';
 
 /** The poison queue, as much of it as the re-drive needs (a Storage queue in Azure and in the CLI). */
@@ -24,14 +24,6 @@ export interface RedriveResult {
   /** Deliveries that still fail (left in the poison queue). */
   stillFailing: number;
   outcomes: EventOutcome[];
-}
-
-/** Records events of a delivery that is about to be poisoned as coverage findings naming each event. */
-export async function recordUnauditedEvents(deps: EventAuditDeps, events: readonly RegistryEvent[], reason: string): Promise<number> {
-  for (const [index, event] of events.entries()) {
-    await recordEventGap(deps, event, index, new Error(`not audited after every attempt (moved to the poison queue; re-driven by the next nightly run or \`acr-auditor redrive\`): ${reason}`));
-  }
-  return events.length;
 }
 
 /** Re-audits up to `max` poisoned deliveries. Never throws for one delivery: it stays for the next re-drive. */

@@ -2,22 +2,24 @@
  * The notifications section of the configuration: its settings catalog and a loader that reports
  * every problem at once (`ConfigError`). Secret values (webhook URLs, SMTP URL) never appear in an
  * error message: only the setting's name and what is wrong.
+ *
+ * Channel settings belong to the channels (registry.ts): each descriptor lists its settings and
+ * reads them (`configured`), including its own AUDITOR_ROUTES fields. This module reads what is
+ * common to every channel: thresholds, routes (name, match), the findings link, attempts.
  */
-import { ConfigError, jsonProblem, looksLike, parseSeverity, patternProblem, showValue, urlProblem, type SettingSpec } from '../config.js';
+import { ConfigError, jsonProblem, parseSeverity, patternProblem, showValue, urlProblem, type SettingSpec } from '../config.js';
 import { compileRegistryPattern } from '../domain/patterns.js';
 import { atLeast, type Severity } from '../domain/severity.js';
-import { DEFAULT_POLICY, type NotifyPolicy, type RouteMatch, type RouteTarget } from './plan.js';
+import type { ChannelDescriptor, RawRoute } from './channel.js';
+import type { ChannelTargets } from './channels/types.js';
+import { DEFAULT_POLICY, type ChannelId, type NotifyPolicy, type RouteMatch, type RouteTarget, type RouteTargets } from './plan.js';
+import { CHANNELS } from './registry.js';
 
-export const NOTIFY_SETTINGS: SettingSpec[] = [
-  { name: 'AUDITOR_TEAMS_WEBHOOK_URL', readBy: 'app', secret: true, example: '@Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/teams-webhook)',
-    description: 'Teams Workflows webhook ("When a Teams webhook request is received") of the default route. https only (http only on loopback). A secret: keep it in Key Vault.' },
-  { name: 'AUDITOR_SMTP_URL', readBy: 'app', secret: true, example: '@Microsoft.KeyVault(VaultName=<vault>;SecretName=smtp-url)',
-    description: 'SMTP relay for email where Azure Communication Services is not used: smtp:// (STARTTLS required unless loopback) or smtps://, credentials inside (smtps://user:password@smtp.example.com:465). A secret: in Azure a Key Vault reference (infra parameter notifySmtp).' },
-  { name: 'AUDITOR_ACS_ENDPOINT', readBy: 'app', example: 'https://<resource>.communication.azure.com',
-    description: 'Azure Communication Services endpoint for email, used with the managed identity (takes precedence over SMTP).' },
-  { name: 'AUDITOR_EMAIL_FROM', readBy: 'app', example: 'DoNotReply@<domain>', description: 'Sender address (for ACS: a verified MailFrom address of the connected domain).' },
-  { name: 'AUDITOR_EMAIL_TO', readBy: 'app', default: '', example: 'secops@contoso.com,platform@contoso.com',
-    description: 'Comma-separated recipients of the default route (at most 50).' },
+export { checkWebhookUrl } from './teams.js';
+export { MAX_RECIPIENTS_PER_MESSAGE as MAX_RECIPIENTS } from './email.js';
+
+/** Settings common to every channel: what alerts (policy) and how delivery retries. */
+const POLICY_SETTINGS: SettingSpec[] = [
   { name: 'AUDITOR_ALERT_MIN_SEVERITY', readBy: 'app', default: 'medium', description: 'Lowest severity included in digests (nightly and daily).' },
   { name: 'AUDITOR_IMMEDIATE_MIN_SEVERITY', readBy: 'app', default: 'high', description: 'Push-time findings at or above this severity alert immediately; lower ones go to the daily digest.' },
   { name: 'AUDITOR_NOTIFY_RESOLUTIONS', readBy: 'app', default: 'false', description: 'Also notify resolved findings (true/false).' },
@@ -26,92 +28,47 @@ export const NOTIFY_SETTINGS: SettingSpec[] = [
     description: 'JSON routes: [{name, match:{subscriptionIds?, registries? (login-server globs), minSeverity?}, teamsWebhookSetting? (name of a setting holding a webhook URL), emailTo?}]. Findings no route matches go to the default route.' },
   { name: 'AUDITOR_DIGEST_MAX_ITEMS', readBy: 'app', default: '25', description: 'Findings listed in one digest; the rest is "and N more" plus a link.' },
   { name: 'AUDITOR_FINDINGS_URL', readBy: 'app', example: 'https://<workbook or report>', description: 'Link to the full list of findings, shown in digests.' },
-  { name: 'AUDITOR_EVENTGRID_TOPIC_ENDPOINT', readBy: 'app', example: 'https://<topic>.<region>-1.eventgrid.azure.net/api/events',
-    description: 'Event Grid custom topic (CloudEvents schema) receiving every opened/escalated/resolved finding; managed identity (EventGrid Data Sender).' },
+];
+const DELIVERY_SETTINGS: SettingSpec[] = [
   { name: 'AUDITOR_NOTIFY_MAX_ATTEMPTS', readBy: 'app', default: '8', description: 'Delivery attempts before a notification is marked failed.' },
 ];
 
+/**
+ * Every notification setting, in documentation order: the route channels' settings (who receives),
+ * the policy (what alerts), the unrouted channels' settings (feeds), delivery.
+ */
+export function notifySettings(channels: readonly ChannelDescriptor[] = CHANNELS): SettingSpec[] {
+  return [
+    ...channels.filter((c) => c.render).flatMap((c) => c.settings),
+    ...POLICY_SETTINGS,
+    ...channels.filter((c) => !c.render).flatMap((c) => c.settings),
+    ...DELIVERY_SETTINGS,
+  ];
+}
+
+export const NOTIFY_SETTINGS: SettingSpec[] = notifySettings();
+
 export interface NotifyConfig {
+  /** Routes with their channel targets, thresholds, and the channels' renderers. */
   policy: NotifyPolicy;
-  /** Route name -> webhook URL (secret). `default` uses AUDITOR_TEAMS_WEBHOOK_URL. */
-  teamsWebhooks: Record<string, string>;
-  email?: { kind: 'acs'; endpoint: string; from: string } | { kind: 'smtp'; url: string; from: string };
-  eventGridTopicEndpoint?: string;
+  /** Channel id -> the configuration its notifier is built from (may hold secrets). Only configured channels. */
+  channels: Partial<Record<ChannelId, unknown>>;
   findingsUrl?: string;
   maxAttempts: number;
 }
 
 type Env = Record<string, string | undefined>;
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-/** An address: no scheme, no credentials, a host name after the @ (a URL with user:password@ is not an address). */
-const EMAIL = /^[^\s@<>",;:/\\]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
-const SETTING_NAME = /^[A-Z][A-Z0-9_]{2,127}$/;
 const ROUTE_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const MAX_RECIPIENTS = 50;
 
-/** True when at least one channel (Teams, email, Event Grid) is configured. */
+function setTarget<K extends ChannelId>(targets: RouteTargets, id: K, target: ChannelTargets[K]): void {
+  targets[id] = target;
+}
+
+/** True when at least one channel is configured. */
 export function hasChannel(c: NotifyConfig): boolean {
-  return Object.keys(c.teamsWebhooks).length > 0 || c.email !== undefined || c.eventGridTopicEndpoint !== undefined;
-}
-
-function defaultOf(name: string): string | undefined {
-  return NOTIFY_SETTINGS.find((s) => s.name === name)?.default;
-}
-
-/** Validates a webhook URL without ever echoing it: https, or http on loopback. */
-export function checkWebhookUrl(name: string, raw: string, problems: string[]): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    problems.push(`${name}: not a URL (value not shown)`);
-    return undefined;
-  }
-  if (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname))) {
-    if (u.username || u.password) {
-      problems.push(`${name}: must not contain credentials (value not shown)`);
-      return undefined;
-    }
-    return raw;
-  }
-  problems.push(`${name}: must be an https URL (http only on loopback); got scheme ${u.protocol.replace(':', '')} (value not shown)`);
-  return undefined;
-}
-
-function checkSmtpUrl(raw: string, problems: string[]): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    problems.push('AUDITOR_SMTP_URL: not a URL (value not shown)');
-    return undefined;
-  }
-  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') {
-    problems.push(`AUDITOR_SMTP_URL: must be smtp:// or smtps://; got scheme ${u.protocol.replace(':', '')} (value not shown)`);
-    return undefined;
-  }
-  if (!u.hostname) {
-    problems.push('AUDITOR_SMTP_URL: no host (value not shown)');
-    return undefined;
-  }
-  return raw;
-}
-
-function emails(name: string, list: unknown, problems: string[]): string[] {
-  const raw = Array.isArray(list) ? list : typeof list === 'string' ? list.split(',') : [];
-  if (!Array.isArray(list) && typeof list !== 'string' && list !== undefined) problems.push(`${name}: expected a list of email addresses`);
-  const out = raw.map((x) => (typeof x === 'string' ? x.trim() : '')).filter(Boolean);
-  for (const e of out) if (!EMAIL.test(e)) problems.push(`${name}: ${showEmail(e)} is not an email address`);
-  if (out.length > MAX_RECIPIENTS) problems.push(`${name}: ${out.length} recipients; at most ${MAX_RECIPIENTS}`);
-  return [...new Set(out.map((e) => e.toLowerCase()))];
-}
-
-/** An address as it may appear in a message: quoted when it is plainly an address-like string, else described. */
-function showEmail(raw: string): string {
-  const plain = raw.length <= 100 && /^[A-Za-z0-9._%+-]*@?[A-Za-z0-9.-]*$/.test(raw) && !/[A-Za-z0-9+_]{24,}/.test(raw);
-  return plain ? JSON.stringify(raw) : showValue(raw);
+  return Object.keys(c.channels).length > 0;
 }
 
 function severityOf(name: string, raw: unknown, problems: string[]): Severity | undefined {
@@ -126,7 +83,9 @@ function severityOf(name: string, raw: unknown, problems: string[]): Severity | 
 }
 
 /** Reads and validates the notification settings; throws one ConfigError naming every bad setting. */
-export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
+export function loadNotifyConfig(env: Env = process.env, channels: readonly ChannelDescriptor[] = CHANNELS): NotifyConfig {
+  const catalog = notifySettings(channels);
+  const defaultOf = (name: string): string | undefined => catalog.find((s) => s.name === name)?.default;
   const get = (name: string): string | undefined => {
     const v = env[name];
     return v === undefined || v.trim() === '' ? defaultOf(name) || undefined : v.trim();
@@ -156,36 +115,7 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
   const digestMaxItems = int('AUDITOR_DIGEST_MAX_ITEMS', 1, 200);
   const maxAttempts = int('AUDITOR_NOTIFY_MAX_ATTEMPTS', 1, 50);
 
-  const teamsWebhooks: Record<string, string> = {};
-  const defaultWebhookRaw = get('AUDITOR_TEAMS_WEBHOOK_URL');
-  if (defaultWebhookRaw) {
-    const u = checkWebhookUrl('AUDITOR_TEAMS_WEBHOOK_URL', defaultWebhookRaw, problems);
-    if (u) teamsWebhooks.default = u;
-  }
-
-  const from = get('AUDITOR_EMAIL_FROM');
-  if (from && !EMAIL.test(from)) problems.push(`AUDITOR_EMAIL_FROM: ${showEmail(from)} is not an email address`);
-  const defaultTo = emails('AUDITOR_EMAIL_TO', get('AUDITOR_EMAIL_TO') ?? '', problems);
-  let email: NotifyConfig['email'];
-  const acs = get('AUDITOR_ACS_ENDPOINT');
-  const smtp = get('AUDITOR_SMTP_URL');
-  if (acs) {
-    if (looksLike(acs) === 'it looks like a connection string') {
-      // The likely mistake: the resource's connection string (endpoint=...;accesskey=...) pasted whole.
-      problems.push('AUDITOR_ACS_ENDPOINT: this is a connection string (endpoint and access key), not an endpoint: set only the endpoint URL, https://<resource>.communication.azure.com; email uses the managed identity, so the access key is not needed and must not be stored in settings (value not shown)');
-    } else {
-      const problem = urlProblem('AUDITOR_ACS_ENDPOINT', acs);
-      if (problem) problems.push(problem);
-      else if (/[?&]sig=/i.test(acs)) problems.push('AUDITOR_ACS_ENDPOINT: must not carry a signature (sig=); email uses the managed identity (value not shown)');
-    }
-    if (from) email = { kind: 'acs', endpoint: acs.replace(/\/+$/, ''), from };
-  } else if (smtp) {
-    const u = checkSmtpUrl(smtp, problems);
-    if (u && from) email = { kind: 'smtp', url: u, from };
-  }
-  if ((acs || smtp) && !from) problems.push('AUDITOR_EMAIL_FROM: required when email is configured (AUDITOR_ACS_ENDPOINT or AUDITOR_SMTP_URL)');
-
-  const routes: RouteTarget[] = [];
+  // Routes: name and match here; each channel reads its own fields (teamsWebhookSetting, emailTo, ...).
   const rawRoutes = get('AUDITOR_ROUTES') ?? '[]';
   let parsed: unknown;
   try {
@@ -199,6 +129,7 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
     parsed = [];
   }
   const seen = new Set<string>();
+  const explicit: Array<RawRoute & { match: RouteMatch }> = [];
   (parsed as unknown[]).forEach((r, i) => {
     const at = `AUDITOR_ROUTES[${i}]`;
     if (typeof r !== 'object' || r === null || Array.isArray(r)) {
@@ -208,7 +139,7 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
     const o = r as Record<string, unknown>;
     const name = typeof o.name === 'string' ? o.name.trim() : '';
     if (!ROUTE_NAME.test(name)) problems.push(`${at}.name: required, lowercase letters, digits and '-' (1-63)`);
-    else if (name === 'default') problems.push(`${at}.name: "default" is reserved for AUDITOR_TEAMS_WEBHOOK_URL / AUDITOR_EMAIL_TO`);
+    else if (name === 'default') problems.push(`${at}.name: "default" is reserved for the route of the channels' own settings (e.g. AUDITOR_TEAMS_WEBHOOK_URL, AUDITOR_EMAIL_TO)`);
     else if (seen.has(name)) problems.push(`${at}.name: duplicate route ${JSON.stringify(name)}`);
     seen.add(name);
     const m = (o.match ?? {}) as Record<string, unknown>;
@@ -235,34 +166,37 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
     }
     const minSeverity = severityOf(`${at}.match.minSeverity`, m.minSeverity, problems);
     if (minSeverity) match.minSeverity = minSeverity;
-    let teams = false;
-    if (o.teamsWebhookSetting !== undefined) {
-      const setting = o.teamsWebhookSetting;
-      if (typeof setting !== 'string' || !SETTING_NAME.test(setting)) {
-        problems.push(`${at}.teamsWebhookSetting: expected the NAME of a setting (e.g. AUDITOR_TEAMS_WEBHOOK_URL_PLATFORM), not a URL`);
-      } else {
-        const value = env[setting]?.trim();
-        if (!value) problems.push(`${at}.teamsWebhookSetting: setting ${setting} is not set`);
-        else {
-          const u = checkWebhookUrl(setting, value, problems);
-          if (u) {
-            teamsWebhooks[name] = u;
-            teams = true;
-          }
-        }
-      }
-    }
-    const emailTo = o.emailTo === undefined ? [] : emails(`${at}.emailTo`, o.emailTo, problems);
-    if (emailTo.length && !acs && !smtp) problems.push(`${at}.emailTo: no email transport configured (AUDITOR_ACS_ENDPOINT or AUDITOR_SMTP_URL)`);
-    if (!teams && !emailTo.length && o.teamsWebhookSetting === undefined) problems.push(`${at}: needs teamsWebhookSetting or emailTo`);
-    routes.push({ name, match, teams, emailTo: email ? emailTo : [] });
+    explicit.push({ name, at, raw: o, match });
   });
-  if (defaultWebhookRaw || defaultTo.length) {
-    routes.push({ name: 'default', match: {}, teams: Boolean(teamsWebhooks.default), emailTo: email ? defaultTo : [] });
-  }
-  if (defaultTo.length && !acs && !smtp) problems.push('AUDITOR_EMAIL_TO: no email transport configured (AUDITOR_ACS_ENDPOINT or AUDITOR_SMTP_URL)');
 
-  // Shown in every digest (findings URL) or called with the managed identity (topic): never with credentials inside.
+  // Every channel reads its settings and its route fields.
+  const configs: Partial<Record<ChannelId, unknown>> = {};
+  const targets = new Map<string, RouteTargets>();
+  const feeds: RouteTargets = {};
+  const ctx = {
+    get,
+    lookup: (name: string) => env[name]?.trim() || undefined,
+    problem: (message: string) => void problems.push(message),
+    routes: explicit.map(({ name, at, raw }) => ({ name, at, raw })),
+  };
+  for (const c of channels) {
+    const r = c.configured(ctx);
+    if (!r) continue;
+    configs[c.id] = r.config;
+    if (r.feed !== undefined) setTarget(feeds, c.id, r.feed);
+    for (const [route, target] of Object.entries(r.targets ?? {})) targets.set(route, { ...targets.get(route), [c.id]: target });
+  }
+  const routeFields = channels.flatMap((c) => c.routeFields ?? []);
+  const routes: RouteTarget[] = explicit.map(({ name, at, match }) => {
+    const t = targets.get(name) ?? {};
+    const reported = problems.some((p) => routeFields.some((f) => p.startsWith(`${at}.${f}`)));
+    if (!Object.keys(t).length && !reported) problems.push(`${at}: needs ${routeFields.join(' or ')}`);
+    return { name, match, targets: t };
+  });
+  const defaults = targets.get('default');
+  if (defaults && Object.keys(defaults).length) routes.push({ name: 'default', match: {}, targets: defaults });
+
+  // Shown in every digest: never with credentials inside.
   let findingsUrl = get('AUDITOR_FINDINGS_URL');
   if (findingsUrl) {
     const problem = urlProblem('AUDITOR_FINDINGS_URL', findingsUrl, { allowLoopbackHttp: true });
@@ -271,27 +205,20 @@ export function loadNotifyConfig(env: Env = process.env): NotifyConfig {
       findingsUrl = undefined;
     }
   }
-  const eventGridTopicEndpoint = get('AUDITOR_EVENTGRID_TOPIC_ENDPOINT');
-  if (eventGridTopicEndpoint) {
-    const problem = urlProblem('AUDITOR_EVENTGRID_TOPIC_ENDPOINT', eventGridTopicEndpoint, { allowLoopbackHttp: true });
-    if (problem) problems.push(problem);
-  }
 
   if (problems.length) throw new ConfigError(problems);
   return {
     policy: {
       ...DEFAULT_POLICY,
+      channels,
       routes,
+      feeds,
       digestMinSeverity,
       immediateMinSeverity,
       notifyResolutions,
       digestMaxItems,
-      eventGrid: Boolean(eventGridTopicEndpoint),
-      emailMaxRecipients: MAX_RECIPIENTS,
     },
-    teamsWebhooks,
-    ...(email ? { email } : {}),
-    ...(eventGridTopicEndpoint ? { eventGridTopicEndpoint } : {}),
+    channels: configs,
     ...(findingsUrl ? { findingsUrl } : {}),
     maxAttempts,
   };

@@ -12,7 +12,7 @@
  * (`Notifier.postTimeoutInMs`) with margin; `leaseInMsFor` enforces that.
  */
 import { stableHash } from '../domain/hash.js';
-import { composeDailyDigest, type Channel, type HeldNotification } from './plan.js';
+import { composeDailyDigest, type ChannelId, type ChannelRenderer, type HeldNotification } from './plan.js';
 import type { Outbox, OutboxRecord } from './outbox.js';
 
 export type SendResult =
@@ -41,10 +41,12 @@ export interface SendOptions {
 
 /** A channel adapter (`TeamsNotifier`, `SmtpNotifier`, `AcsEmailNotifier`, `EventGridNotifier`). */
 export interface Notifier {
-  readonly channel: Channel;
+  readonly channel: ChannelId;
   /** Upper bound of one post, from `confirmClaim` to the answer (its timeout). Default DEFAULT_POST_TIMEOUT_IN_MS. */
   readonly postTimeoutInMs?: number;
   send(notification: OutboxRecord, options?: SendOptions): Promise<SendResult>;
+  /** Releases connections (SMTP). */
+  close?(): void | Promise<void>;
 }
 
 /** What a notifier returns when `confirmClaim` said no. */
@@ -77,7 +79,10 @@ export function leaseInMsFor(notifier: Pick<Notifier, 'postTimeoutInMs'> | undef
 
 export interface DeliverDeps {
   outbox: Outbox;
-  notifiers: Partial<Record<Channel, Notifier>>;
+  /** Channel id -> its notifier. */
+  notifiers: Partial<Record<ChannelId, Notifier>>;
+  /** The channels' renderers, to compose daily digests (registry.ts `CHANNELS`). Held rows of a channel not listed stay held. */
+  channels: readonly ChannelRenderer[];
   /** One line per outcome; never receives secrets. */
   log?: (line: string) => void;
 }
@@ -124,18 +129,20 @@ export function backoffInMs(id: string, attempts: number, baseInMs: number, maxI
 }
 
 async function composeDaily(deps: DeliverDeps, options: DeliverOptions & { now: Date }): Promise<number> {
-  const groups = new Map<string, OutboxRecord[]>();
+  const groups = new Map<string, Array<{ row: OutboxRecord; held: HeldNotification }>>();
   for await (const r of deps.outbox.listHeld(options.now)) {
     if (!r.payload || r.payload.channel !== 'held') continue;
+    if (!deps.channels.some((c) => c.id === r.channel)) {
+      deps.log?.(`notify: held ${r.id} stays held: no ${r.channel} channel is registered`);
+      continue;
+    }
     const k = `${r.payload.bucket}|${r.route}|${r.channel}`;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
+    groups.set(k, [...(groups.get(k) ?? []), { row: r, held: { id: r.id, route: r.route, channel: r.channel, payload: r.payload } }]);
   }
   let composed = 0;
-  for (const rows of groups.values()) {
-    const held: HeldNotification[] = rows.map((r) => ({
-      id: r.id, route: r.route, channel: r.channel as 'teams' | 'email', payload: r.payload as HeldNotification['payload'],
-    }));
-    const digests = composeDailyDigest(held, { now: options.now, digestMaxItems: options.digestMaxItems ?? 25 });
+  for (const group of groups.values()) {
+    const rows = group.map((g) => g.row);
+    const digests = composeDailyDigest(group.map((g) => g.held), { now: options.now, digestMaxItems: options.digestMaxItems ?? 25, channels: deps.channels });
     // Store the digest first: if we crash before marking the held rows, the same held set composes the same id again.
     await deps.outbox.enqueue(digests);
     const into = digests[0]?.id ?? '';
@@ -157,7 +164,7 @@ export async function deliverPending(deps: DeliverDeps, options: DeliverOptions)
   const now = options.now ?? clock();
   // Check every lease before touching a row: a misconfigured lease fails the pass, not half of it.
   const leases = new Map(Object.values(deps.notifiers).filter((n): n is Notifier => n !== undefined).map((n) => [n.channel, leaseInMsFor(n, options.leaseInMs)] as const));
-  const leaseFor = (channel: Channel): number => leases.get(channel) ?? leaseInMsFor(undefined, options.leaseInMs);
+  const leaseFor = (channel: ChannelId): number => leases.get(channel) ?? leaseInMsFor(undefined, options.leaseInMs);
   const summary: DeliverSummary = { composed: 0, due: 0, sent: 0, retried: 0, failed: 0, skipped: 0 };
   summary.composed = await composeDaily(deps, { ...options, now });
   const limit = options.limit ?? 100;

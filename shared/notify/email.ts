@@ -8,11 +8,14 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { EmailClient, type EmailMessage } from '@azure/communication-email';
 import type { TokenCredential } from '@azure/identity';
+import { looksLike, showValue, urlProblem, type SettingSpec } from '../config.js';
+import type { ChannelDescriptor } from './channel.js';
+import { emailRenderer, MAX_RECIPIENTS_PER_MESSAGE } from './channels/email.js';
 import { CLAIM_LOST, claimConfirmed, Pacer, parseRetryAfter, type Notifier, type SendOptions, type SendResult } from './deliver.js';
 import type { OutboxRecord } from './outbox.js';
 import { headerSafe } from './escape.js';
 
-export const MAX_RECIPIENTS_PER_MESSAGE = 50;
+export { MAX_RECIPIENTS_PER_MESSAGE };
 
 type EmailPayload = { to: string[]; subject: string; text: string; html: string };
 
@@ -183,3 +186,96 @@ export class AcsEmailNotifier implements Notifier {
     });
   }
 }
+
+export const EMAIL_SETTINGS: readonly SettingSpec[] = [
+  { name: 'AUDITOR_SMTP_URL', readBy: 'app', secret: true, example: '@Microsoft.KeyVault(VaultName=<vault>;SecretName=smtp-url)',
+    description: 'SMTP relay for email where Azure Communication Services is not used: smtp:// (STARTTLS required unless loopback) or smtps://, credentials inside (smtps://user:password@smtp.example.com:465). A secret: in Azure a Key Vault reference (infra parameter notifySmtp).' },
+  { name: 'AUDITOR_ACS_ENDPOINT', readBy: 'app', example: 'https://<resource>.communication.azure.com',
+    description: 'Azure Communication Services endpoint for email, used with the managed identity (takes precedence over SMTP).' },
+  { name: 'AUDITOR_EMAIL_FROM', readBy: 'app', example: 'DoNotReply@<domain>', description: 'Sender address (for ACS: a verified MailFrom address of the connected domain).' },
+  { name: 'AUDITOR_EMAIL_TO', readBy: 'app', default: '', example: 'secops@contoso.com,platform@contoso.com',
+    description: 'Comma-separated recipients of the default route (at most 50).' },
+];
+
+export type EmailConfig = { kind: 'acs'; endpoint: string; from: string } | { kind: 'smtp'; url: string; from: string };
+
+/** An address: no scheme, no credentials, a host name after the @ (a URL with user:password@ is not an address). */
+const EMAIL = /^[^\s@<>",;:/\\]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
+
+/** An address as it may appear in a message: quoted when it is plainly an address-like string, else described. */
+function showEmail(raw: string): string {
+  const plain = raw.length <= 100 && /^[A-Za-z0-9._%+-]*@?[A-Za-z0-9.-]*$/.test(raw) && !/[A-Za-z0-9+_]{24,}/.test(raw);
+  return plain ? JSON.stringify(raw) : showValue(raw);
+}
+
+function emails(name: string, list: unknown, problems: string[]): string[] {
+  const raw = Array.isArray(list) ? list : typeof list === 'string' ? list.split(',') : [];
+  if (!Array.isArray(list) && typeof list !== 'string' && list !== undefined) problems.push(`${name}: expected a list of email addresses`);
+  const out = raw.map((x) => (typeof x === 'string' ? x.trim() : '')).filter(Boolean);
+  for (const e of out) if (!EMAIL.test(e)) problems.push(`${name}: ${showEmail(e)} is not an email address`);
+  if (out.length > MAX_RECIPIENTS_PER_MESSAGE) problems.push(`${name}: ${out.length} recipients; at most ${MAX_RECIPIENTS_PER_MESSAGE}`);
+  return [...new Set(out.map((e) => e.toLowerCase()))];
+}
+
+function checkSmtpUrl(raw: string, problems: string[]): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    problems.push('AUDITOR_SMTP_URL: not a URL (value not shown)');
+    return undefined;
+  }
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:') {
+    problems.push(`AUDITOR_SMTP_URL: must be smtp:// or smtps://; got scheme ${u.protocol.replace(':', '')} (value not shown)`);
+    return undefined;
+  }
+  if (!u.hostname) {
+    problems.push('AUDITOR_SMTP_URL: no host (value not shown)');
+    return undefined;
+  }
+  return raw;
+}
+
+/** Email: ACS (managed identity) or SMTP; recipients per route (default: AUDITOR_EMAIL_TO; a route: `emailTo`). */
+export const emailChannel: ChannelDescriptor<'email', EmailConfig> = {
+  ...emailRenderer,
+  settings: EMAIL_SETTINGS,
+  routeFields: ['emailTo'],
+  configured(ctx) {
+    const problems: string[] = [];
+    const from = ctx.get('AUDITOR_EMAIL_FROM');
+    if (from && !EMAIL.test(from)) problems.push(`AUDITOR_EMAIL_FROM: ${showEmail(from)} is not an email address`);
+    const defaultTo = emails('AUDITOR_EMAIL_TO', ctx.get('AUDITOR_EMAIL_TO') ?? '', problems);
+    let config: EmailConfig | undefined;
+    const acs = ctx.get('AUDITOR_ACS_ENDPOINT');
+    const smtp = ctx.get('AUDITOR_SMTP_URL');
+    if (acs) {
+      if (looksLike(acs) === 'it looks like a connection string') {
+        // The likely mistake: the resource's connection string (endpoint=...;accesskey=...) pasted whole.
+        problems.push('AUDITOR_ACS_ENDPOINT: this is a connection string (endpoint and access key), not an endpoint: set only the endpoint URL, https://<resource>.communication.azure.com; email uses the managed identity, so the access key is not needed and must not be stored in settings (value not shown)');
+      } else {
+        const problem = urlProblem('AUDITOR_ACS_ENDPOINT', acs);
+        if (problem) problems.push(problem);
+        else if (/[?&]sig=/i.test(acs)) problems.push('AUDITOR_ACS_ENDPOINT: must not carry a signature (sig=); email uses the managed identity (value not shown)');
+      }
+      if (from) config = { kind: 'acs', endpoint: acs.replace(/\/+$/, ''), from };
+    } else if (smtp) {
+      const u = checkSmtpUrl(smtp, problems);
+      if (u && from) config = { kind: 'smtp', url: u, from };
+    }
+    if ((acs || smtp) && !from) problems.push('AUDITOR_EMAIL_FROM: required when email is configured (AUDITOR_ACS_ENDPOINT or AUDITOR_SMTP_URL)');
+    const targets: Record<string, string[]> = {};
+    for (const { name, at, raw } of ctx.routes) {
+      const to = raw.emailTo === undefined ? [] : emails(`${at}.emailTo`, raw.emailTo, problems);
+      if (to.length && !acs && !smtp) problems.push(`${at}.emailTo: no email transport configured (AUDITOR_ACS_ENDPOINT or AUDITOR_SMTP_URL)`);
+      if (to.length) targets[name] = to;
+    }
+    if (defaultTo.length) targets.default = defaultTo;
+    if (defaultTo.length && !acs && !smtp) problems.push('AUDITOR_EMAIL_TO: no email transport configured (AUDITOR_ACS_ENDPOINT or AUDITOR_SMTP_URL)');
+    problems.forEach((p) => ctx.problem(p));
+    return config ? { config, targets } : undefined;
+  },
+  createNotifier: (config, deps) => (config.kind === 'smtp'
+    ? new SmtpNotifier({ url: config.url, from: config.from })
+    : new AcsEmailNotifier({ endpoint: config.endpoint, credential: deps.credential, from: config.from })),
+};

@@ -6,6 +6,9 @@
  */
 import { AzureKeyCredential, EventGridPublisherClient, type SendCloudEventInput } from '@azure/eventgrid';
 import type { TokenCredential } from '@azure/identity';
+import { urlProblem, type SettingSpec } from '../config.js';
+import type { ChannelDescriptor } from './channel.js';
+import { eventGridRenderer } from './channels/eventGrid.js';
 import { CLAIM_LOST, claimConfirmed, parseRetryAfter, type Notifier, type SendOptions, type SendResult } from './deliver.js';
 import type { OutboxRecord } from './outbox.js';
 
@@ -57,3 +60,23 @@ export class EventGridNotifier implements Notifier {
     }
   }
 }
+
+export const EVENTGRID_SETTINGS: readonly SettingSpec[] = [
+  { name: 'AUDITOR_EVENTGRID_TOPIC_ENDPOINT', readBy: 'app', example: 'https://<topic>.<region>-1.eventgrid.azure.net/api/events',
+    description: 'Event Grid custom topic (CloudEvents schema) receiving every opened/escalated/resolved finding; managed identity (EventGrid Data Sender).' },
+];
+
+/** Event Grid: unrouted, every alerting change to one custom topic (managed identity). */
+export const eventGridChannel: ChannelDescriptor<'eventgrid', { endpoint: string }> = {
+  ...eventGridRenderer,
+  settings: EVENTGRID_SETTINGS,
+  configured(ctx) {
+    const endpoint = ctx.get('AUDITOR_EVENTGRID_TOPIC_ENDPOINT');
+    if (!endpoint) return undefined;
+    // Called with the managed identity: never with credentials inside.
+    const problem = urlProblem('AUDITOR_EVENTGRID_TOPIC_ENDPOINT', endpoint, { allowLoopbackHttp: true });
+    if (problem) ctx.problem(problem);
+    return { config: { endpoint }, feed: true };
+  },
+  createNotifier: (config, deps) => new EventGridNotifier({ endpoint: config.endpoint, credential: deps.credential }),
+};

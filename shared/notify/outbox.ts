@@ -16,7 +16,8 @@ import { RestError, TableClient, odata, type TableEntityResult } from '@azure/da
 import type { TokenCredential } from '@azure/identity';
 import { TABLES } from '../names.js';
 import type { Severity } from '../domain/severity.js';
-import { summaryPayload, type Channel, type NotificationKind, type NotificationPayload, type PlannedNotification } from './plan.js';
+import { summaryPayload, type ChannelId, type ChannelRenderer, type NotificationKind, type NotificationPayload, type PlannedNotification } from './plan.js';
+import { CHANNELS } from './registry.js';
 
 export type OutboxStatus = 'held' | 'pending' | 'sending' | 'sent' | 'failed' | 'merged';
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['held', 'pending', 'sending', 'sent', 'failed', 'merged'];
@@ -24,7 +25,7 @@ export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['held', 'pending', 'sen
 export interface OutboxRecord {
   id: string;
   partition: string;
-  channel: Channel;
+  channel: ChannelId;
   route: string;
   kind: NotificationKind;
   originKey: string;
@@ -150,15 +151,15 @@ function toEntity(n: PlannedNotification): Entity {
  * The entity for a notification, within the Table service's limits. A payload still too large after
  * the planner's bounds is replaced by its summary (counts and a link), never rejected.
  */
-export function boundedEntity(n: PlannedNotification, log?: (line: string) => void): Entity {
+export function boundedEntity(n: PlannedNotification, log?: (line: string) => void, channels: readonly ChannelRenderer[] = CHANNELS): Entity {
   const e = toEntity(n);
   const size = entitySizeInBytes(e);
   if (size <= MAX_ENTITY_BYTES) return e;
-  const summarised = toEntity({ ...n, payload: summaryPayload(n) });
+  const summarised = toEntity({ ...n, payload: summaryPayload(n, channels) });
   log?.(`outbox: notification ${n.id} (${n.channel}/${n.route}) is ${size} bytes, above the ${MAX_ENTITY_BYTES}-byte entity budget; stored as a summary of ${n.total} finding(s)`);
   if (entitySizeInBytes(summarised) <= MAX_ENTITY_BYTES) return summarised;
   // Cannot happen with the planner's bounds (a summary keeps at most ids); keep the row anyway, without content.
-  return toEntity({ ...n, payload: { ...summaryPayload(n), ...(n.payload.channel === 'eventgrid' ? { events: [] } : {}) } as NotificationPayload });
+  return toEntity({ ...n, payload: summaryPayload(n, channels, true) });
 }
 
 function fromEntity(e: TableEntityResult<Record<string, unknown>>): OutboxRecord {
@@ -166,7 +167,7 @@ function fromEntity(e: TableEntityResult<Record<string, unknown>>): OutboxRecord
   const rec: OutboxRecord = {
     id: e.rowKey!,
     partition: e.partitionKey!,
-    channel: e.channel as Channel,
+    channel: e.channel as ChannelId,
     route: String(e.route ?? ''),
     kind: e.kind as NotificationKind,
     originKey: String(e.originKey ?? ''),
@@ -204,22 +205,28 @@ export interface TableOutboxOptions {
   allowInsecureConnection?: boolean;
   /** One line when a payload had to be summarised; never receives secrets. */
   log?: (line: string) => void;
+  /** The channels whose payloads it may have to summarise (default: registry.ts `CHANNELS`). */
+  channels?: readonly ChannelRenderer[];
+}
+
+function pickOptions(o: TableOutboxOptions): Pick<TableOutboxOptions, 'log' | 'channels'> {
+  return { ...(o.log ? { log: o.log } : {}), ...(o.channels ? { channels: o.channels } : {}) };
 }
 
 export class TableOutbox implements Outbox {
   private created: Promise<void> | undefined;
 
-  constructor(private readonly client: TableClient, private readonly options: Pick<TableOutboxOptions, 'log'> = {}) {}
+  constructor(private readonly client: TableClient, private readonly options: Pick<TableOutboxOptions, 'log' | 'channels'> = {}) {}
 
   static fromConnectionString(connectionString: string, options: TableOutboxOptions = {}): TableOutbox {
     return new TableOutbox(TableClient.fromConnectionString(connectionString, options.tableName ?? TABLES.notifications, {
       allowInsecureConnection: options.allowInsecureConnection ?? /UseDevelopmentStorage|127\.0\.0\.1|localhost/i.test(connectionString),
-    }), options.log ? { log: options.log } : {});
+    }), pickOptions(options));
   }
 
   static fromServiceUri(tableServiceUri: string, credential: TokenCredential, options: TableOutboxOptions = {}): TableOutbox {
     return new TableOutbox(new TableClient(tableServiceUri, options.tableName ?? TABLES.notifications, credential,
-      options.allowInsecureConnection ? { allowInsecureConnection: true } : {}), options.log ? { log: options.log } : {});
+      options.allowInsecureConnection ? { allowInsecureConnection: true } : {}), pickOptions(options));
   }
 
   /** Creates the table when missing (idempotent, memoised). */
@@ -239,7 +246,7 @@ export class TableOutbox implements Outbox {
     const worker = async (): Promise<void> => {
       for (let n = queue.shift(); n; n = queue.shift()) {
         try {
-          await this.client.createEntity(boundedEntity(n, this.options.log));
+          await this.client.createEntity(boundedEntity(n, this.options.log, this.options.channels));
           result.inserted.push(n.id);
         } catch (e) {
           if (isStatus(e, 409)) result.existing.push(n.id);

@@ -17,20 +17,22 @@
  * - Routing: every explicit route whose subscription/registry match fits receives the finding; a
  *   finding no explicit route matched goes to the `default` route (global webhook / recipients).
  *   A route's `minSeverity` replaces the digest threshold for that route.
- * - Event Grid (when enabled): every opened/escalated/resolved change, unfiltered, as CloudEvents.
+ * - Unrouted channels (`feeds`, e.g. Event Grid): every opened/escalated/resolved change, unfiltered.
+ *
+ * The planner knows no channel: it iterates the channel renderers of the policy (`policy.channels`,
+ * see channels/types.ts). A route is `{ name, match, targets: { <channel id>: target } }`.
  */
 import type { ChangeKind, Finding, FindingChange } from '../domain/finding.js';
 import { stableHash } from '../domain/hash.js';
 import { compileRegistryPattern, type RegistryMatcher } from '../domain/patterns.js';
 import { atLeast, severityRank, type Severity } from '../domain/severity.js';
-import { boundJsonTotal, boundText, EVIDENCE_BOUNDS, utf8Bytes } from './bound.js';
-import { escapeCardText, escapeHtml } from './escape.js';
-import {
-  renderEmail, renderTeamsMessage, TEAMS_MAX_MESSAGE_CHARS,
-  type AlertChange, type AlertItem, type AlertView, type TeamsMessage,
-} from './templates.js';
+import { boundJsonTotal, boundText, EVIDENCE_BOUNDS } from './bound.js';
+import type { AlertChange, AlertItem, AlertView } from './templates.js';
+import type { ChannelId, ChannelRenderer, HeldPayload, NotificationPayload, RouteTargets } from './channels/types.js';
 
-export type Channel = 'teams' | 'email' | 'eventgrid';
+export type { ChannelId, ChannelRenderer, HeldPayload, NotificationPayload, RouteTargets } from './channels/types.js';
+/** @deprecated use ChannelId */
+export type Channel = ChannelId;
 export type Origin = { kind: 'nightly'; runId: string } | { kind: 'event'; eventId: string };
 
 export interface RouteMatch {
@@ -40,16 +42,19 @@ export interface RouteMatch {
   minSeverity?: Severity;
 }
 
-/** A recipient group. `teams` says whether a webhook is configured for it (the URL itself is a secret resolved at send time). */
+/** A recipient group: channel id -> that channel's target (secrets such as webhook URLs are resolved at send time, never here). */
 export interface RouteTarget {
   name: string;
   match: RouteMatch;
-  teams: boolean;
-  emailTo: string[];
+  targets: RouteTargets;
 }
 
 export interface NotifyPolicy {
+  /** The channels the planner renders for (their pure half); a target of a channel not listed is ignored. */
+  channels: readonly ChannelRenderer[];
   routes: RouteTarget[];
+  /** Unrouted channels (every alerting change, unfiltered): channel id -> target. */
+  feeds: RouteTargets;
   /** Threshold for digests (nightly and daily). */
   digestMinSeverity: Severity;
   /** Push-time findings at or above this alert immediately. */
@@ -58,20 +63,17 @@ export interface NotifyPolicy {
   digestMaxItems: number;
   /** Detailed findings shown in one immediate notification. */
   immediateMaxItems: number;
-  eventGrid: boolean;
-  /** Recipients per email message (ACS and most relays: 50). */
-  emailMaxRecipients: number;
 }
 
 export const DEFAULT_POLICY: NotifyPolicy = {
+  channels: [],
   routes: [],
+  feeds: {},
   digestMinSeverity: 'medium',
   immediateMinSeverity: 'high',
   notifyResolutions: false,
   digestMaxItems: 25,
   immediateMaxItems: 5,
-  eventGrid: false,
-  emailMaxRecipients: 50,
 };
 
 export type Remediation = { description: string; cli: string };
@@ -86,31 +88,12 @@ export interface PlanContext {
   remediationFor?: (ruleId: string) => Remediation | undefined;
 }
 
-/** A CloudEvent 1.0 as published to Event Grid. */
-export interface FindingCloudEvent {
-  id: string;
-  source: string;
-  type: 'AcrAuditor.Finding.Opened' | 'AcrAuditor.Finding.Escalated' | 'AcrAuditor.Finding.Resolved';
-  subject: string;
-  time: string;
-  specversion: '1.0';
-  datacontenttype: 'application/json';
-  data: Record<string, unknown>;
-}
-
-export type NotificationPayload =
-  | { channel: 'teams'; message: TeamsMessage }
-  | { channel: 'email'; to: string[]; subject: string; text: string; html: string }
-  | { channel: 'eventgrid'; events: FindingCloudEvent[] }
-  /** Held items, folded into the daily digest of `bucket` by `composeDailyDigest`. */
-  | { channel: 'held'; target: 'teams' | 'email'; to?: string[]; bucket: string; items: AlertItem[]; findingsUrl?: string; omitted?: number };
-
 export type NotificationKind = 'immediate' | 'digest' | 'held';
 
 export interface PlannedNotification {
   /** Dedupe key: 32 hex characters, deterministic for (channel, route, origin, content). */
   id: string;
-  channel: Channel;
+  channel: ChannelId;
   route: string;
   kind: NotificationKind;
   /** `nightly:<runId>`, `event:<eventId>` or `daily:<yyyy-mm-dd>`. */
@@ -132,13 +115,6 @@ export interface PlannedNotification {
 }
 
 const ALERTING: ReadonlySet<ChangeKind> = new Set(['opened', 'reopened', 'unsuppressed', 'escalated']);
-export const EVENTGRID_BATCH = 100;
-/**
- * UTF-8 bytes of one Event Grid batch (the JSON array). Event Grid accepts 1 MB per event and per
- * array (413 above); we stay at half of it, which also keeps the stored payload (UTF-16 in Table
- * Storage) well inside the outbox's entity budget.
- */
-export const EVENTGRID_MAX_BATCH_BYTES = 512 * 1024;
 /** Bounds of the untrusted strings of one finding, applied where alert items and CloudEvents are built. */
 export const FIELD_BOUNDS = {
   title: 300, message: 2_000, resourceId: 1_000, subject: 1_000, registry: 300, subscriptionId: 100, ruleId: 200, findingId: 100,
@@ -152,7 +128,6 @@ export const FIELD_BOUNDS = {
 export const MAX_LINK_CHARS = 2_048;
 /** Items kept per held notification (one push event): bounds the stored payload. */
 export const HELD_MAX_ITEMS = 100;
-export const EVENT_SOURCE = '/acr-auditor';
 
 export function originKey(origin: Origin): string {
   return origin.kind === 'nightly' ? `nightly:${origin.runId}` : `event:${origin.eventId}`;
@@ -223,11 +198,15 @@ function maxSeverity(items: AlertItem[]): Severity {
 }
 
 /**
- * Builds the view (capped), shrinking the cap until the Teams card fits the message limit (UTF-8
- * bytes). If even one item does not fit, the view lists none: counts, "and N more" and the link.
- * `omitted` counts findings left out before (a capped held notification); they are in the total.
+ * Builds the view (capped), shrinking the cap until every channel's `fits` accepts it (Teams: the card
+ * within the message limit, in UTF-8 bytes). If even one item does not fit, the view lists none:
+ * counts, "and N more" and the link. `omitted` counts findings left out before (a capped held
+ * notification); they are in the total.
  */
-export function buildView(kind: 'immediate' | 'digest', originLabel: string, all: AlertItem[], cap: number, generatedAt: string, findingsUrl?: string, omitted = 0): AlertView {
+export function buildView(
+  kind: 'immediate' | 'digest', originLabel: string, all: AlertItem[], cap: number, generatedAt: string, findingsUrl?: string, omitted = 0,
+  channels: readonly ChannelRenderer[] = [],
+): AlertView {
   const sorted = [...all].sort(compareItems);
   const countsByChange: AlertView['countsByChange'] = {};
   const countsBySeverity: AlertView['countsBySeverity'] = {};
@@ -238,7 +217,7 @@ export function buildView(kind: 'immediate' | 'digest', originLabel: string, all
   let n = Math.max(1, cap);
   for (;;) {
     const view: AlertView = { kind, originLabel, items: sorted.slice(0, n), total: sorted.length + Math.max(0, omitted), countsByChange, countsBySeverity, generatedAt, ...(findingsUrl ? { findingsUrl } : {}) };
-    if (n <= 0 || utf8Bytes(JSON.stringify(renderTeamsMessage(view))) <= TEAMS_MAX_MESSAGE_CHARS) return view;
+    if (n <= 0 || channels.every((c) => c.fits?.(view) ?? true)) return view;
     n = Math.floor(n / 2);
   }
 }
@@ -278,12 +257,6 @@ function nextUtcMidnight(d: Date): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + 1));
 }
 
-function chunk<T>(xs: T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-}
-
 function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
@@ -292,72 +265,33 @@ function contentKeys(items: AlertItem[]): string[] {
   return items.map((i) => `${i.findingId}:${i.change}`).sort();
 }
 
+/** The messages of every route channel with a target, for one view; ids from (channel, idParts, part). */
 function deliverables(
   base: Omit<PlannedNotification, 'id' | 'channel' | 'payload'>,
-  route: RouteTarget,
+  targetOf: (c: ChannelRenderer) => unknown,
   view: AlertView,
   idParts: string[],
-  policy: NotifyPolicy,
+  channels: readonly ChannelRenderer[],
 ): PlannedNotification[] {
   const out: PlannedNotification[] = [];
-  if (route.teams) {
-    out.push({ ...base, id: stableHash(['notify', 'teams', ...idParts]), channel: 'teams', payload: { channel: 'teams', message: renderTeamsMessage(view) } });
-  }
-  if (route.emailTo.length) {
-    const email = renderEmail(view);
-    const groups = chunk([...route.emailTo].sort(), Math.max(1, policy.emailMaxRecipients));
-    groups.forEach((to, i) => {
-      out.push({ ...base, id: stableHash(['notify', 'email', ...idParts, `part${i}`]), channel: 'email', payload: { channel: 'email', to, ...email } });
-    });
-  }
-  return out;
-}
-
-function cloudEvent(change: FindingChange, key: string, now: Date): FindingCloudEvent {
-  const f = change.finding;
-  const type = change.kind === 'resolved' ? 'AcrAuditor.Finding.Resolved' : change.kind === 'escalated' ? 'AcrAuditor.Finding.Escalated' : 'AcrAuditor.Finding.Opened';
-  const b = FIELD_BOUNDS;
-  return {
-    id: stableHash(['cloudevent', f.id, change.kind, key]),
-    source: EVENT_SOURCE,
-    type,
-    subject: boundText(f.resourceId, b.resourceId),
-    time: now.toISOString(),
-    specversion: '1.0',
-    datacontenttype: 'application/json',
-    data: {
-      findingId: boundText(f.id, b.findingId), ruleId: boundText(f.ruleId, b.ruleId), title: boundText(f.title, b.title), severity: f.severity, change: change.kind, status: f.status,
-      outcome: f.outcome, resourceId: boundText(f.resourceId, b.resourceId), subject: boundText(f.subject, b.subject),
-      registry: f.registry === undefined ? undefined : boundText(f.registry, b.registry),
-      subscriptionId: f.subscriptionId === undefined ? undefined : boundText(f.subscriptionId, b.subscriptionId),
-      message: boundText(f.message, b.message), evidence: boundJsonTotal(f.evidence, EVIDENCE_BOUNDS, b.evidenceJson),
-      firstSeen: f.firstSeen, lastSeen: f.lastSeen, resolvedAt: f.resolvedAt,
-      ...(change.previous && change.kind === 'escalated' ? { previousSeverity: change.previous.severity } : {}),
-      origin: key,
-    },
-  };
-}
-
-/**
- * Splits events into batches of at most EVENTGRID_BATCH events and EVENTGRID_MAX_BATCH_BYTES (UTF-8
- * JSON). Every event is bounded where it is built (far below the limit), so each batch holds one at least.
- */
-function eventBatches<T extends { event: FindingCloudEvent }>(xs: T[]): T[][] {
-  const out: T[][] = [];
-  let cur: T[] = [];
-  let bytes = 2;
-  for (const x of xs) {
-    const size = utf8Bytes(JSON.stringify(x.event)) + 1;
-    if (cur.length && (cur.length >= EVENTGRID_BATCH || bytes + size > EVENTGRID_MAX_BATCH_BYTES)) {
-      out.push(cur);
-      cur = [];
-      bytes = 2;
+  for (const c of channels) {
+    const target = targetOf(c);
+    if (!c.render || !c.isTarget(target)) continue;
+    for (const m of c.render(view, target)) {
+      out.push({ ...base, id: stableHash(['notify', c.id, ...idParts, ...(m.part === undefined ? [] : [m.part])]), channel: c.id, payload: m.payload });
     }
-    cur.push(x);
-    bytes += size;
   }
-  if (cur.length) out.push(cur);
   return out;
+}
+
+/** What held items store about a target, and the target of a daily digest from its held rows. */
+function holdTarget(c: ChannelRenderer, target: unknown): Pick<HeldPayload, 'to' | 'targetData'> | undefined {
+  if (!c.render || !c.isTarget(target)) return undefined;
+  return c.holdTarget ? c.holdTarget(target) : { targetData: target };
+}
+
+function heldTarget(c: ChannelRenderer, held: readonly HeldPayload[]): unknown {
+  return c.heldTarget ? c.heldTarget(held) : held[0]?.targetData;
 }
 
 /** Plans the notifications of one nightly run or one push event. Deterministic for the same input. */
@@ -386,25 +320,27 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
     }
   }
 
+  const channels = policy.channels;
   for (const { route, now, later } of [...perRoute.values()].sort((a, b) => a.route.name.localeCompare(b.route.name))) {
+    const targetOf = (c: ChannelRenderer): unknown => route.targets[c.id];
     if (ctx.origin.kind === 'nightly') {
       const items = [...now, ...later];
       if (!items.length) continue;
-      const view = buildView('digest', 'Nightly audit', items, policy.digestMaxItems, nowIso, ctx.findingsUrl);
+      const view = buildView('digest', 'Nightly audit', items, policy.digestMaxItems, nowIso, ctx.findingsUrl, 0, channels);
       const base = {
         route: route.name, kind: 'digest' as const, originKey: key, partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
         severity: maxSeverity(items), total: items.length, summary: `Nightly digest: ${fmt(items.length)} change(s)`, ...link,
       };
-      out.push(...deliverables(base, route, view, [route.name, key, 'digest'], policy));
+      out.push(...deliverables(base, targetOf, view, [route.name, key, 'digest'], channels));
       continue;
     }
     if (now.length) {
-      const view = buildView('immediate', 'Image push', now, policy.immediateMaxItems, nowIso, ctx.findingsUrl);
+      const view = buildView('immediate', 'Image push', now, policy.immediateMaxItems, nowIso, ctx.findingsUrl, 0, channels);
       const base = {
         route: route.name, kind: 'immediate' as const, originKey: key, partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
         severity: maxSeverity(now), total: now.length, summary: `Push alert: ${fmt(now.length)} finding(s)`, ...link,
       };
-      out.push(...deliverables(base, route, view, [route.name, key, 'immediate', ...contentKeys(now)], policy));
+      out.push(...deliverables(base, targetOf, view, [route.name, key, 'immediate', ...contentKeys(now)], channels));
     }
     if (later.length) {
       const bucket = utcDay(ctx.now);
@@ -415,31 +351,28 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
       };
       const sorted = [...later].sort(compareItems).slice(0, HELD_MAX_ITEMS);
       const findingsUrl = { ...link, ...(later.length > sorted.length ? { omitted: later.length - sorted.length } : {}) };
-      if (route.teams) {
-        out.push({ ...held, id: stableHash(['notify', 'held', 'teams', route.name, key, ...contentKeys(later)]), channel: 'teams',
-          payload: { channel: 'held', target: 'teams', bucket, items: sorted, ...findingsUrl } });
-      }
-      if (route.emailTo.length) {
-        out.push({ ...held, id: stableHash(['notify', 'held', 'email', route.name, key, ...contentKeys(later)]), channel: 'email',
-          payload: { channel: 'held', target: 'email', to: [...route.emailTo].sort(), bucket, items: sorted, ...findingsUrl } });
+      for (const c of channels) {
+        const hold = holdTarget(c, targetOf(c));
+        if (!hold) continue;
+        out.push({ ...held, id: stableHash(['notify', 'held', c.id, route.name, key, ...contentKeys(later)]), channel: c.id,
+          payload: { channel: 'held', target: c.id, ...hold, bucket, items: sorted, ...findingsUrl } });
       }
     }
   }
 
-  if (policy.eventGrid) {
-    const published = [...relevant].sort((a, b) => a.finding.id.localeCompare(b.finding.id) || a.kind.localeCompare(b.kind));
-    eventBatches(published.map((c) => ({ change: c, event: cloudEvent(c, key, ctx.now) }))).forEach((pairs, i) => {
-      const batch = pairs.map((p) => p.change);
-      const events = pairs.map((p) => p.event);
+  // Unrouted channels (Event Grid): every alerting change, unfiltered; route = the channel id.
+  for (const c of channels) {
+    const target = policy.feeds[c.id];
+    if (!c.feed || !c.isTarget(target)) continue;
+    for (const m of c.feed(relevant, { key, now: ctx.now })) {
       out.push({
-        id: stableHash(['notify', 'eventgrid', key, String(i), ...events.map((e) => e.id)]),
-        channel: 'eventgrid', route: 'eventgrid', kind: ctx.origin.kind === 'nightly' ? 'digest' : 'immediate', originKey: key,
+        id: stableHash(['notify', c.id, key, ...m.idParts]),
+        channel: c.id, route: c.id, kind: ctx.origin.kind === 'nightly' ? 'digest' : 'immediate', originKey: key,
         partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
-        severity: batch.reduce<Severity>((m, c) => (severityRank(c.finding.severity) > severityRank(m) ? c.finding.severity : m), 'informational'),
-        total: batch.length, summary: `Event Grid: ${fmt(batch.length)} CloudEvent(s)`, ...link,
-        payload: { channel: 'eventgrid', events },
+        severity: m.severity, total: m.total, summary: m.summary, ...link,
+        payload: m.payload,
       });
-    });
+    }
   }
   return out;
 }
@@ -448,8 +381,8 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
 export interface HeldNotification {
   id: string;
   route: string;
-  channel: 'teams' | 'email';
-  payload: Extract<NotificationPayload, { channel: 'held' }>;
+  channel: ChannelId;
+  payload: HeldPayload;
 }
 
 /**
@@ -459,7 +392,7 @@ export interface HeldNotification {
  */
 export function composeDailyDigest(
   held: readonly HeldNotification[],
-  opts: { now: Date; digestMaxItems: number; emailMaxRecipients?: number },
+  opts: { now: Date; digestMaxItems: number; channels: readonly ChannelRenderer[] },
 ): PlannedNotification[] {
   const first = held[0];
   if (!first) return [];
@@ -468,6 +401,8 @@ export function composeDailyDigest(
   if (held.some((h) => h.route !== route || h.channel !== channel || h.payload.bucket !== bucket)) {
     throw new Error('composeDailyDigest: held notifications of one route, channel and day only');
   }
+  const c = opts.channels.find((x) => x.id === channel);
+  if (!c) throw new Error(`composeDailyDigest: no channel ${channel}`);
   // One finding may be held twice in a day (two events): keep its latest state once.
   const byFinding = new Map<string, AlertItem>();
   for (const h of [...held].sort((a, b) => a.id.localeCompare(b.id))) for (const i of h.payload.items) byFinding.set(`${i.findingId}:${i.change}`, i);
@@ -476,19 +411,15 @@ export function composeDailyDigest(
   const nowIso = opts.now.toISOString();
   const findingsUrl = held.find((h) => h.payload.findingsUrl)?.payload.findingsUrl;
   const omitted = held.reduce((n, h) => n + (h.payload.omitted ?? 0), 0);
-  const view = buildView('digest', `Daily (${bucket})`, items, opts.digestMaxItems, nowIso, findingsUrl, omitted);
+  const view = buildView('digest', `Daily (${bucket})`, items, opts.digestMaxItems, nowIso, findingsUrl, omitted, opts.channels);
   const base = {
     route, kind: 'digest' as const, originKey: key, partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
     severity: maxSeverity(items), total: view.total, summary: `Daily digest ${bucket}: ${fmt(view.total)} change(s)`,
     ...(findingsUrl ? { findingsUrl } : {}),
   };
-  const target: RouteTarget = {
-    name: route, match: {}, teams: channel === 'teams',
-    emailTo: channel === 'email' ? [...new Set(held.flatMap((h) => h.payload.to ?? []))] : [],
-  };
+  const target = heldTarget(c, held.map((h) => h.payload));
   const ids = held.map((h) => h.id).sort();
-  return deliverables(base, target, view, [route, key, 'daily', ...ids],
-    { ...DEFAULT_POLICY, emailMaxRecipients: opts.emailMaxRecipients ?? DEFAULT_POLICY.emailMaxRecipients });
+  return deliverables(base, (x) => (x === c ? target : undefined), view, [route, key, 'daily', ...ids], [c]);
 }
 
 /**
@@ -496,33 +427,16 @@ export function composeDailyDigest(
  * every payload is bounded where it is built; this is the last line of defence, so `enqueue` never
  * fails for size). It carries counts, the trusted summary line and the link to the full list.
  */
-export function summaryPayload(n: PlannedNotification): NotificationPayload {
+export function summaryPayload(n: PlannedNotification, channels: readonly ChannelRenderer[], minimal = false): NotificationPayload {
   const what = `${n.summary} (the full notification was too large to store; ${fmt(n.total)} finding(s), highest severity ${n.severity})`;
   const link = n.findingsUrl;
   const p = n.payload;
-  if (p.channel === 'eventgrid') {
-    // Keep one event per finding, reduced to its identifiers.
-    return {
-      channel: 'eventgrid',
-      events: p.events.slice(0, EVENTGRID_BATCH).map((e) => ({
-        ...e, subject: boundText(e.subject, 200),
-        data: { findingId: boundText(String(e.data.findingId ?? ''), 100), ruleId: boundText(String(e.data.ruleId ?? ''), 200), severity: e.data.severity, change: e.data.change, origin: e.data.origin, truncated: true },
-      })),
-    };
-  }
-  if (p.channel === 'held') {
-    return { ...p, items: [], omitted: n.total };
-  }
+  if (p.channel === 'held') return { ...p, items: [], omitted: n.total };
   const view: AlertView = {
     kind: n.kind === 'immediate' ? 'immediate' : 'digest', originLabel: n.kind === 'immediate' ? 'Image push' : 'Oversized', items: [],
     total: n.total, countsByChange: {}, countsBySeverity: { [n.severity]: n.total }, generatedAt: n.createdAt, ...(link ? { findingsUrl: link } : {}),
   };
-  if (p.channel === 'teams') {
-    const message = renderTeamsMessage(view);
-    const body = message.attachments[0]!.content.body as Array<Record<string, unknown>>;
-    body.splice(1, 0, { type: 'TextBlock', text: escapeCardText(what, 600), wrap: true });
-    return { channel: 'teams', message };
-  }
-  const email = renderEmail(view);
-  return { channel: 'email', to: p.to, subject: email.subject, text: `${what}\n\n${email.text}`, html: email.html.replace('</h2>', `</h2>\n<p>${escapeHtml(what, 600)}</p>`) };
+  const c = channels.find((x) => x.id === p.channel);
+  if (!c?.isPayload(p)) throw new Error(`summaryPayload: no channel ${p.channel}`);
+  return c.summarize(p, { view, what, minimal });
 }

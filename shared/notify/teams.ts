@@ -3,6 +3,9 @@
  * webhook request is received"). The webhook URL is a secret: it is looked up per route at send
  * time, never stored in the outbox, never logged (errors name the host only).
  */
+import type { SettingSpec } from '../config.js';
+import type { ChannelDescriptor } from './channel.js';
+import { teamsRenderer } from './channels/teams.js';
 import { CLAIM_LOST, claimConfirmed, Pacer, parseRetryAfter, type Notifier, type SendOptions, type SendResult } from './deliver.js';
 import type { OutboxRecord } from './outbox.js';
 
@@ -75,3 +78,65 @@ export class TeamsNotifier implements Notifier {
     });
   }
 }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+const SETTING_NAME = /^[A-Z][A-Z0-9_]{2,127}$/;
+
+/** Validates a webhook URL without ever echoing it: https, or http on loopback. */
+export function checkWebhookUrl(name: string, raw: string, problems: string[]): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    problems.push(`${name}: not a URL (value not shown)`);
+    return undefined;
+  }
+  if (u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname))) {
+    if (u.username || u.password) {
+      problems.push(`${name}: must not contain credentials (value not shown)`);
+      return undefined;
+    }
+    return raw;
+  }
+  problems.push(`${name}: must be an https URL (http only on loopback); got scheme ${u.protocol.replace(':', '')} (value not shown)`);
+  return undefined;
+}
+
+export const TEAMS_SETTINGS: readonly SettingSpec[] = [
+  { name: 'AUDITOR_TEAMS_WEBHOOK_URL', readBy: 'app', secret: true, example: '@Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/teams-webhook)',
+    description: 'Teams Workflows webhook ("When a Teams webhook request is received") of the default route. https only (http only on loopback). A secret: keep it in Key Vault.' },
+];
+
+/** Teams: a Workflows webhook per route (default: AUDITOR_TEAMS_WEBHOOK_URL; a route: the setting its `teamsWebhookSetting` names). */
+export const teamsChannel: ChannelDescriptor<'teams', { webhooks: Record<string, string> }> = {
+  ...teamsRenderer,
+  settings: TEAMS_SETTINGS,
+  routeFields: ['teamsWebhookSetting'],
+  configured(ctx) {
+    const problems: string[] = [];
+    const webhooks: Record<string, string> = {};
+    const defaultRaw = ctx.get('AUDITOR_TEAMS_WEBHOOK_URL');
+    if (defaultRaw) {
+      const u = checkWebhookUrl('AUDITOR_TEAMS_WEBHOOK_URL', defaultRaw, problems);
+      if (u) webhooks.default = u;
+    }
+    for (const { name, at, raw } of ctx.routes) {
+      const setting = raw.teamsWebhookSetting;
+      if (setting === undefined) continue;
+      if (typeof setting !== 'string' || !SETTING_NAME.test(setting)) {
+        problems.push(`${at}.teamsWebhookSetting: expected the NAME of a setting (e.g. AUDITOR_TEAMS_WEBHOOK_URL_PLATFORM), not a URL`);
+        continue;
+      }
+      const value = ctx.lookup(setting);
+      if (!value) problems.push(`${at}.teamsWebhookSetting: setting ${setting} is not set`);
+      else {
+        const u = checkWebhookUrl(setting, value, problems);
+        if (u) webhooks[name] = u;
+      }
+    }
+    problems.forEach((p) => ctx.problem(p));
+    const routes = Object.keys(webhooks);
+    return routes.length ? { config: { webhooks }, targets: Object.fromEntries(routes.map((r) => [r, true as const])) } : undefined;
+  },
+  createNotifier: (config) => new TeamsNotifier({ webhooks: config.webhooks }),
+};

@@ -10,13 +10,12 @@ import { TABLES } from '../names.js';
 import { ruleById } from '../rules/catalog.js';
 import { tableClient } from '../storage/clients.js';
 import type { NotificationOrigin, NotificationSink } from '../usecases/nightly.js';
+import type { ChannelDescriptor } from './channel.js';
 import type { NotifyConfig } from './config.js';
 import { deliverPending, type DeliverSummary, type Notifier } from './deliver.js';
-import { AcsEmailNotifier, SmtpNotifier } from './email.js';
-import { EventGridNotifier } from './eventGridPublisher.js';
 import { TableOutbox } from './outbox.js';
-import { planNotifications, type Channel } from './plan.js';
-import { TeamsNotifier } from './teams.js';
+import { planNotifications, type ChannelId } from './plan.js';
+import { CHANNELS } from './registry.js';
 
 export interface NotificationsOptions {
   config: NotifyConfig;
@@ -27,24 +26,27 @@ export interface NotificationsOptions {
   /** Called after new notifications were enqueued (e.g. post a wake-up message to the notifications queue). */
   onEnqueued?: (ids: readonly string[]) => Promise<void>;
   log?: (line: string) => void;
+  /** The channels (default: registry.ts `CHANNELS`; the same list `loadNotifyConfig` was given). */
+  channels?: readonly ChannelDescriptor[];
 }
 
 export interface Notifications {
   outbox: TableOutbox;
   sink: NotificationSink;
-  notifiers: Partial<Record<Channel, Notifier>>;
+  notifiers: Partial<Record<ChannelId, Notifier>>;
   deliver(): Promise<DeliverSummary>;
   close(): Promise<void>;
 }
 
 export function createNotifications(o: NotificationsOptions): Notifications {
-  const outbox = new TableOutbox(tableClient(o.storage, TABLES.notifications, o.credential), o.log ? { log: o.log } : {});
-  const notifiers: Partial<Record<Channel, Notifier>> = {};
-  if (Object.keys(o.config.teamsWebhooks).length) notifiers.teams = new TeamsNotifier({ webhooks: o.config.teamsWebhooks });
-  let smtp: SmtpNotifier | undefined;
-  if (o.config.email?.kind === 'smtp') notifiers.email = smtp = new SmtpNotifier({ url: o.config.email.url, from: o.config.email.from });
-  else if (o.config.email?.kind === 'acs') notifiers.email = new AcsEmailNotifier({ endpoint: o.config.email.endpoint, credential: o.credential, from: o.config.email.from });
-  if (o.config.eventGridTopicEndpoint) notifiers.eventgrid = new EventGridNotifier({ endpoint: o.config.eventGridTopicEndpoint, credential: o.credential });
+  const channels = o.channels ?? CHANNELS;
+  const outbox = new TableOutbox(tableClient(o.storage, TABLES.notifications, o.credential), { ...(o.log ? { log: o.log } : {}), channels });
+  // One notifier per configured channel, built by its descriptor.
+  const notifiers: Partial<Record<ChannelId, Notifier>> = {};
+  for (const c of channels) {
+    const config = o.config.channels[c.id];
+    if (config !== undefined) notifiers[c.id] = c.createNotifier(config, { credential: o.credential, ...(o.log ? { log: o.log } : {}) });
+  }
 
   const sink: NotificationSink = {
     async publish(changes: readonly FindingChange[], origin: NotificationOrigin) {
@@ -68,9 +70,9 @@ export function createNotifications(o: NotificationsOptions): Notifications {
     outbox,
     sink,
     notifiers,
-    deliver: () => deliverPending({ outbox, notifiers, ...(o.log ? { log: o.log } : {}) }, { now: o.clock(), clock: o.clock, maxAttempts: o.config.maxAttempts }),
+    deliver: () => deliverPending({ outbox, notifiers, channels, ...(o.log ? { log: o.log } : {}) }, { now: o.clock(), clock: o.clock, maxAttempts: o.config.maxAttempts }),
     async close() {
-      await smtp?.close();
+      for (const n of Object.values(notifiers)) await n?.close?.();
     },
   };
 }

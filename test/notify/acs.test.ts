@@ -5,6 +5,7 @@ import { AcsEmailNotifier, operationIdFor } from '../../shared/notify/email.js';
 import { DEFAULT_POLICY, planNotifications } from '../../shared/notify/plan.js';
 import type { OutboxRecord } from '../../shared/notify/outbox.js';
 import { aChange, NOW } from './helpers.js';
+import { CHANNELS } from '../../shared/notify/registry.js';
 
 // The real EmailClient with an in-process HTTP client (no socket): bearer tokens refuse plain http.
 describe('AcsEmailNotifier (real EmailClient, in-process HTTP client)', () => {
@@ -28,7 +29,7 @@ describe('AcsEmailNotifier (real EmailClient, in-process HTTP client)', () => {
     const notifier = new AcsEmailNotifier({ endpoint: 'https://acs.example.test', credential, from: 'DoNotReply@contoso.test', messagesPerMinute: 6000,
       pollIntervalInMs: 1, clientOptions: { httpClient, retryOptions: { maxRetries: 0 } } });
     const [n] = planNotifications([aChange('opened', { severity: 'critical' })], { origin: { kind: 'event', eventId: 'e-acs' }, now: NOW, portalUrl: 'https://portal.azure.com' },
-      { ...DEFAULT_POLICY, routes: [{ name: 'default', match: {}, teams: false, emailTo: ['secops@contoso.test'] }] });
+      { ...DEFAULT_POLICY, channels: CHANNELS, routes: [{ name: 'default', match: {}, targets: { email: ['secops@contoso.test'] } }] });
     const rec: OutboxRecord = { id: n!.id, partition: n!.partition, channel: 'email', route: 'default', kind: n!.kind, originKey: n!.originKey, status: 'sending',
       attempts: 1, nextAttemptAt: n!.notBefore, createdAt: n!.createdAt, severity: n!.severity, total: 1, summary: n!.summary, payload: n!.payload };
     expect(await notifier.send(rec)).toEqual({ ok: true });

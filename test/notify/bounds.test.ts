@@ -9,6 +9,7 @@ import { renderEmail, renderTeamsMessage, TEAMS_MAX_MESSAGE_CHARS, type AlertIte
 import type { FindingChange } from '../../shared/domain/finding.js';
 import { TABLES } from '../../shared/names.js';
 import { aChange, manyOpened, NOW, strings, SUB, validateCard } from './helpers.js';
+import { CHANNELS } from '../../shared/notify/registry.js';
 
 const portalUrl = 'https://portal.azure.com';
 const findingsUrl = 'https://contoso.example/findings';
@@ -48,10 +49,12 @@ describe('bounded notifications (hostile estate content, Azurite)', () => {
     const logs: string[] = [];
     const n = createNotifications({
       config: {
-        policy: { ...DEFAULT_POLICY, eventGrid: true, routes: [{ name: 'default', match: {}, teams: true, emailTo: ['secops@contoso.test'] }] },
-        teamsWebhooks: { default: 'http://127.0.0.1:9/hook' },
-        email: { kind: 'smtp', url: 'smtp://u:p@127.0.0.1:9', from: 'auditor@contoso.test' },
-        eventGridTopicEndpoint: 'https://127.0.0.1:9/api/events',
+        policy: { ...DEFAULT_POLICY, channels: CHANNELS, feeds: { eventgrid: true }, routes: [{ name: 'default', match: {}, targets: { teams: true, email: ['secops@contoso.test'] } }] },
+        channels: {
+          teams: { webhooks: { default: 'http://127.0.0.1:9/hook' } },
+          email: { kind: 'smtp', url: 'smtp://u:p@127.0.0.1:9', from: 'auditor@contoso.test' },
+          eventgrid: { endpoint: 'https://127.0.0.1:9/api/events' },
+        },
         findingsUrl,
         maxAttempts: 3,
       },
@@ -104,7 +107,7 @@ describe('bounded notifications (hostile estate content, Azurite)', () => {
   it('enqueue stores a payload still too large after bounding as a summary, and stores the rest of the batch', async () => {
     const logs: string[] = [];
     const outbox = TableOutbox.fromConnectionString(azurite.connectionString, { tableName: 'bounds2', log: (l) => logs.push(l) });
-    const policy: NotifyPolicy = { ...DEFAULT_POLICY, routes: [{ name: 'default', match: {}, teams: true, emailTo: [] }] };
+    const policy: NotifyPolicy = { ...DEFAULT_POLICY, channels: CHANNELS, routes: [{ name: 'default', match: {}, targets: { teams: true } }] };
     const [ok] = planNotifications([aChange('opened')], { origin: { kind: 'nightly', runId: 'r-ok' }, now: NOW, portalUrl, findingsUrl }, policy);
     const [base] = planNotifications([aChange('opened', { id: 'b'.repeat(32) })], { origin: { kind: 'nightly', runId: 'r-big' }, now: NOW, portalUrl, findingsUrl }, policy);
     // Built by hand, bypassing the planner's bounds: 600,000 astral characters (2.4 MB of UTF-16).
@@ -153,7 +156,7 @@ describe('rendering bounds every untrusted string', () => {
 
   it('the planner bounds a 100,000-character finding before rendering (immediate and nightly)', () => {
     const change = aChange('opened', { severity: 'critical', message: Z, subject: Z, resourceId: `/subscriptions/${SUB}/x/${Z}`, evidence: { big: Z, list: Array(1_000).fill(Z) } });
-    const policy: NotifyPolicy = { ...DEFAULT_POLICY, eventGrid: true, routes: [{ name: 'default', match: {}, teams: true, emailTo: ['a@contoso.test'] }] };
+    const policy: NotifyPolicy = { ...DEFAULT_POLICY, channels: CHANNELS, feeds: { eventgrid: true }, routes: [{ name: 'default', match: {}, targets: { teams: true, email: ['a@contoso.test'] } }] };
     for (const origin of [{ kind: 'nightly' as const, runId: 'r' }, { kind: 'event' as const, eventId: 'e' }]) {
       for (const p of planNotifications([change], { origin, now: NOW, portalUrl, findingsUrl }, policy)) {
         const s = JSON.stringify(p.payload);

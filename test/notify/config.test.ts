@@ -18,7 +18,8 @@ function problems(env: Record<string, string>): string[] {
 describe('loadNotifyConfig', () => {
   it('defaults: nothing configured means no routes, digest medium, immediate high', () => {
     const c = loadNotifyConfig({});
-    expect(c.policy).toMatchObject({ routes: [], digestMinSeverity: 'medium', immediateMinSeverity: 'high', notifyResolutions: false, digestMaxItems: 25, eventGrid: false });
+    expect(c.policy).toMatchObject({ routes: [], digestMinSeverity: 'medium', immediateMinSeverity: 'high', notifyResolutions: false, digestMaxItems: 25, feeds: {} });
+    expect(c.channels).toEqual({});
     expect(c.maxAttempts).toBe(8);
   });
 
@@ -34,12 +35,13 @@ describe('loadNotifyConfig', () => {
       AUDITOR_EVENTGRID_TOPIC_ENDPOINT: 'https://topic.westeurope-1.eventgrid.azure.net/api/events',
     });
     expect(c.policy.routes).toEqual([
-      { name: 'platform', match: { registries: ['contosoplatform*.azurecr.io'], minSeverity: 'high' }, teams: true, emailTo: ['platform@contoso.test'] },
-      { name: 'default', match: {}, teams: true, emailTo: ['secops@contoso.test', 'dev@contoso.test'] },
+      { name: 'platform', match: { registries: ['contosoplatform*.azurecr.io'], minSeverity: 'high' }, targets: { teams: true, email: ['platform@contoso.test'] } },
+      { name: 'default', match: {}, targets: { teams: true, email: ['secops@contoso.test', 'dev@contoso.test'] } },
     ]);
-    expect(c.teamsWebhooks).toEqual({ default: HOOK, platform: 'http://127.0.0.1:8080/hook' });
-    expect(c.email).toEqual({ kind: 'smtp', url: 'smtp://u:p@127.0.0.1:2525', from: 'auditor@contoso.test' });
-    expect(c.policy.eventGrid).toBe(true);
+    expect(c.channels.teams).toEqual({ webhooks: { default: HOOK, platform: 'http://127.0.0.1:8080/hook' } });
+    expect(c.channels.email).toEqual({ kind: 'smtp', url: 'smtp://u:p@127.0.0.1:2525', from: 'auditor@contoso.test' });
+    expect(c.channels.eventgrid).toEqual({ endpoint: 'https://topic.westeurope-1.eventgrid.azure.net/api/events' });
+    expect(c.policy.feeds).toEqual({ eventgrid: true });
     expect(c.policy.notifyResolutions).toBe(true);
   });
 

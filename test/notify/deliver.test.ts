@@ -7,8 +7,9 @@ import { TeamsNotifier } from '../../shared/notify/teams.js';
 import { startLocalTeamsReceiver, type LocalTeamsReceiver } from '../../shared/notify/local.js';
 import { DEFAULT_POLICY, planNotifications, type NotifyPolicy } from '../../shared/notify/plan.js';
 import { aChange, manyOpened, NOW, validateCard } from './helpers.js';
+import { CHANNELS } from '../../shared/notify/registry.js';
 
-const policy: NotifyPolicy = { ...DEFAULT_POLICY, routes: [{ name: 'default', match: {}, teams: true, emailTo: [] }] };
+const policy: NotifyPolicy = { ...DEFAULT_POLICY, channels: CHANNELS, routes: [{ name: 'default', match: {}, targets: { teams: true } }] };
 const ctx = (runId: string) => ({ origin: { kind: 'nightly' as const, runId }, now: NOW, portalUrl: 'https://portal.azure.com' });
 const at = (ms: number) => new Date(NOW.getTime() + ms);
 
@@ -26,7 +27,7 @@ describe('outbox + Teams delivery (Azurite, loopback webhook)', () => {
   let n = 0;
   const teams = () => new TeamsNotifier({ webhooks: { default: receiver.url }, requestTimeoutInMs: 500, minIntervalInMs: 0 });
   const deliver = (now: Date, maxAttempts = 4) =>
-    deliverPending({ outbox, notifiers: { teams: teams() }, log: (l) => logs.push(l) }, { now, clock: () => now, maxAttempts, baseBackoffInMs: 1_000 });
+    deliverPending({ outbox, channels: CHANNELS, notifiers: { teams: teams() }, log: (l) => logs.push(l) }, { now, clock: () => now, maxAttempts, baseBackoffInMs: 1_000 });
 
   beforeAll(async () => {
     azurite = await startAzurite();
@@ -140,7 +141,7 @@ describe('outbox + Teams delivery (Azurite, loopback webhook)', () => {
   });
 
   it('stores payloads above the 64 KiB property limit in chunks', async () => {
-    const big = planNotifications(manyOpened(120), ctx('run-big'), { ...policy, eventGrid: true })
+    const big = planNotifications(manyOpened(120), ctx('run-big'), { ...policy, feeds: { eventgrid: true } })
       .filter((x) => x.channel === 'eventgrid');
     expect(JSON.stringify(big[0]!.payload).length).toBeGreaterThan(32_768);
     await outbox.enqueue(big);

@@ -7,6 +7,7 @@ import { startLocalSmtpServer, type LocalSmtpServer } from '../../shared/notify/
 import { DEFAULT_POLICY, planNotifications, type PlannedNotification } from '../../shared/notify/plan.js';
 import type { OutboxRecord } from '../../shared/notify/outbox.js';
 import { aChange, HOSTILE_TAG, NOW } from './helpers.js';
+import { CHANNELS } from '../../shared/notify/registry.js';
 
 /** A small RFC 5322 / MIME reader: unfolded headers and the decoded parts of a multipart/alternative. */
 function parseMail(raw: string): { headers: Array<[string, string]>; parts: Record<string, string> } {
@@ -58,7 +59,7 @@ describe('SMTP round trip (smtp-server on 127.0.0.1)', () => {
   });
 
   it('sends multipart text+html with the planned headers; hostile strings cannot add headers, links or markup', async () => {
-    const policy = { ...DEFAULT_POLICY, routes: [{ name: 'default', match: {}, teams: false, emailTo: ['secops@contoso.test', 'dev@contoso.test'] }] };
+    const policy = { ...DEFAULT_POLICY, channels: CHANNELS, routes: [{ name: 'default', match: {}, targets: { email: ['secops@contoso.test', 'dev@contoso.test'] } }] };
     const hostile = aChange('opened', {
       severity: 'critical',
       title: `Image tag is immutable ${HOSTILE_TAG}`,
@@ -100,7 +101,7 @@ describe('SMTP round trip (smtp-server on 127.0.0.1)', () => {
   it('wrong credentials and refused connections are retryable failures without secrets in the error', async () => {
     const bad = new SmtpNotifier({ url: smtp.url.replace(/:[^:@]+@/, ':wrong-password@'), from: 'auditor@contoso.test', messagesPerMinute: 600 });
     const [n] = planNotifications([aChange('opened')], { origin: { kind: 'nightly', runId: 'r' }, now: NOW, portalUrl: 'https://portal.azure.com' },
-      { ...DEFAULT_POLICY, routes: [{ name: 'default', match: {}, teams: false, emailTo: ['a@contoso.test'] }] });
+      { ...DEFAULT_POLICY, channels: CHANNELS, routes: [{ name: 'default', match: {}, targets: { email: ['a@contoso.test'] } }] });
     const r = await bad.send(record(n!));
     bad.close();
     expect(r.ok).toBe(false);

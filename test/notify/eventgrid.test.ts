@@ -5,6 +5,7 @@ import { AzureKeyCredential, EventGridNotifier } from '../../shared/notify/event
 import { DEFAULT_POLICY, planNotifications } from '../../shared/notify/plan.js';
 import type { OutboxRecord } from '../../shared/notify/outbox.js';
 import { aChange, manyOpened, NOW } from './helpers.js';
+import { CHANNELS } from '../../shared/notify/registry.js';
 
 describe('Event Grid publisher (loopback topic)', () => {
   let server: Server;
@@ -27,7 +28,7 @@ describe('Event Grid publisher (loopback topic)', () => {
 
   it('publishes the planned CloudEvents batch; a 503 is retryable', async () => {
     const [n] = planNotifications([...manyOpened(3), aChange('resolved', { id: 'r'.repeat(32) })],
-      { origin: { kind: 'nightly', runId: 'run-eg' }, now: NOW, portalUrl: 'https://portal.azure.com' }, { ...DEFAULT_POLICY, eventGrid: true });
+      { origin: { kind: 'nightly', runId: 'run-eg' }, now: NOW, portalUrl: 'https://portal.azure.com' }, { ...DEFAULT_POLICY, channels: CHANNELS, feeds: { eventgrid: true } });
     const rec: OutboxRecord = { id: n!.id, partition: n!.partition, channel: 'eventgrid', route: n!.route, kind: n!.kind, originKey: n!.originKey,
       status: 'sending', attempts: 1, nextAttemptAt: n!.notBefore, createdAt: n!.createdAt, severity: n!.severity, total: n!.total, summary: n!.summary, payload: n!.payload };
     const notifier = new EventGridNotifier({ endpoint, credential: new AzureKeyCredential('local-key'), allowInsecureConnection: true, sdkMaxRetries: 0 });

@@ -6,8 +6,9 @@ import { TeamsNotifier } from '../../shared/notify/teams.js';
 import { startLocalTeamsReceiver, type LocalTeamsReceiver } from '../../shared/notify/local.js';
 import { DEFAULT_POLICY, planNotifications, type NotifyPolicy } from '../../shared/notify/plan.js';
 import { aChange, NOW } from './helpers.js';
+import { CHANNELS } from '../../shared/notify/registry.js';
 
-const policy: NotifyPolicy = { ...DEFAULT_POLICY, routes: [{ name: 'default', match: {}, teams: true, emailTo: [] }] };
+const policy: NotifyPolicy = { ...DEFAULT_POLICY, channels: CHANNELS, routes: [{ name: 'default', match: {}, targets: { teams: true } }] };
 const ctx = (runId: string) => ({ origin: { kind: 'nightly' as const, runId }, now: NOW, portalUrl: 'https://portal.azure.com' });
 const POST_IN_MS = 9_000;
 
@@ -55,7 +56,7 @@ describe('delivery leases (Azurite, a slow loopback webhook)', () => {
     await outbox.enqueue(planned);
     const before = receiver.delivered.length;
     const { state, clock, waitForHeld } = slowWebhook(receiver);
-    const pass = (now: Date) => deliverPending({ outbox, notifiers: { teams: teams() } }, { now, clock, maxAttempts: 4 });
+    const pass = (now: Date) => deliverPending({ outbox, channels: CHANNELS, notifiers: { teams: teams() } }, { now, clock, maxAttempts: 4 });
 
     const a = pass(clock());
     let b: Promise<DeliverSummary> | undefined;
@@ -106,10 +107,10 @@ describe('delivery leases (Azurite, a slow loopback webhook)', () => {
         return inner.send(rec, o);
       },
     };
-    const a = deliverPending({ outbox, notifiers: { teams: paced } }, { now: clock(), clock, maxAttempts: 4 });
+    const a = deliverPending({ outbox, channels: CHANNELS, notifiers: { teams: paced } }, { now: clock(), clock, maxAttempts: 4 });
     await inSend;
     elapsed = 60 * 60_000; // the first sender's lease is long gone
-    const b = await deliverPending({ outbox, notifiers: { teams: teams() } }, { now: clock(), clock, maxAttempts: 4 });
+    const b = await deliverPending({ outbox, channels: CHANNELS, notifiers: { teams: teams() } }, { now: clock(), clock, maxAttempts: 4 });
     expect(b).toMatchObject({ due: 1, sent: 1 });
     release();
     expect(await a).toMatchObject({ sent: 0, skipped: 1 });
@@ -122,6 +123,6 @@ describe('delivery leases (Azurite, a slow loopback webhook)', () => {
     expect(leaseInMsFor({ postTimeoutInMs: 300_000 })).toBe(minimumLeaseInMs(300_000));
     expect(minimumLeaseInMs(300_000)).toBeGreaterThan(2 * 300_000);
     expect(() => leaseInMsFor({ postTimeoutInMs: 30_000 }, 40_000)).toThrow(RangeError);
-    await expect(deliverPending({ outbox, notifiers: { teams: teams() } }, { now: NOW, maxAttempts: 3, leaseInMs: 31_000 })).rejects.toThrow(/leaseInMs/);
+    await expect(deliverPending({ outbox, channels: CHANNELS, notifiers: { teams: teams() } }, { now: NOW, maxAttempts: 3, leaseInMs: 31_000 })).rejects.toThrow(/leaseInMs/);
   });
 });

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { composeDailyDigest, DEFAULT_POLICY, planNotifications, type NotifyPolicy, type PlannedNotification } from '../../shared/notify/plan.js';
 import { escapeCardText, escapeHtml, headerSafe } from '../../shared/notify/escape.js';
 import { aChange, HOSTILE_TAG, manyOpened, NOW, strings, SUB, SUB2, validateCard } from './helpers.js';
+import { CHANNELS } from '../../shared/notify/registry.js';
+import { teamsRenderer } from '../../shared/notify/channels/teams.js';
+import { emailRendererWith } from '../../shared/notify/channels/email.js';
 
 const portalUrl = 'https://portal.azure.com';
 const findingsUrl = 'https://contoso.example/findings';
@@ -9,8 +12,8 @@ const nightly = { origin: { kind: 'nightly' as const, runId: 'run-2025-03-04' },
 const event = { origin: { kind: 'event' as const, eventId: 'evt-1' }, now: NOW, portalUrl, findingsUrl };
 
 const policy = (over: Partial<NotifyPolicy> = {}): NotifyPolicy => ({
-  ...DEFAULT_POLICY,
-  routes: [{ name: 'default', match: {}, teams: true, emailTo: ['secops@contoso.test'] }],
+  ...DEFAULT_POLICY, channels: CHANNELS,
+  routes: [{ name: 'default', match: {}, targets: { teams: true, email: ['secops@contoso.test'] } }],
   ...over,
 });
 
@@ -72,9 +75,9 @@ describe('planNotifications', () => {
 
   it('routes by subscription, registry glob and severity; unmatched findings go to default', () => {
     const routes: NotifyPolicy['routes'] = [
-      { name: 'platform', match: { registries: ['contosoplatform*.azurecr.io'] }, teams: true, emailTo: [] },
-      { name: 'sub2', match: { subscriptionIds: [SUB2], minSeverity: 'critical' }, teams: false, emailTo: ['sub2@contoso.test'] },
-      { name: 'default', match: {}, teams: true, emailTo: [] },
+      { name: 'platform', match: { registries: ['contosoplatform*.azurecr.io'] }, targets: { teams: true } },
+      { name: 'sub2', match: { subscriptionIds: [SUB2], minSeverity: 'critical' }, targets: { email: ['sub2@contoso.test'] } },
+      { name: 'default', match: {}, targets: { teams: true } },
     ];
     const changes = [
       aChange('opened', { id: 'a'.repeat(32), registry: 'contosoplatformeu.azurecr.io', severity: 'medium' }),
@@ -82,15 +85,15 @@ describe('planNotifications', () => {
       aChange('opened', { id: 'c'.repeat(32), registry: 'contosoprod.azurecr.io', subscriptionId: SUB2, severity: 'critical' }),
       aChange('opened', { id: 'd'.repeat(32), registry: 'other.azurecr.io', subscriptionId: SUB, severity: 'medium' }),
     ];
-    const ns = planNotifications(changes, nightly, { ...DEFAULT_POLICY, routes });
+    const ns = planNotifications(changes, nightly, { ...DEFAULT_POLICY, channels: CHANNELS, routes });
     const byRoute = Object.fromEntries(ns.map((n) => [`${n.route}/${n.channel}`, n.total]));
     // b (high) is below sub2's minSeverity and is NOT re-routed to default: the route matched it.
     expect(byRoute).toEqual({ 'platform/teams': 1, 'sub2/email': 1, 'default/teams': 1 });
   });
 
-  it('splits recipients into messages of at most emailMaxRecipients', () => {
+  it('splits recipients into messages of at most the email channel\'s maxRecipients', () => {
     const emailTo = Array.from({ length: 7 }, (_, i) => `r${i}@contoso.test`);
-    const ns = planNotifications(manyOpened(2), nightly, { ...DEFAULT_POLICY, emailMaxRecipients: 3, routes: [{ name: 'default', match: {}, teams: false, emailTo }] });
+    const ns = planNotifications(manyOpened(2), nightly, { ...DEFAULT_POLICY, channels: [teamsRenderer, emailRendererWith(3)], routes: [{ name: 'default', match: {}, targets: { email: emailTo } }] });
     expect(ns.map((n) => (n.payload.channel === 'email' ? n.payload.to.length : 0))).toEqual([3, 3, 1]);
   });
 
@@ -109,8 +112,8 @@ describe('planNotifications', () => {
     const held = [...a, ...b].filter((n) => n.channel === 'teams').map((n) => ({ id: n.id, route: n.route, channel: 'teams' as const, payload: n.payload as never }));
     expect(a[0]!.notBefore).toBe('2025-03-05T00:00:00.000Z');
     const later = new Date('2025-03-05T01:00:00Z');
-    const d1 = composeDailyDigest(held, { now: later, digestMaxItems: 25 });
-    const d2 = composeDailyDigest([...held].reverse(), { now: later, digestMaxItems: 25 });
+    const d1 = composeDailyDigest(held, { now: later, digestMaxItems: 25, channels: CHANNELS });
+    const d2 = composeDailyDigest([...held].reverse(), { now: later, digestMaxItems: 25, channels: CHANNELS });
     expect(d1).toHaveLength(1);
     expect(d1[0]!.id).toBe(d2[0]!.id);
     expect(d1[0]!.total).toBe(2);
@@ -119,7 +122,7 @@ describe('planNotifications', () => {
   });
 
   it('publishes CloudEvents for every alerting change when Event Grid is on, in batches', () => {
-    const ns = planNotifications([...manyOpened(150, 'low'), aChange('resolved', { id: 'z'.repeat(32) })], nightly, policy({ eventGrid: true }));
+    const ns = planNotifications([...manyOpened(150, 'low'), aChange('resolved', { id: 'z'.repeat(32) })], nightly, policy({ feeds: { eventgrid: true } }));
     const eg = ns.filter((n) => n.channel === 'eventgrid');
     expect(eg.map((n) => n.total)).toEqual([100, 51]);
     const types = eg.flatMap((n) => (n.payload.channel === 'eventgrid' ? n.payload.events.map((e) => e.type) : []));

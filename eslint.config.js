@@ -3,14 +3,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const SDK_AND_IO = [
-  { group: ['@azure/*'], message: 'The pure core imports no Azure SDK: put I/O in an adapter.' },
-  { group: ['node:*', '!node:crypto', 'fs', 'path', 'http', 'https', 'net', 'tls', 'child_process', 'os'], message: 'The pure core does no node I/O (hashing with node:crypto is allowed).' },
-  { group: ['nodemailer', 'smtp-server', 'azurite', 'azurite/*'], message: 'The pure core does no I/O.' },
+// The layer rules (pure core, dev-only code, devDependencies, cycles, functions/ -> host) are
+// dependency-cruiser's (.dependency-cruiser.cjs, also run by `npm run lint`); this file keeps the
+// rule about process.env, which is about a property, not an import.
+
+/** The configuration modules: the only readers of process.env (STYLE.md "Ports and composition"). */
+const ENV_READERS = [
+  'shared/config.ts', // environment(), and useLocalManagedIdentity for the CLI's loopback emulator
+  'shared/notify/config.ts',
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'out/**', '.acr-auditor/**'] },
+  // test/fixtures/architecture/ breaks the architecture rules on purpose: linted only by test/architecture.test.ts.
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'out/**', '.acr-auditor/**', 'test/fixtures/architecture/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,25 +27,22 @@ export default tseslint.config(
     },
   },
   {
-    // shared/ is the domain and its adapters: it never depends on the Functions host or on functions/.
-    files: ['shared/**/*.ts'],
+    // Product and dev-only code read settings only through the configuration modules.
+    files: ['shared/**/*.ts', 'functions/**/*.ts', 'cli/**/*.ts', 'emulator/**/*.ts', 'estates/**/*.ts', 'bin/**/*.{js,mjs}'],
+    ignores: ENV_READERS,
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: '@azure/functions', message: 'shared/ never imports @azure/functions: triggers live in functions/.' }],
-        patterns: [{ group: ['**/functions/**', '../functions/*', '../../functions/*'], message: 'shared/ never imports functions/.' },
-                   { group: ['**/cli/**', '**/emulator/**'], message: 'shared/ never imports the CLI or the emulator.' }],
+      'no-restricted-properties': ['error', {
+        object: 'process',
+        property: 'env',
+        message: 'Only the configuration modules (shared/config.ts, shared/notify/config.ts) read process.env: take the value from the validated configuration.',
       }],
-    },
-  },
-  {
-    // The pure core: no SDK, no node I/O, nothing from the adapters.
-    files: ['shared/domain/**/*.ts', 'shared/rules/**/*.ts', 'shared/findings/diff.ts', 'shared/findings/keys.ts', 'shared/notify/plan.ts', 'shared/events/parse.ts'],
-    rules: {
+      // `process.env`, `process['env']` and `const { env } = process` are the rule above; these are the other spellings.
+      'no-restricted-syntax': ['error', {
+        selector: "MemberExpression[object.property.name='process'][property.name='env']",
+        message: 'Only the configuration modules read process.env.',
+      }],
       'no-restricted-imports': ['error', {
-        paths: [{ name: '@azure/functions', message: 'The pure core never imports @azure/functions.' }],
-        patterns: [...SDK_AND_IO,
-          { group: ['**/functions/**', '**/cli/**', '**/emulator/**'], message: 'The pure core imports only the pure core.' },
-          { group: ['**/inventory/*', '**/usecases/*', '**/services*', '**/config*', '**/*Store*', '**/*Notifier*'], message: 'The pure core does not import adapters, use cases or configuration.' }],
+        paths: ['process', 'node:process'].map((name) => ({ name, importNames: ['env'], message: 'Only the configuration modules read process.env.' })),
       }],
     },
   },

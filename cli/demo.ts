@@ -12,9 +12,9 @@ import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, demoEstate } from 
 import { demoPushEvents } from '../estates/demoEvents.js';
 import { parseEventBatch } from '../shared/events/parse.js';
 import { startLocalSmtpServer, startLocalTeamsReceiver } from '../shared/notify/local.js';
-import { auditRegistryEvents } from '../shared/usecases/auditRegistryEvents.js';
+import { auditAndPublishEvents } from '../shared/usecases/auditPushDelivery.js';
 import { RULE_IDS } from '../shared/rules/catalog.js';
-import { auditOnce, cliLogger, UsageError, type CliIo } from './main.js';
+import { auditOnce, cliLogger, UsageError, type CliIo } from './common.js';
 import { renderTable, terminalSafe } from './output.js';
 import { startRuntime } from './runtime.js';
 
@@ -102,7 +102,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
 
       io.out('\n== Three image pushes (Event Grid ImagePushed, push-time audit) ==');
       const parsed = parseEventBatch(demoPushEvents(now));
-      const outcomes = await auditRegistryEvents(parsed.events, runtime.services.deps);
+      const outcomes = await auditAndPublishEvents(runtime.services.deps, parsed.events);
       for (const o of outcomes) {
         const ev = parsed.events[o.index]!;
         const opened = o.changes.filter((c) => ['opened', 'reopened', 'escalated'].includes(c.kind));
@@ -110,10 +110,8 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
         io.out(`  push ${terminalSafe(`${ev.loginServer}/${ev.repository}:${ev.tag ?? ev.digest}`)} by ${terminalSafe(ev.actor ?? '?')}`);
         io.out(`    new:         ${opened.length ? opened.map((c) => `${c.finding.ruleId} (${c.finding.severity})`).join(', ') : 'none'}`);
         if (confirmed.length) io.out(`    re-confirmed: ${confirmed.map((c) => c.finding.ruleId).join(', ')} (already open: no second alert)`);
-        if (o.changes.length) await runtime.services.deps.notify?.publish(o.changes, { kind: 'event', eventId: o.eventId });
       }
-      const replay = await auditRegistryEvents(parsed.events, runtime.services.deps);
-      for (const o of replay) if (o.changes.length) await runtime.services.deps.notify?.publish(o.changes, { kind: 'event', eventId: o.eventId });
+      await auditAndPublishEvents(runtime.services.deps, parsed.events);
       const delivered2 = await runtime.notifications!.deliver();
       const outbox: Record<string, number> = {};
       for await (const r of runtime.notifications!.outbox.listNotifications({})) outbox[r.status] = (outbox[r.status] ?? 0) + 1;

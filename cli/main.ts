@@ -12,39 +12,22 @@
  *   acr-auditor redrive [--list] [--max N] [--format table|json]
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type StorageConfig } from '../shared/config.js';
 import { countChanges, type FindingChange } from '../shared/domain/finding.js';
 import { atLeast, isSeverity, type Severity } from '../shared/domain/severity.js';
-import type { Gap } from '../shared/domain/snapshots.js';
 import { parseEventBatch } from '../shared/events/parse.js';
 import { RULES } from '../shared/rules/catalog.js';
 import { renderRulesMarkdown } from '../shared/rules/docs.js';
-import { auditRegistryEvents } from '../shared/usecases/auditRegistryEvents.js';
+import { auditAndPublishEvents } from '../shared/usecases/auditPushDelivery.js';
 import { handleRedrive } from '../shared/host.js';
-import type { Logger } from '../shared/usecases/common.js';
-import { EstateError } from '../emulator/index.js';
-import { runNightlyLocally } from './localQueue.js';
 import { describeStorageError } from '../shared/storage/clients.js';
 import { clockStartingAt } from '../shared/util/clock.js';
 import { collectFindings, errorLine, gapsOut, renderTable, terminalSafe, type AuditReport, type StatusFilter } from './output.js';
 import { CredentialError, startRuntime } from './runtime.js';
+import { auditOnce, cliLogger, deliverAlerts, UsageError, type CliIo } from './common.js';
 
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-export interface CliIo {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  isTty: boolean;
-  /** Rewrites one status line on a terminal (no newline). */
-  progress?: (s: string) => void;
-}
+export { auditOnce, cliLogger, UsageError, type CliIo } from './common.js';
 
 const defaultIo: CliIo = {
   out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
@@ -52,16 +35,6 @@ const defaultIo: CliIo = {
   isTty: Boolean(process.stderr.isTTY),
   progress: (s) => process.stderr.write(`\r\x1b[K${s}`),
 };
-
-export function cliLogger(io: CliIo, verbose: boolean): Logger {
-  const line = (level: string, message: string, fields?: Record<string, unknown>) =>
-    io.err(terminalSafe(`[${level}] ${message}${fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : ''}`));
-  return {
-    info: (m, f) => verbose && line('info', m, f),
-    warn: (m, f) => line('warn', m, f),
-    error: (m, f) => line('error', m, f),
-  };
-}
 
 const STATUSES: readonly StatusFilter[] = ['open', 'resolved', 'suppressed', 'all'];
 
@@ -124,50 +97,6 @@ async function cmdAudit(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** One nightly audit through the local queue workers; the report of what the store holds afterwards. */
-export async function auditOnce(
-  runtime: Awaited<ReturnType<typeof startRuntime>>,
-  options: { workers: number; status: StatusFilter; io?: CliIo; runId?: string },
-): Promise<AuditReport> {
-  const { services } = runtime;
-  const runId = options.runId ?? `run-${services.deps.clock().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}`;
-  const io = options.io;
-  const result = await runNightlyLocally(services.deps, { queue: services.shardQueue, poison: services.shardPoisonQueue }, {
-    runId,
-    workers: options.workers,
-    maxDequeueCount: 3,
-    retryAfterSeconds: 1,
-    timeoutInMs: 30 * 60_000,
-    ...(io?.isTty && io.progress
-      ? { onProgress: (done: number, total: number) => io.progress!(`  audited ${done}/${total} shards${done === total ? '\n' : ''}`) }
-      : {}),
-  });
-  const shards = await services.runs.listShards(runId);
-  const gaps: Gap[] = [...result.run.planningGaps, ...shards.flatMap((s) => s.gaps)];
-  const findings = await collectFindings(services.findings, options.status);
-  return {
-    run: {
-      id: runId,
-      startedAt: result.run.startedAt,
-      finishedAt: result.run.finishedAt ?? services.deps.clock().toISOString(),
-      complete: result.run.status === 'complete',
-      gaps: gapsOut(gaps),
-      counts: result.run.counts ?? { opened: 0, stillOpen: 0, resolved: 0, suppressed: 0 },
-    },
-    findings,
-  };
-}
-
-/** Sends what the audit put in the outbox (when a channel is configured) and says how it went, on stderr. */
-async function deliverAlerts(runtime: Awaited<ReturnType<typeof startRuntime>>, io: CliIo): Promise<void> {
-  if (!runtime.notifications) return;
-  const d = await runtime.notifications.deliver();
-  if (d.sent || d.retried || d.failed) {
-    const later = d.retried ? `, ${d.retried} to retry${runtime.embeddedStorage ? ' (lost with the embedded storage: configure AUDITOR_STORAGE to keep the outbox)' : ''}` : '';
-    io.err(`alerts: ${d.sent} sent, ${d.failed} failed${later}`);
-  }
-}
-
 async function cmdEvent(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -202,13 +131,11 @@ async function cmdEvent(argv: string[], io: CliIo): Promise<number> {
   try {
     for (const w of runtime.services.config.warnings) io.err(`warning: ${w}`);
     const startedAt = runtime.services.deps.clock().toISOString();
-    const outcomes = await auditRegistryEvents(events, runtime.services.deps);
+    // The push-triggered Function's use case: audit, then publish the committed changes.
+    const outcomes = await auditAndPublishEvents(runtime.services.deps, events);
     const changes: FindingChange[] = outcomes.flatMap((o) => o.changes);
     const gaps = outcomes.flatMap((o) => o.gaps);
     for (const o of outcomes) if (o.status === 'ignored') log.warn(`event ${terminalSafe(o.eventId)} ignored: ${o.reason}`);
-    if (runtime.services.deps.notify) {
-      for (const o of outcomes) if (o.changes.length) await runtime.services.deps.notify.publish(o.changes, { kind: 'event', eventId: o.eventId });
-    }
     await deliverAlerts(runtime, io);
     const report: AuditReport = {
       run: {
@@ -358,7 +285,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     }
   } catch (e) {
     if (e instanceof ConfigError) io.err(`acr-auditor: ${e.message}`);
-    else if (e instanceof EstateError) io.err(`acr-auditor: invalid estate: ${e.message}`);
+    // By name: the emulator (dev-only, loaded lazily) defines EstateError.
+    else if (e instanceof Error && e.name === 'EstateError') io.err(`acr-auditor: invalid estate: ${e.message}`);
     else if (e instanceof UsageError || e instanceof CredentialError) io.err(`acr-auditor: ${e.message}`);
     else if (e instanceof TypeError && /parseArgs|Unknown option|ERR_PARSE_ARGS/i.test(`${(e as { code?: string }).code ?? ''} ${e.message}`)) io.err(`acr-auditor: ${e.message}`);
     else {

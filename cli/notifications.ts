@@ -2,12 +2,9 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../shared/config.js';
 import { OUTBOX_STATUSES } from '../shared/notify/outbox.js';
-import { UsageError, cliLogger, type CliIo } from './main.js';
+import { UsageError, cliLogger, type CliIo } from './common.js';
 import { terminalSafe } from './output.js';
 import { startRuntime } from './runtime.js';
-import { TABLES } from '../shared/names.js';
-import { tableClient } from '../shared/storage/clients.js';
-import { TableOutbox } from '../shared/notify/outbox.js';
 
 export async function cmdNotifications(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { status: { type: 'string' }, format: { type: 'string' } }, strict: true });
@@ -21,7 +18,9 @@ export async function cmdNotifications(argv: string[], io: CliIo): Promise<numbe
   if (config.storage.kind === 'none') throw new UsageError('notifications: no storage is configured (set AUDITOR_STORAGE or the AUDITOR_STORAGE__* service URIs)');
   const runtime = await startRuntime({ log: cliLogger(io, false) });
   try {
-    const outbox = new TableOutbox(tableClient(runtime.services.storage, TABLES.notifications, runtime.services.credential));
+    // The composition's outbox (the one the audits enqueue to), not a second one built here.
+    const outbox = runtime.notifications?.outbox;
+    if (!outbox) throw new UsageError('notifications: no notification channel is configured, so there is no outbox to list (configure a channel, e.g. AUDITOR_TEAMS_WEBHOOK_URL)');
     const rows = [];
     for await (const r of outbox.listNotifications(status === 'all' ? {} : { status: status as (typeof OUTBOX_STATUSES)[number] })) rows.push(r);
     if (format === 'json') io.out(JSON.stringify({ notifications: rows }, null, 2));

@@ -4,13 +4,14 @@
  * its agent); configured storage, or an embedded in-memory Azurite when none is configured.
  */
 import type { TokenCredential } from '@azure/core-auth';
-import type { StorageConfig } from '../shared/config.js';
-import { startAzurite, type RunningAzurite } from '../shared/local/azurite.js';
+import { environment, useLocalManagedIdentity, type StorageConfig } from '../shared/config.js';
+import type { RunningAzurite } from '../shared/local/azurite.js';
 import { defaultCredential, managedIdentityCredential, type Services } from '../shared/services.js';
 import { buildHostServices, loadSettings } from '../shared/host.js';
 import type { Logger } from '../shared/usecases/common.js';
 import type { Notifications } from '../shared/notify/wiring.js';
-import { loadEstate, loadEstateFile, startEmulator, type Estate, type RunningEmulator } from '../emulator/index.js';
+// The emulator and the embedded Azurite are dev-only (devDependencies): loaded lazily, only when used.
+import type { Estate, RunningEmulator } from '../emulator/index.js';
 import { cutAtWord, errorLine } from './output.js';
 
 /** No usable Azure credential: the CLI says what to do and exits 2 (a configuration problem). */
@@ -67,21 +68,21 @@ export interface Runtime {
 
 export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
   // Validate every setting before starting anything: one ConfigError names every problem.
-  const settings = loadSettings(process.env, options.overrides ?? {});
+  const settings = loadSettings(environment(), options.overrides ?? {});
   let estate: Estate | undefined;
-  if (options.estateFile) estate = await loadEstateFile(options.estateFile);
-  else if (options.estate !== undefined) estate = loadEstate(options.estate, 'estate');
+  const emulatorModule = options.estateFile !== undefined || options.estate !== undefined ? await import('../emulator/index.js') : undefined;
+  if (options.estateFile) estate = await emulatorModule!.loadEstateFile(options.estateFile);
+  else if (options.estate !== undefined) estate = emulatorModule!.loadEstate(options.estate, 'estate');
 
   const closers: Array<() => Promise<void>> = [];
   try {
     let emulator: RunningEmulator | undefined;
     let credential;
     if (estate) {
-      emulator = await startEmulator({ estate, ...(options.clock ? { now: options.clock } : {}) });
+      emulator = await emulatorModule!.startEmulator({ estate, ...(options.clock ? { now: options.clock } : {}) });
       closers.push(() => emulator!.close());
       // The real managed-identity protocol, against the emulator's token endpoint (as the Functions host sets it).
-      process.env.IDENTITY_ENDPOINT = emulator.identityEndpoint;
-      process.env.IDENTITY_HEADER = emulator.identityHeader;
+      useLocalManagedIdentity(emulator.identityEndpoint, emulator.identityHeader);
       credential = managedIdentityCredential();
     } else {
       credential = defaultCredential(settings.config);
@@ -92,6 +93,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
     let azurite: RunningAzurite | undefined;
     const embedded = options.embeddedStorage === true || storage.kind === 'none';
     if (embedded) {
+      const { startAzurite } = await import('../shared/local/azurite.js');
       azurite = await startAzurite();
       closers.push(() => azurite!.close());
       storage = { kind: 'connectionString', connectionString: azurite.connectionString };

@@ -149,9 +149,6 @@ const DNS_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const HOST_NAME = new RegExp(`^${DNS_LABEL}(?:\\.${DNS_LABEL})*$`);
 const IPV6_LITERAL = /^\[[0-9a-f:.]*:[0-9a-f:.]*\]$/;
 const HTTP_METHOD = /^[A-Z]{1,16}$/;
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const RESOURCE_GROUP = /^[-\w.()\p{L}\p{N}]{1,90}$/u;
-const REGISTRY_NAME = /^[a-zA-Z0-9]{5,50}$/;
 
 /** Thrown inside one event's parse; becomes that event's `RejectedEvent`. Never escapes. */
 class FieldError {

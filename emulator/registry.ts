@@ -60,7 +60,7 @@ async function handleOAuth(ctx: RequestContext, kind: 'exchange' | 'token'): Pro
     if (!audienceMatches(r.claims.aud, accepted)) {
       return acrErrors(ctx, 401, 'UNAUTHORIZED', `the AAD token audience '${r.claims.aud}' is not accepted by this registry${armDisabled ? ' (ARM-audience tokens are disabled: request https://containerregistry.azure.net)' : ''}`);
     }
-    const refresh = mintToken(ctx.kid, { aud: ctx.host, exp: nowS + 3 * HOUR, iat: nowS, grant_type: 'refresh_token', oid: r.claims.oid, tid: r.claims.tid, iss: 'Azure Container Registry' });
+    const refresh = mintToken(ctx.kid, { aud: ctx.host, exp: nowS + (ctx.view.estate.emulator.registryTokenLifetimeSeconds?.refresh ?? 3 * HOUR), iat: nowS, grant_type: 'refresh_token', ...(r.claims.oid !== undefined ? { oid: r.claims.oid } : {}), ...(r.claims.tid !== undefined ? { tid: r.claims.tid } : {}), iss: 'Azure Container Registry' });
     return sendJson(ctx.res, 200, { refresh_token: refresh });
   }
   const grant = form.get('grant_type');
@@ -91,7 +91,7 @@ async function handleOAuth(ctx: RequestContext, kind: 'exchange' | 'token'): Pro
   // (https://learn.microsoft.com/troubleshoot/azure/azure-container-registry/authentication-required).
   // Anonymous pull is not a role assignment: `forbidden` does not apply to it.
   const access = parseScope(scope).map((a) => (subject !== undefined && forbiddenFor(ctx, a) ? { ...a, actions: [] } : a));
-  const token = mintToken(ctx.kid, { aud: ctx.host, exp: nowS + HOUR, iat: nowS, sub: subject ?? 'anonymous', access, grant_type: 'access_token' });
+  const token = mintToken(ctx.kid, { aud: ctx.host, exp: nowS + (ctx.view.estate.emulator.registryTokenLifetimeSeconds?.access ?? HOUR), iat: nowS, sub: subject ?? 'anonymous', access, grant_type: 'access_token' });
   return sendJson(ctx.res, 200, { access_token: token });
 }
 

@@ -74,6 +74,7 @@ interface FindingEntity {
   subject: string;
   subscriptionId?: string;
   registry?: string;
+  owner?: string;
   message: string;
   evidence: string;
   firstSeen: string;
@@ -108,6 +109,7 @@ function toEntity(f: StoredFinding): FindingEntity {
   };
   if (f.subscriptionId) e.subscriptionId = cap(f.subscriptionId);
   if (f.registry) e.registry = cap(f.registry);
+  if (f.owner) e.owner = cap(f.owner);
   if (f.observedAt) e.observedAt = f.observedAt;
   if (f.resolvedAt) e.resolvedAt = f.resolvedAt;
   if (f.resolution) e.resolution = f.resolution;
@@ -170,18 +172,20 @@ function fromEntity(e: TableEntityResult<Record<string, unknown>>): StoredFindin
   if (typeof e.etag === 'string') f.etag = e.etag;
   const observedAt = str('observedAt');
   if (observedAt) f.observedAt = observedAt;
-  const opt = (k: 'subscriptionId' | 'registry' | 'resolvedAt') => {
+  const opt = (k: 'subscriptionId' | 'registry' | 'owner' | 'resolvedAt') => {
     const v = str(k);
     if (v) f[k] = v;
   };
   opt('subscriptionId');
   opt('registry');
+  opt('owner');
   opt('resolvedAt');
   const resolution = str('resolution');
-  if (resolution) f.resolution = resolution as Finding['resolution'];
-  if (str('suppression')) f.suppression = parseJson(e.suppression, undefined) as Finding['suppression'];
+  if (resolution) f.resolution = resolution as NonNullable<Finding['resolution']>;
+  const suppression = parseJson(e.suppression, undefined) as Finding['suppression'] | undefined;
+  if (str('suppression') && suppression) f.suppression = suppression;
   const lastChange = str('lastChange');
-  if (lastChange) f.lastChange = lastChange as StoredFinding['lastChange'];
+  if (lastChange) f.lastChange = lastChange as NonNullable<StoredFinding['lastChange']>;
   const history = parseJson(e.history, undefined);
   if (Array.isArray(history)) f.history = history as HistoryEntry[];
   return f;

@@ -23,9 +23,11 @@ export function daysAgo(days: number, now: Date = NOW): string {
 
 export const SUBSCRIPTION = '00000000-0000-0000-0000-000000000001';
 
-export function aRegistry(overrides: Partial<RegistrySnapshot> = {}): RegistrySnapshot {
+/** A registry; `networkRuleSet: null` builds one without firewall rules (Basic and Standard SKUs). */
+export function aRegistry(overrides: Partial<Omit<RegistrySnapshot, 'networkRuleSet'>> & { networkRuleSet?: RegistrySnapshot['networkRuleSet'] | null } = {}): RegistrySnapshot {
   const name = overrides.name ?? 'contosoprod';
-  return {
+  const { networkRuleSet, ...rest } = overrides;
+  const built: RegistrySnapshot = {
     id: `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/${name}`,
     name,
     subscriptionId: SUBSCRIPTION,
@@ -39,11 +41,14 @@ export function aRegistry(overrides: Partial<RegistrySnapshot> = {}): RegistrySn
     networkRuleSet: { defaultAction: 'Deny', ipRuleCount: 0 },
     privateEndpointCount: 1,
     tags: {},
-    ...overrides,
+    ...rest,
   };
+  if (networkRuleSet === null) delete built.networkRuleSet;
+  else if (networkRuleSet !== undefined) built.networkRuleSet = networkRuleSet;
+  return built;
 }
 
-export function registryFacts(overrides: Partial<Omit<RegistryFacts, 'registry'>> & { registry?: Partial<RegistrySnapshot> } = {}): RegistryFacts {
+export function registryFacts(overrides: Partial<Omit<RegistryFacts, 'registry'>> & { registry?: Parameters<typeof aRegistry>[0] } = {}): RegistryFacts {
   const { registry, ...rest } = overrides;
   return { registry: aRegistry(registry), ...rest };
 }

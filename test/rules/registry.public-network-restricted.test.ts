@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RegistrySnapshot } from '../../shared/domain/snapshots.js';
 import { registryPublicNetworkRestricted as rule } from '../../shared/rules/registry.public-network-restricted.js';
-import { ctx, registryFacts } from './builders.js';
+import { ctx, registryFacts, type aRegistry } from './builders.js';
 
-type Case = { name: string; registry: Partial<RegistrySnapshot>; status: string; evidence: Record<string, unknown> };
+type Case = { name: string; registry: Parameters<typeof aRegistry>[0]; status: string; evidence: Record<string, unknown> };
 
 const cases: Case[] = [
   {
@@ -26,7 +25,7 @@ const cases: Case[] = [
   },
   {
     name: 'Standard SKU without firewall rules, public access enabled',
-    registry: { sku: 'Standard', publicNetworkAccess: 'Enabled', networkRuleSet: undefined, privateEndpointCount: 0 },
+    registry: { sku: 'Standard', publicNetworkAccess: 'Enabled', networkRuleSet: null, privateEndpointCount: 0 },
     status: 'fail',
     evidence: { publicNetworkAccess: 'Enabled', defaultAction: null, ipRuleCount: 0, privateEndpointCount: 0 },
   },

@@ -283,7 +283,7 @@ describe('issue 9: never wrong, never lost', () => {
       const isPlatform = (x: (typeof messages)[number]) => x.msg.kind === 'registry' && x.msg.registryId.toLowerCase() === platform.id.toLowerCase();
       const ordered = [...messages.filter(isPlatform), ...messages.filter((x) => !isPlatform(x))];
       expect(isPlatform(ordered[0]!)).toBe(true);
-      const kinds: { shard?: string; push?: string } = {};
+      const kinds: { shard?: string | undefined; push?: string | undefined } = {};
       const push = async () => {
         // The admin account pushes into contosoplatform while the run is still running (through the host's use case, as the trigger does).
         const [adminPush] = demoPushEvents(NOW) as Estate[];

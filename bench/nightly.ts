@@ -45,7 +45,10 @@ export interface NightlyReport {
   emulatorServed: EmulatorCalls;
   throttled: Record<Svc, number>;
   storageRequests: number;
-  registryAuth: { challenges401: number; tokenRequests: number };
+  /** Registry 401 challenges; token round trips (`/oauth2/exchange` + `/oauth2/token`), of which exchanges; repositories in the estate. */
+  registryAuth: { challenges401: number; tokenRequests: number; exchanges: number; repositories: number };
+  /** Registry calls answered other than 401, by route: catalog pages, manifest-list pages, single-manifest reads (workload images), other. */
+  registryByRoute: { catalog: number; manifestLists: number; manifestReads: number; other: number };
   floor: Floor;
   ratioToFloor: number;
   memory: { peakRssMb: number; peakHeapUsedMb: number; baselineRssMb: number };
@@ -149,7 +152,10 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
       registryAuth: {
         challenges401: requests.filter((r) => r.service === 'registry' && r.status === 401).length,
         tokenRequests: requests.filter((r) => r.service === 'registry' && r.path.startsWith('/oauth2/')).length,
+        exchanges: requests.filter((r) => r.service === 'registry' && r.path === '/oauth2/exchange').length,
+        repositories: summary.repositories,
       },
+      registryByRoute: registryByRoute(requests),
       floor,
       ratioToFloor: round(wallSeconds / floor.seconds, 2),
       memory: { ...memory, baselineRssMb: round(baselineRss / 1048576, 1) },
@@ -168,4 +174,16 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
     stopObserving();
     await Promise.allSettled([emulator?.stop(), azurite?.stop()]);
   }
+}
+
+function registryByRoute(requests: ObservedRequest[]): NightlyReport['registryByRoute'] {
+  const out = { catalog: 0, manifestLists: 0, manifestReads: 0, other: 0 };
+  for (const r of requests) {
+    if (r.service !== 'registry' || r.status === 401 || r.path.startsWith('/oauth2/')) continue;
+    if (r.path === '/acr/v1/_catalog') out.catalog++;
+    else if (/\/_manifests$/.test(r.path)) out.manifestLists++;
+    else if (/\/_manifests\/[^/]+$/.test(r.path)) out.manifestReads++;
+    else out.other++;
+  }
+  return out;
 }

@@ -74,6 +74,11 @@ const emulatorSwitches = z.strictObject({
     identity: z.number().nonnegative().optional(),
   }).optional(),
   forbidden: z.array(z.string()).optional(),
+  /** Lifetime of the registry's refresh tokens (default 3 h) and access tokens (default 1 h), in seconds. */
+  registryTokenLifetimeSeconds: z.strictObject({
+    refresh: z.number().int().positive().optional(),
+    access: z.number().int().positive().optional(),
+  }).optional(),
   quotas: z.strictObject({
     resourceGraph: z.strictObject({ requests: z.number().int().positive(), perSeconds: z.number().positive() }).optional(),
     registryReadsPerMinute: z.record(z.string(), z.number().int().positive()).optional(),
@@ -114,6 +119,12 @@ export const estateSchema = z.strictObject({
     properties: anyRecord,
   }))).default({}),
   registryContent: z.record(z.string(), registryContent).default({}),
+  /**
+   * ARM answers for child resources Resource Graph does not index, by path (case-insensitive), e.g.
+   * `<site id>/sitecontainers`: `{ value: [...] }` as GET of that path returns it (Microsoft.Web 2025-03-01),
+   * `<site id>/config/web`: the SiteConfigResource. Served by ARM only, never by Resource Graph.
+   */
+  armOnly: z.record(z.string(), anyRecord).default({}),
   logs: z.record(z.string(), z.record(z.string(), z.array(anyRecord))).default({}),
   emulator: emulatorSwitches.default({}),
 }).superRefine((estate, ctx) => {

@@ -154,6 +154,10 @@ export async function handleRegistry(ctx: RequestContext): Promise<void> {
   if ('error' in r) return challenge(ctx, scopeText, r.error);
   if (r.claims.aud !== host || r.claims['grant_type'] !== 'access_token') return challenge(ctx, scopeText, 'the token is not an access token of this registry');
   if (needed && !covers((r.claims['access'] as Access[] | undefined) ?? [], needed)) return challenge(ctx, scopeText, 'insufficient scope');
+  // A permission withdrawn after the token was issued (`forbidden` changed) takes effect at once: the
+  // still-unexpired token is challenged again. Stricter than a JWT checked only for its claims, so a
+  // client that caches tokens for their lifetime must cope with a mid-life refusal.
+  if (needed && r.claims['sub'] !== 'anonymous' && forbiddenFor(ctx, needed)) return challenge(ctx, scopeText, 'insufficient scope (permission withdrawn)');
 
   const headers: Headers = { 'docker-distribution-api-version': 'registry/2.0' };
   if (route.kind === 'base') return sendJson(ctx.res, 200, {}, headers);

@@ -7,11 +7,12 @@ import type { ManifestSnapshot, ProvenanceFacts } from '../domain/snapshots.js';
 import type { RegistryPort } from '../usecases/ports.js';
 import { clientOptions, isObj, type AzureConnection } from './connection.js';
 import { classifyAzureError, ScopeReadError } from './errors.js';
+import { AcrTokenCache, acrScopedTokenPolicy, type AcrTokenCacheOptions } from './acrTokens.js';
 import { OCI_BASE_NAME, OCI_REVISION, OCI_SOURCE } from '../rules/oci.js';
 
 const MAX_CONFIG_BYTES = 1_048_576;
 const MAX_INDEX_CHILDREN = 32;
-/** Repository clients kept (each holds its repository-scoped ACR token); evicting one costs a new token exchange. */
+/** Repository clients kept (the SDK binds a content client to one repository); their tokens live in the shared `AcrTokenCache`. */
 const CONTENT_CLIENT_CACHE = 4096;
 
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
@@ -19,13 +20,27 @@ const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'applica
 export class RegistryDataPlane implements RegistryPort {
   private readonly registryClients = new Map<string, ContainerRegistryClient>();
   private readonly contentClients = new Map<string, ContainerRegistryContentClient>();
+  /** ACR tokens by registry and scope, shared by every client (issue 18: no re-challenge per call). */
+  private readonly tokens: AcrTokenCache;
 
-  constructor(private readonly conn: AzureConnection) {}
+  constructor(private readonly conn: AzureConnection, tokenOptions: AcrTokenCacheOptions = {}) {
+    this.tokens = new AcrTokenCache(conn, tokenOptions);
+  }
+
+  /** SDK options of a client of `loginServer`: each request authorised up front with its scope's cached token. */
+  private options(loginServer: string) {
+    const o = clientOptions(this.conn, 'registry');
+    return {
+      ...o,
+      audience: this.conn.cloud.acrAudience,
+      additionalPolicies: [{ position: 'perRetry' as const, policy: acrScopedTokenPolicy(this.tokens, loginServer) }, ...o.additionalPolicies],
+    };
+  }
 
   private registry(loginServer: string): ContainerRegistryClient {
     let c = this.registryClients.get(loginServer);
     if (!c) {
-      c = new ContainerRegistryClient(`https://${loginServer}`, this.conn.credential, { ...clientOptions(this.conn, 'registry'), audience: this.conn.cloud.acrAudience });
+      c = new ContainerRegistryClient(`https://${loginServer}`, this.conn.credential, this.options(loginServer));
       this.registryClients.set(loginServer, c);
     }
     return c;
@@ -38,10 +53,7 @@ export class RegistryDataPlane implements RegistryPort {
       // LRU: move to the end.
       this.contentClients.delete(key);
     } else {
-      c = new ContainerRegistryContentClient(`https://${loginServer}`, repository, this.conn.credential, {
-        ...clientOptions(this.conn, 'registry'),
-        audience: this.conn.cloud.acrAudience,
-      });
+      c = new ContainerRegistryContentClient(`https://${loginServer}`, repository, this.conn.credential, this.options(loginServer));
       if (this.contentClients.size >= CONTENT_CLIENT_CACHE) this.contentClients.delete(this.contentClients.keys().next().value!);
     }
     this.contentClients.set(key, c);

@@ -23,7 +23,19 @@ function waiverGlob(pattern: string): { test(text: string): boolean } {
 }
 
 export interface WaiverMatcher {
-  match(f: { ruleId: string; resourceId: string; subject: string; registry?: string }, now: Date): Suppression | undefined;
+  match(f: { ruleId: string; resourceId: string; subject: string; registry?: string; evidence?: Record<string, unknown> }, now: Date): Suppression | undefined;
+}
+
+/**
+ * An exemption recorded in the source system itself (e.g. a Defender for Cloud exemption on a
+ * vulnerability sub-assessment): the rule puts `sourceExemption: { id, reason }` in the evidence of a
+ * failing result, and the finding is kept as suppressed, naming it. Configured waivers match first.
+ */
+function sourceExemption(evidence: Record<string, unknown> | undefined): Suppression | undefined {
+  const e = evidence?.sourceExemption;
+  if (typeof e !== 'object' || e === null) return undefined;
+  const { id, reason } = e as { id?: unknown; reason?: unknown };
+  return typeof id === 'string' && typeof reason === 'string' ? { waiverId: id.slice(0, 200), reason: reason.slice(0, 500) } : undefined;
 }
 
 export function compileWaivers(waivers: readonly WaiverSpec[]): WaiverMatcher {
@@ -37,7 +49,7 @@ export function compileWaivers(waivers: readonly WaiverSpec[]): WaiverMatcher {
         if (subject && !subject.test(f.subject)) continue;
         return { waiverId: w.id, reason: w.reason, ...(w.expiresAt ? { expiresAt: w.expiresAt } : {}) };
       }
-      return undefined;
+      return sourceExemption(f.evidence);
     },
   };
 }

@@ -101,6 +101,13 @@ export const RESOURCE_GRAPH_TABLES: Readonly<Record<string, TableSchema>> = {
     id: 'string', name: 'string', type: 'string', subscriptionId: 'string', resourceGroup: 'string',
     properties: 'dynamic',
   },
+  // Columns of a securityresources row as Microsoft's sub-assessment example shows it (Container
+  // vulnerability assessments REST API, learn.microsoft.com/azure/defender-for-cloud/subassessment-rest-api).
+  securityresources: {
+    id: 'string', name: 'string', type: 'string', tenantId: 'string', kind: 'string', location: 'string', resourceGroup: 'string',
+    subscriptionId: 'string', managedBy: 'string', sku: 'dynamic', plan: 'dynamic', properties: 'dynamic', tags: 'dynamic',
+    identity: 'dynamic', zones: 'dynamic', extendedLocation: 'dynamic',
+  },
 };
 
 /** Log Analytics tables (resource-specific ACR diagnostic tables) the auditor queries (another database). */

@@ -12,7 +12,9 @@ import {
   WORKLOAD_KIND_NAMES,
   WORKLOAD_KINDS,
   isWorkloadType,
+  siteContainerOf,
   workloadKindOfType,
+  WorkloadFieldError,
   type WorkloadKind,
 } from '../../shared/domain/workloadKinds.js';
 import { MappingError, toWorkloadSnapshot } from '../../shared/inventory/mappers.js';
@@ -25,8 +27,13 @@ interface KindCase {
   /** A row with main and (where the kind has them) init or sidecar containers. */
   row: JsonObject;
   containers: WorkloadContainer[];
-  /** The same row with one malformed container field, and the field the MappingError must name. */
-  malformed: (row: JsonObject) => void;
+  /** Set when the containers live in child resources the shard reads from ARM (App Service sitecontainers). */
+  childContainers?: 'sitecontainers';
+  /**
+   * The same row with one malformed container field, and the field the MappingError must name. Null where the
+   * row carries no container list (App Service: `DOCKER|` is parsed, sitecontainers are child resources, see below).
+   */
+  malformed: ((row: JsonObject) => void) | null;
   field: string;
 }
 
@@ -36,8 +43,8 @@ const CASES: Record<WorkloadKind, KindCase> = {
   containerGroup: {
     row: containerGroupRow({ ...base, name: 'aci-report', containers: [{ name: 'report', image: IMG('worker') }], initContainers: [{ name: 'migrate', image: IMG('migrate') }] }),
     containers: [
-      { name: 'report', role: 'main', image: IMG('worker') },
-      { name: 'migrate', role: 'init', image: IMG('migrate') },
+      { name: 'report', role: 'main', image: IMG('worker'), env: [] },
+      { name: 'migrate', role: 'init', image: IMG('migrate'), env: [] },
     ],
     malformed: (row) => ((props(row).containers as JsonObject[])[0]!.properties = { image: '' }),
     field: 'properties.containers[0].image',
@@ -45,30 +52,23 @@ const CASES: Record<WorkloadKind, KindCase> = {
   containerApp: {
     row: containerAppRow({ ...base, name: 'ca-api', environment: 'cae', revision: 'r1', containers: [{ name: 'api', image: IMG('api') }], initContainers: [{ name: 'seed', image: IMG('seed') }] }),
     containers: [
-      { name: 'api', role: 'main', image: IMG('api') },
-      { name: 'seed', role: 'init', image: IMG('seed') },
+      { name: 'api', role: 'main', image: IMG('api'), env: [] },
+      { name: 'seed', role: 'init', image: IMG('seed'), env: [] },
     ],
     malformed: (row) => ((props(row).template as JsonObject).initContainers = { not: 'a list' }),
     field: 'properties.template.initContainers',
   },
   containerAppJob: {
     row: containerAppJobRow({ ...base, name: 'caj-nightly', environment: 'cae', containers: [{ name: 'job', image: IMG('job') }], cron: '0 3 * * *' }),
-    containers: [{ name: 'job', role: 'main', image: IMG('job') }],
+    containers: [{ name: 'job', role: 'main', image: IMG('job'), env: [] }],
     malformed: (row) => ((props(row).template as JsonObject).containers = ['not an object']),
     field: 'properties.template.containers[0]',
   },
   webApp: {
-    row: (() => {
-      const row = webSiteRow({ ...base, name: 'app-portal', kind: 'app,linux,container', serverFarm: 'asp', linuxFxVersion: `DOCKER|${IMG('portal')}` });
-      (props(row).siteConfig as JsonObject).sitecontainers = [{ name: 'otel', properties: { image: IMG('otel'), isMain: false } }];
-      return row;
-    })(),
-    containers: [
-      { name: 'main', role: 'main', image: IMG('portal') },
-      { name: 'otel', role: 'sidecar', image: IMG('otel') },
-    ],
-    malformed: (row) => ((props(row).siteConfig as JsonObject).sitecontainers = [{ name: 'otel', properties: { image: 42 } }]),
-    field: 'properties.siteConfig.sitecontainers[0].image',
+    row: webSiteRow({ ...base, name: 'app-portal', kind: 'app,linux,container', serverFarm: 'asp', linuxFxVersion: `DOCKER|${IMG('portal')}` }),
+    containers: [{ name: 'main', role: 'main', image: IMG('portal') }],
+    malformed: null,
+    field: '',
   },
 };
 
@@ -105,7 +105,9 @@ describe.each(WORKLOAD_KIND_NAMES)('the %s mapper (toWorkloadSnapshot)', (kind) 
 
   it('maps a row from the estate builder: kind, identity and containers with their roles', () => {
     expect(c.row.type).toBe(WORKLOAD_KINDS[kind].type);
-    const w = toWorkloadSnapshot(clone(c.row));
+    const { settings, ...w } = toWorkloadSnapshot(clone(c.row));
+    // The settings extractors have their own tests (test/rules/workload.*.test.ts); here: one per setting.
+    expect(Object.keys(settings ?? {}).sort()).toEqual(['environmentVariables', 'httpsOnly', 'identity', 'logs', 'network', 'registryPulls', 'secretStore', 'securityContext']);
     expect(w).toEqual({
       id: c.row.id,
       name: c.row.name,
@@ -115,6 +117,7 @@ describe.each(WORKLOAD_KIND_NAMES)('the %s mapper (toWorkloadSnapshot)', (kind) 
       location: 'westeurope',
       tags: { team: 'web' },
       containers: c.containers,
+      ...(c.childContainers ? { childContainers: c.childContainers } : {}),
     });
   });
 
@@ -122,9 +125,9 @@ describe.each(WORKLOAD_KIND_NAMES)('the %s mapper (toWorkloadSnapshot)', (kind) 
     expect(toWorkloadSnapshot({ ...clone(c.row), properties: null }).containers).toEqual([]);
   });
 
-  it('refuses a malformed container with a MappingError naming the resource and the field', () => {
+  it.skipIf(!c.malformed)('refuses a malformed container with a MappingError naming the resource and the field', () => {
     const row = clone(c.row);
-    c.malformed(row);
+    c.malformed!(row);
     let error: unknown;
     try {
       toWorkloadSnapshot(row);
@@ -146,9 +149,9 @@ describe('toWorkloadSnapshot', () => {
     const row = clone(CASES.containerGroup.row);
     props(row).containers = [{ properties: { image: IMG('a') } }, { image: IMG('b') }];
     expect(toWorkloadSnapshot(row).containers).toEqual([
-      { name: 'main-0', role: 'main', image: IMG('a') },
-      { name: 'main-1', role: 'main', image: IMG('b') },
-      { name: 'migrate', role: 'init', image: IMG('migrate') },
+      { name: 'main-0', role: 'main', image: IMG('a'), env: [] },
+      { name: 'main-1', role: 'main', image: IMG('b'), env: [] },
+      { name: 'migrate', role: 'init', image: IMG('migrate'), env: [] },
     ]);
   });
 });
@@ -176,9 +179,37 @@ describe('App Service: DOCKER| parsing', () => {
     for (const fx of ['DOTNETCORE|8.0', 'COMPOSE|dmVyc2lvbjogJzMn', 'KUBE|YXBp', 'DOCKER|', 'DOCKER|   ']) expect(images(site({ linuxFxVersion: fx }))).toEqual([]);
   });
 
-  it('reads sidecars from siteConfig.sitecontainers or properties.sitecontainers', () => {
-    const row = site({ linuxFxVersion: `DOCKER|${IMG('m')}` });
-    props(row).sitecontainers = [{ name: 'proxy', image: IMG('proxy') }];
-    expect(images(row)).toEqual([`main ${IMG('m')}`, `sidecar ${IMG('proxy')}`]);
+  // Issue 14: no Microsoft source shows a `siteConfig.sitecontainers` array; sidecar sites set linuxFxVersion
+  // `sitecontainers` and keep their containers in `Microsoft.Web/sites/sitecontainers` child resources.
+  it('ignores a sitecontainers array in the row and marks a sitecontainers site for the ARM read of its child resources', () => {
+    const legacy = site({ linuxFxVersion: `DOCKER|${IMG('m')}` });
+    props(legacy).sitecontainers = [{ name: 'proxy', image: IMG('proxy') }];
+    expect(images(legacy)).toEqual([`main ${IMG('m')}`]);
+    expect(toWorkloadSnapshot(legacy).childContainers).toBeUndefined();
+    for (const fx of ['sitecontainers', ' SITECONTAINERS ']) {
+      const w = toWorkloadSnapshot(site({ linuxFxVersion: fx }));
+      expect(w.containers).toEqual([]);
+      expect(w.childContainers).toBe('sitecontainers');
+    }
+  });
+});
+
+describe('siteContainerOf (Microsoft.Web/sites/sitecontainers, ARM list item)', () => {
+  const item = (name: string, properties: Record<string, unknown>) => ({ id: `/subscriptions/${SUB}/resourceGroups/rg-apps/providers/Microsoft.Web/sites/app-x/sitecontainers/${name}`, name: `app-x/${name}`, properties });
+
+  it('reads the image, the main flag, how it pulls and its variables (names of app settings, never values)', () => {
+    expect(siteContainerOf(item('main', { image: IMG('m'), isMain: true, authType: 'SystemIdentity' }), 0)).toEqual({
+      name: 'main', role: 'main', image: IMG('m'), pull: { method: 'managed-identity', identity: 'system' }, env: [],
+    });
+    expect(
+      siteContainerOf(item('proxy', { image: IMG('p'), isMain: false, authType: 'UserCredentials', userName: 'contoso', environmentVariables: [{ name: 'DB_PASSWORD', value: 'DbPasswordSetting' }] }), 1),
+    ).toEqual({ name: 'proxy', role: 'sidecar', image: IMG('p'), pull: { method: 'password', username: 'contoso' }, env: [{ name: 'DB_PASSWORD', source: 'reference' }] });
+    expect(siteContainerOf(item('uami', { image: IMG('u'), authType: 'UserAssigned', userManagedIdentityClientId: 'client-1' }), 2).pull).toEqual({ method: 'managed-identity', identity: 'client-1' });
+    expect(siteContainerOf(item('anon', { image: IMG('a') }), 3).pull).toEqual({ method: 'anonymous' });
+  });
+
+  it('refuses an item without an image, naming the field', () => {
+    expect(() => siteContainerOf(item('bad', { image: 42 }), 4)).toThrow(WorkloadFieldError);
+    expect(() => siteContainerOf(item('bad', { image: 42 }), 4)).toThrow(/sitecontainers\[4\]\.properties\.image/);
   });
 });

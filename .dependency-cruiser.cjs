@@ -17,8 +17,8 @@ const PURE = at(
   [
     'shared/domain/',
     'shared/rules/',
-    'shared/findings/(?:diff|keys|waivers)\\.ts$',
-    'shared/notify/(?:plan|templates|escape|bound|render[^/]*)\\.ts$',
+    'shared/findings/(?:diff|keys|waivers|page|query)\\.ts$',
+    'shared/notify/(?:plan|templates|escape|bound|links|linkLimits|render[^/]*|channels/[^/]+)\\.ts$',
     'shared/events/parse\\.ts$',
   ].join('|'),
 );

@@ -21,6 +21,8 @@ export interface CliIo {
   out: (s: string) => void;
   err: (s: string) => void;
   isTty: boolean;
+  /** stdout is a terminal (colours; see cli/help.ts useColor). */
+  outIsTty?: boolean;
   /** Rewrites one status line on a terminal (no newline). */
   progress?: (s: string) => void;
 }

@@ -17,6 +17,7 @@ import { RULE_IDS } from '../shared/rules/catalog.js';
 import { auditOnce, cliLogger, UsageError, type CliIo } from './common.js';
 import { renderTable, terminalSafe } from './output.js';
 import { startRuntime } from './runtime.js';
+import { storeFlags, STORE_OPTIONS } from './store.js';
 
 /** Written into every demo output folder: only a folder holding it (or only demo files) is ever reused. */
 export const DEMO_MARKER = '.acr-auditor-demo';
@@ -65,7 +66,8 @@ export async function prepareDemoOutput(dir: string): Promise<void> {
 }
 
 export async function runDemo(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { output: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { output: { type: 'string' }, verbose: { type: 'boolean', short: 'v' }, ...STORE_OPTIONS }, strict: true });
+  const store = storeFlags(values);
   const outputDir = resolve(values.output ?? 'out/demo');
   await prepareDemoOutput(outputDir);
   const started = Date.now();
@@ -78,6 +80,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     const runtime = await startRuntime({
       estate: demoEstate(now),
       embeddedStorage: true,
+      ...(store ? { store } : {}),
       log,
       overrides: {
         AUDITOR_APPROVED_REGISTRIES: DEMO_APPROVED_REGISTRIES.join(','),
@@ -92,7 +95,9 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     });
     try {
       io.out('acr-auditor demo: the Contoso estate (3 subscriptions, 7 registries, workloads, login logs)');
-      io.out('served by the loopback Azure emulator; findings in an embedded Azurite.\n');
+      io.out(runtime.storeDir
+        ? `served by the loopback Azure emulator; findings kept in ${runtime.storeDir} (Azurite on disk: \`acr-auditor findings\` and \`acr-auditor report\` read them; --ephemeral keeps nothing).\n`
+        : 'served by the loopback Azure emulator; findings in an embedded in-memory Azurite (--ephemeral).\n');
 
       io.out('== Nightly audit (planner -> audit-shard queue -> workers) ==');
       const first = await auditOnce(runtime, { workers: 4, status: 'open', io });

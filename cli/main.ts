@@ -15,7 +15,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type StorageConfig } from '../shared/config.js';
 import { countChanges, type FindingChange } from '../shared/domain/finding.js';
-import { atLeast, isSeverity, type Severity } from '../shared/domain/severity.js';
+import { atLeast, severityRank, type Severity } from '../shared/domain/severity.js';
 import { parseEventBatch } from '../shared/events/parse.js';
 import { RULES } from '../shared/rules/catalog.js';
 import { renderRulesMarkdown } from '../shared/rules/docs.js';
@@ -23,9 +23,14 @@ import { auditAndPublishEvents } from '../shared/usecases/auditPushDelivery.js';
 import { handleRedrive } from '../shared/host.js';
 import { describeStorageError } from '../shared/storage/clients.js';
 import { clockStartingAt } from '../shared/util/clock.js';
-import { collectFindings, errorLine, gapsOut, renderTable, terminalSafe, type AuditReport, type StatusFilter } from './output.js';
+import { collectFindings, errorLine, gapsOut, terminalSafe, toFindingOut, type AuditReport, type FindingOut, type StatusFilter } from './output.js';
 import { CredentialError, startRuntime } from './runtime.js';
+import { readableStore, storeFlags, STORE_OPTIONS } from './store.js';
+import { renderHistories } from './history.js';
 import { auditOnce, cliLogger, deliverAlerts, UsageError, type CliIo } from './common.js';
+import { cliVersion, COMMAND_HELP, emitFindings, failOnTripped, OUTPUT_OPTIONS, parseFormat, parseSeverity, pickLower, quietIo } from './help.js';
+import { renderFindingsReport } from '../shared/usecases/readFindings.js';
+import type { Runtime } from './runtime.js';
 
 export { auditOnce, cliLogger, UsageError, type CliIo } from './common.js';
 
@@ -33,15 +38,15 @@ const defaultIo: CliIo = {
   out: (s) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`),
   err: (s) => process.stderr.write(s.endsWith('\n') ? s : `${s}\n`),
   isTty: Boolean(process.stderr.isTTY),
+  outIsTty: Boolean(process.stdout.isTTY),
   progress: (s) => process.stderr.write(`\r\x1b[K${s}`),
 };
 
 const STATUSES: readonly StatusFilter[] = ['open', 'resolved', 'suppressed', 'all'];
 
+/** A choice flag, any case (`--status OPEN`). */
 function pick<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
-  return value as T;
+  return pickLower(name, value, allowed, fallback);
 }
 
 function parseNow(value: string | undefined): (() => Date) | undefined {
@@ -52,13 +57,16 @@ function parseNow(value: string | undefined): (() => Date) | undefined {
 }
 
 function parseSeverityFlag(value: string | undefined): Severity | undefined {
-  if (value === undefined) return undefined;
-  if (!isSeverity(value)) throw new UsageError(`--fail-on must be a severity (informational, low, medium, high, critical); got ${JSON.stringify(value)}`);
-  return value;
+  return parseSeverity('fail-on', value);
 }
 
-function emitReport(io: CliIo, report: AuditReport, format: 'table' | 'json'): void {
-  io.out(format === 'json' ? JSON.stringify(report, null, 2) : renderTable(report));
+/** --format html: the findings page (shared/findings/page.ts) over the store the command used. */
+function htmlOf(runtime: Runtime, status: StatusFilter): () => Promise<string> {
+  const { services } = runtime;
+  return async () => (await renderFindingsReport(
+    { findings: services.findings, portalUrl: services.config.cloud.portalUrl, clock: services.deps.clock },
+    { source: runtime.storeDir ?? 'this run', status },
+  )).html;
 }
 
 async function cmdAudit(argv: string[], io: CliIo): Promise<number> {
@@ -66,17 +74,19 @@ async function cmdAudit(argv: string[], io: CliIo): Promise<number> {
     args: argv,
     options: {
       estate: { type: 'string' },
-      format: { type: 'string' },
+      ...OUTPUT_OPTIONS,
       status: { type: 'string' },
       workers: { type: 'string' },
       'fail-on': { type: 'string' },
       now: { type: 'string' },
       verbose: { type: 'boolean', short: 'v' },
+      ...STORE_OPTIONS,
     },
     strict: true,
     allowPositionals: false,
   });
-  const format = pick('format', values.format, ['table', 'json'] as const, 'table');
+  io = quietIo(io, values.quiet === true);
+  const format = parseFormat(values.format);
   const status = pick('status', values.status, STATUSES, 'open');
   const workers = values.workers === undefined ? 4 : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new UsageError(`--workers must be a whole number from 1 to 64`);
@@ -84,14 +94,15 @@ async function cmdAudit(argv: string[], io: CliIo): Promise<number> {
   const clock = parseNow(values.now);
   const log = cliLogger(io, values.verbose === true);
 
-  const runtime = await startRuntime({ ...(values.estate ? { estateFile: values.estate } : {}), log, ...(clock ? { clock } : {}) });
+  const store = storeFlags(values);
+  const runtime = await startRuntime({ ...(values.estate ? { estateFile: values.estate } : {}), log, ...(clock ? { clock } : {}), ...(store ? { store } : {}) });
   try {
     for (const w of runtime.services.config.warnings) io.err(`warning: ${w}`);
+    if (runtime.storeDir) io.err(`findings kept in ${runtime.storeDir} (--ephemeral to keep nothing)`);
     const report = await auditOnce(runtime, { workers, status, io });
     await deliverAlerts(runtime, io);
-    emitReport(io, report, format);
-    if (failOn && report.findings.some((f) => f.status === 'open' && atLeast(f.severity as Severity, failOn))) return 3;
-    return 0;
+    await emitFindings(io, report.findings, report.run, { format, output: values.output, html: htmlOf(runtime, status) });
+    return failOnTripped(io, report.findings, failOn, atLeast) ? 3 : 0;
   } finally {
     await runtime.close();
   }
@@ -100,13 +111,16 @@ async function cmdAudit(argv: string[], io: CliIo): Promise<number> {
 async function cmdEvent(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { estate: { type: 'string' }, format: { type: 'string' }, status: { type: 'string' }, now: { type: 'string' }, verbose: { type: 'boolean', short: 'v' } },
+    options: { estate: { type: 'string' }, ...OUTPUT_OPTIONS, status: { type: 'string' }, 'fail-on': { type: 'string' }, now: { type: 'string' }, verbose: { type: 'boolean', short: 'v' }, ...STORE_OPTIONS },
     strict: true,
     allowPositionals: true,
   });
   if (!positionals.length) throw new UsageError('event: give at least one event file (a JSON event or an array of events)');
-  const format = pick('format', values.format, ['table', 'json'] as const, 'table');
+  io = quietIo(io, values.quiet === true);
+  const format = parseFormat(values.format);
   const status = pick('status', values.status, STATUSES, 'open');
+  const failOn = parseSeverityFlag(values['fail-on']);
+  let tripped = false;
   const clock = parseNow(values.now);
   const log = cliLogger(io, values.verbose === true);
 
@@ -127,7 +141,8 @@ async function cmdEvent(argv: string[], io: CliIo): Promise<number> {
     batches.push(parsed);
   }
   const events = batches.flatMap((b) => b.events);
-  const runtime = await startRuntime({ ...(values.estate ? { estateFile: values.estate } : {}), log, ...(clock ? { clock } : {}) });
+  const store = storeFlags(values);
+  const runtime = await startRuntime({ ...(values.estate ? { estateFile: values.estate } : {}), log, ...(clock ? { clock } : {}), ...(store ? { store } : {}) });
   try {
     for (const w of runtime.services.config.warnings) io.err(`warning: ${w}`);
     const startedAt = runtime.services.deps.clock().toISOString();
@@ -146,30 +161,42 @@ async function cmdEvent(argv: string[], io: CliIo): Promise<number> {
         gaps: gapsOut(gaps),
         counts: countChanges(changes),
       },
-      findings: await collectFindings(runtime.services.findings, status),
+      // Only what these events produced (opened, refreshed, escalated, resolved), not every stored finding.
+      findings: producedFindings(changes, status),
     };
-    emitReport(io, report, format);
+    await emitFindings(io, report.findings, report.run, { format, output: values.output, html: htmlOf(runtime, status) });
+    tripped = failOnTripped(io, report.findings, failOn, atLeast);
   } finally {
     await runtime.close();
   }
   for (const p of problems) io.err(`rejected: ${p}`);
-  return problems.length ? 2 : 0;
+  return problems.length ? 2 : tripped ? 3 : 0;
+}
+
+/** The findings an audit's changes touched, once each (the latest state), filtered by status, most severe first. */
+function producedFindings(changes: readonly FindingChange[], status: StatusFilter): FindingOut[] {
+  const byId = new Map<string, FindingOut>();
+  for (const c of changes) byId.set(c.finding.id, toFindingOut(c.finding));
+  return [...byId.values()]
+    .filter((f) => status === 'all' || f.status === status)
+    .sort((a, b) => severityRank(b.severity as Severity) - severityRank(a.severity as Severity) || a.ruleId.localeCompare(b.ruleId) || a.subject.localeCompare(b.subject));
 }
 
 async function cmdFindings(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { status: { type: 'string' }, format: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { status: { type: 'string' }, ...OUTPUT_OPTIONS, 'fail-on': { type: 'string' }, ...STORE_OPTIONS }, strict: true });
+  io = quietIo(io, values.quiet === true);
   const status = pick('status', values.status, STATUSES, 'open');
-  const format = pick('format', values.format, ['table', 'json'] as const, 'table');
-  const config = loadConfig();
-  if (config.storage.kind === 'none') {
-    throw new UsageError('findings: no storage is configured, so there is nothing to list (audit and demo keep findings in an embedded Azurite for the run only). Set AUDITOR_STORAGE (connection string) or AUDITOR_STORAGE__tableServiceUri/__queueServiceUri.');
-  }
-  const runtime = await startRuntime({ log: cliLogger(io, false) });
+  const format = parseFormat(values.format);
+  const failOn = parseSeverityFlag(values['fail-on']);
+  // The configured storage, or the local store that audit, event and demo keep (default .acr-auditor/).
+  const store = readableStore('findings', values, loadConfig());
+  const runtime = await startRuntime({ log: cliLogger(io, false), storageOnly: true, ...(store ? { store } : {}) });
   try {
     const findings = await collectFindings(runtime.services.findings, status);
-    if (format === 'json') io.out(JSON.stringify({ findings }, null, 2));
-    else io.out(renderTable({ run: { id: '(stored findings)', startedAt: '-', finishedAt: '-', complete: true, gaps: [], counts: { opened: 0, stillOpen: 0, resolved: 0, suppressed: 0 } }, findings }));
-    return 0;
+    // Stored findings have no run: no run header.
+    await emitFindings(io, findings, undefined, { format, output: values.output, html: htmlOf(runtime, status) });
+    if (format === 'table' && !values.output) io.out(await renderHistories(runtime.services.findings, status));
+    return failOnTripped(io, findings, failOn, atLeast) ? 3 : 0;
   } finally {
     await runtime.close();
   }
@@ -240,20 +267,30 @@ const USAGE = `usage: acr-auditor <command> [options]
 commands:
   audit          audit the estate once (real Azure, or --estate FILE through the loopback emulator)
   event FILE...  audit Event Grid event files exactly as the push-triggered function does
-  findings       list stored findings (needs configured storage)
+  findings       list stored findings with their history (configured storage, or the local store .acr-auditor/)
+  report         write the findings page as one self-contained HTML file (--output FILE)
   notifications  list the notification outbox (needs configured storage)
   redrive        re-audit the pushes the Functions host gave up on (image-pushed-poison); --list to list them
   rules          print the rule catalog (--format table|json|markdown)
   emulator       serve an estate file as Azure on loopback (--estate FILE)
   demo           run the bundled demo estate end to end
 
-Run 'acr-auditor <command> --help' for a command's options (see README.md).`;
+Run 'acr-auditor <command> --help' for a command's options; 'acr-auditor --version' for the version.`;
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (rest.includes('--help') || rest.includes('-h') || !command || command === 'help' || command === '--help') {
-      io.out(USAGE);
+    if (command === '--version' || command === '-V' || command === 'version') {
+      io.out(`acr-auditor ${cliVersion()}`);
+      return 0;
+    }
+    if (command === 'help' && rest[0]) {
+      io.out(COMMAND_HELP[rest[0]] ?? USAGE);
+      return COMMAND_HELP[rest[0]] ? 0 : 2;
+    }
+    if (rest.includes('--help') || rest.includes('-h') || !command || command === 'help' || command === '--help' || command === '-h') {
+      // `<command> --help`: that command's options; the global usage otherwise.
+      io.out(command && COMMAND_HELP[command] ? COMMAND_HELP[command] : USAGE);
       return command ? 0 : 2;
     }
     switch (command) {
@@ -263,6 +300,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
         return await cmdEvent(rest, io);
       case 'findings':
         return await cmdFindings(rest, io);
+      case 'report': {
+        const { cmdReport } = await import('./report.js');
+        return await cmdReport(rest, io);
+      }
       case 'rules':
         return await cmdRules(rest, io);
       case 'redrive':
@@ -288,6 +329,8 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     // By name: the emulator (dev-only, loaded lazily) defines EstateError.
     else if (e instanceof Error && e.name === 'EstateError') io.err(`acr-auditor: invalid estate: ${e.message}`);
     else if (e instanceof UsageError || e instanceof CredentialError) io.err(`acr-auditor: ${e.message}`);
+    // By name: the embedded Azurite (dev-only, loaded lazily) defines StoreLockedError.
+    else if (e instanceof Error && e.name === 'StoreLockedError') io.err(`acr-auditor: ${e.message}`);
     else if (e instanceof TypeError && /parseArgs|Unknown option|ERR_PARSE_ARGS/i.test(`${(e as { code?: string }).code ?? ''} ${e.message}`)) io.err(`acr-auditor: ${e.message}`);
     else {
       const storage = describeStorageError(e, configuredStorage());

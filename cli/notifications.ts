@@ -5,9 +5,10 @@ import { OUTBOX_STATUSES } from '../shared/notify/outbox.js';
 import { UsageError, cliLogger, type CliIo } from './common.js';
 import { terminalSafe } from './output.js';
 import { startRuntime } from './runtime.js';
+import { readableStore, STORE_OPTIONS } from './store.js';
 
 export async function cmdNotifications(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { status: { type: 'string' }, format: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { status: { type: 'string' }, format: { type: 'string' }, ...STORE_OPTIONS }, strict: true });
   const status = values.status ?? 'all';
   if (status !== 'all' && !(OUTBOX_STATUSES as readonly string[]).includes(status)) {
     throw new UsageError(`--status must be one of all, ${OUTBOX_STATUSES.join(', ')}; got ${JSON.stringify(status)}`);
@@ -15,8 +16,9 @@ export async function cmdNotifications(argv: string[], io: CliIo): Promise<numbe
   const format = values.format ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError('--format must be table or json');
   const config = loadConfig();
-  if (config.storage.kind === 'none') throw new UsageError('notifications: no storage is configured (set AUDITOR_STORAGE or the AUDITOR_STORAGE__* service URIs)');
-  const runtime = await startRuntime({ log: cliLogger(io, false) });
+  // The configured storage, or the local store that audit, event and demo keep (default .acr-auditor/).
+  const store = readableStore('notifications', values, config);
+  const runtime = await startRuntime({ log: cliLogger(io, false), storageOnly: true, ...(store ? { store } : {}) });
   try {
     // The composition's outbox (the one the audits enqueue to), not a second one built here.
     const outbox = runtime.notifications?.outbox;

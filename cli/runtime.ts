@@ -13,6 +13,7 @@ import type { Notifications } from '../shared/notify/wiring.js';
 // The emulator and the embedded Azurite are dev-only (devDependencies): loaded lazily, only when used.
 import type { Estate, RunningEmulator } from '../emulator/index.js';
 import { cutAtWord, errorLine } from './output.js';
+import { resolve } from 'node:path';
 
 /** No usable Azure credential: the CLI says what to do and exits 2 (a configuration problem). */
 export class CredentialError extends Error {
@@ -54,13 +55,25 @@ export interface RuntimeOptions {
   clock?: () => Date;
   /** Force the embedded Azurite even when storage is configured (the demo). */
   embeddedStorage?: boolean;
+  /**
+   * Where the embedded Azurite keeps its data: a directory (disk persistence, kept across runs) or in
+   * memory for this run. Given (--store DIR / --ephemeral), it is used even when storage is configured;
+   * absent, the AUDITOR_LOCAL_STORE setting applies whenever the embedded Azurite runs.
+   */
+  store?: LocalStore;
+  /** Reads stored findings only (findings, report, notifications): no Azure call, so no credential check. */
+  storageOnly?: boolean;
 }
+
+export type LocalStore = { kind: 'directory'; dir: string } | { kind: 'ephemeral' };
 
 export interface Runtime {
   services: Services;
   emulator?: RunningEmulator;
   azurite?: RunningAzurite;
   embeddedStorage: boolean;
+  /** The local directory holding the findings, when the embedded Azurite persists to disk. */
+  storeDir?: string;
   /** Present when a notification channel is configured. */
   notifications?: Notifications;
   close(): Promise<void>;
@@ -86,15 +99,17 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       credential = managedIdentityCredential();
     } else {
       credential = defaultCredential(settings.config);
-      await checkCredential(credential, settings.config.cloud.armScope);
+      if (!options.storageOnly) await checkCredential(credential, settings.config.cloud.armScope);
     }
 
     let storage: StorageConfig = settings.config.storage;
     let azurite: RunningAzurite | undefined;
-    const embedded = options.embeddedStorage === true || storage.kind === 'none';
+    const embedded = options.embeddedStorage === true || options.store !== undefined || storage.kind === 'none';
+    const local = options.store ?? settings.config.localStore;
+    const storeDir = embedded && local.kind === 'directory' ? resolve(local.dir) : undefined;
     if (embedded) {
       const { startAzurite } = await import('../shared/local/azurite.js');
-      azurite = await startAzurite();
+      azurite = await startAzurite(storeDir ? { dir: storeDir } : {});
       closers.push(() => azurite!.close());
       storage = { kind: 'connectionString', connectionString: azurite.connectionString };
     }
@@ -114,6 +129,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(emulator ? { emulator } : {}),
       ...(azurite ? { azurite } : {}),
       embeddedStorage: embedded,
+      ...(storeDir ? { storeDir } : {}),
       ...(notifications ? { notifications } : {}),
       async close() {
         for (const c of closers.reverse()) await c().catch(() => undefined);

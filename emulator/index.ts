@@ -20,9 +20,11 @@ import { ResourceGraph, type ArgRequest } from './resourceGraph.js';
 import { handleArm } from './arm.js';
 import { handleRegistry } from './registry.js';
 import { handleLogs } from './logs.js';
+import { handleOpenId, issuerOf, OPENID_HOST, signUserToken, type UserTokenClaims } from './openid.js';
 
 export { loadEstate, loadEstateFile, EstateError, type Estate } from './estate.js';
 export { digestOf } from './state.js';
+export { issuerOf, signUserToken, type UserTokenClaims } from './openid.js';
 
 export interface StartEmulatorOptions {
   /** Already validated (loadEstate / loadEstateFile). */
@@ -48,6 +50,10 @@ export interface RunningEmulator {
   identityEndpoint: string;
   /** The secret expected in header x-identity-header. */
   identityHeader: string;
+  /** The tenant's test issuer (https://login.microsoftonline.com/{tenant}/v2.0), served by this emulator. */
+  issuer: string;
+  /** A user token signed by the test issuer (RS256, its JWKS key): for the findings page's sign-in tests. */
+  signUserToken(claims: Omit<UserTokenClaims, 'tid'> & { tid?: string }): string;
   /** Requests served per service (Azure round trips). */
   calls(): Record<ServiceName, number>;
   /** Faults injected per service since start (never reset). */
@@ -175,6 +181,11 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
     }
     else if (host === LOGS_HOST || host === 'api.loganalytics.azure.com') service = 'logs';
     else if (view.isLoginServer(host)) service = 'registry';
+    else if (host === OPENID_HOST) {
+      // The tenant's test issuer (OpenID configuration and JWKS): not an emulated Azure service, not counted.
+      handleOpenId(ctx, path);
+      return;
+    }
     else {
       armError(res, 404, 'EmulatorUnknownHost', `The acr-auditor emulator does not serve host '${host}'. It serves ${ARM_HOST}, ${LOGS_HOST} and the registry login servers of the estate (${view.loginServers().join(', ') || 'none'}).`);
       return;
@@ -314,6 +325,8 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
     caPem: certs.caPem,
     identityEndpoint: `http://127.0.0.1:${identityPort}/msi/token`,
     identityHeader,
+    issuer: issuerOf(view.estate.tenantId),
+    signUserToken: (claims) => signUserToken({ ...claims, tid: claims.tid ?? view.estate.tenantId } as UserTokenClaims),
     calls: () => ({ ...calls }),
     faultsInjected: () => ({ ...faultsInjected }),
     faultedRequests: () => new Map([...faultedRequests].map(([k, v]) => [k.replace(/^\d+ /, ''), v])),

@@ -10,10 +10,14 @@ import { QUEUES } from './names.js';
 import { createServices, defaultCredential, encodeQueueMessage, type ServiceOptions, type Services } from './services.js';
 import { queueClient } from './storage/clients.js';
 import type { Logger } from './usecases/common.js';
+import { OpenIdSigningKeys } from './auth/openIdKeys.js';
+import type { ReaderAccessOptions } from './auth/readerAccess.js';
 
 export interface HostServices {
   readonly services: Services;
   readonly notifications?: Notifications;
+  /** Who may read the findings page and API (the tenant's signing keys are fetched on first use). */
+  readonly readerAccess: ReaderAccessOptions;
 }
 
 /** JSON lines on stdout/stderr: the Functions host ships them to Application Insights. Never secrets. */
@@ -73,7 +77,14 @@ export function compose(settings: Settings, options: HostServiceOptions = {}): H
     ...wakeUp(options, storage, credential),
   });
   const services = createServices({ ...options, config, storage, credential, clock, log, ...(notifications ? { notify: notifications.sink } : {}) });
-  return Object.freeze({ services, ...(notifications ? { notifications } : {}) });
+  const { findingsAccess } = config;
+  const readerAccess: ReaderAccessOptions = {
+    access: findingsAccess,
+    authorityHost: config.cloud.authorityHost,
+    keys: new OpenIdSigningKeys({ authorityHost: config.cloud.authorityHost, tenantId: findingsAccess.tenantId ?? 'common', clock, ...(options.agent ? { agent: options.agent } : {}) }),
+    now: clock,
+  };
+  return Object.freeze({ services, readerAccess, ...(notifications ? { notifications } : {}) });
 }
 
 /** The host's services from the environment (or given settings): the Functions host's entry. */

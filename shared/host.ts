@@ -7,6 +7,7 @@ import { buildHostServices, type HostServices } from './compose.js';
 import { auditPushDelivery, type PushDeliveryResult } from './usecases/auditPushDelivery.js';
 import { redrivePoisonedPushes } from './usecases/redrivePushes.js';
 import { parseShardMessage, processShard, startNightlyRun, type PlanResult, type ShardResult } from './usecases/nightly.js';
+import { serveFindings, type FindingsHttpRequest } from './usecases/readFindings.js';
 
 export { buildHostServices, compose, consoleLogger, loadSettings, type HostServiceOptions, type HostServices, type Settings } from './compose.js';
 export { RejectedEventsError } from './usecases/auditPushDelivery.js';
@@ -30,12 +31,18 @@ export async function handleNightlyTimer(host: HostServices, runId: string): Pro
 }
 
 /** `acr-auditor redrive`: re-audits the pushes in the poison queue now. */
-export async function handleRedrive(host: HostServices, max?: number) {
+export async function handleRedrive(host: Pick<HostServices, 'services'>, max?: number) {
   return redrivePoisonedPushes(host.services.deps, host.services.pushPoisonQueue, max ? { max } : {});
 }
 
 export async function handleShardMessage(host: HostServices, body: unknown, attempt: { dequeueCount: number; maxDequeueCount: number }): Promise<ShardResult> {
   return processShard(host.services.deps, parseShardMessage(body), attempt);
+}
+
+/** The findings page (`html`) or `/api/findings` (`json`): the reader's token is verified, then the query served. */
+export async function handleFindingsRequest(host: HostServices, request: FindingsHttpRequest, format: 'html' | 'json') {
+  const { services } = host;
+  return serveFindings({ findings: services.findings, portalUrl: services.config.cloud.portalUrl, clock: services.deps.clock, access: host.readerAccess }, request, format);
 }
 
 export async function handleNotificationDelivery(host: HostServices) {

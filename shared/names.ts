@@ -24,6 +24,14 @@ export const FUNCTIONS = {
   auditShard: 'auditShard',
   deliverNotifications: 'deliverNotifications',
   retryNotifications: 'retryNotifications',
+  findingsPage: 'findingsPage',
+  findingsApi: 'findingsApi',
+} as const;
+
+/** HTTP routes (under the host's `api/` prefix): the findings page (AUDITOR_FINDINGS_URL defaults to it) and its JSON API. */
+export const ROUTES = {
+  findingsPage: 'findings/view',
+  findingsApi: 'findings',
 } as const;
 
 export const poisonQueue = (name: string): string => `${name}-poison`;

@@ -35,6 +35,15 @@ param appInsightsConnectionString string
 @description('Application settings read by our code (built in main.bicep from the settings catalog).')
 param auditorSettings { *: string }
 
+@description('Client id of the Entra ID app registration that signs people in to the findings page (App Service Authentication). Empty: platform sign-in is not configured (the function still refuses every request without a valid token).')
+param authClientId string = ''
+
+@description('Tenant whose members may sign in to the findings page.')
+param authTenantId string = tenant().tenantId
+
+@description('Microsoft Entra authority host of this cloud (no trailing slash).')
+param authorityHost string
+
 @description('Maximum number of instances the plan scales out to.')
 @minValue(1)
 @maxValue(1000)
@@ -119,7 +128,56 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
 
   resource appSettings 'config' = {
     name: 'appsettings'
-    properties: union(hostSettings, auditorSettings)
+    // AUDITOR_FINDINGS_URL defaults to this app's findings page (functions/findingsPage.ts, route
+    // findings/view); a value in auditorSettings wins.
+    properties: union(hostSettings, { AUDITOR_FINDINGS_URL: 'https://${site.properties.defaultHostName}/api/findings/view' }, auditorSettings)
+  }
+}
+
+// App Service Authentication ("Easy Auth", authsettingsV2): only signed-in members of the tenant reach the
+// app; browsers are sent to the Entra sign-in page; tokens must be issued by the tenant for this app
+// registration. The token store keeps the id token that the platform forwards to the function
+// (X-MS-TOKEN-AAD-ID-TOKEN), which verifies it again with the reader role or group
+// (shared/auth/readerAccess.ts): a platform setting that is off or wrong cannot expose findings.
+// Event Grid's webhook path keeps its own system-key authentication.
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(authClientId)) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'RedirectToLoginPage'
+      redirectToProvider: 'azureactivedirectory'
+      excludedPaths: [
+        '/runtime/webhooks/eventgrid'
+      ]
+    }
+    httpSettings: {
+      requireHttps: true
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${authorityHost}/${authTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            authClientId
+            'api://${authClientId}'
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: true
+      }
+    }
   }
 }
 

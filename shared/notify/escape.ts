@@ -64,6 +64,32 @@ export function plainText(value: unknown, max = 2000): string {
   return truncate(sanitizeText(value), max);
 }
 
+/** `scheme://` and `www.` in untrusted text, defanged so that no client turns them into links. */
+const LINKISH = /\b([a-z][a-z0-9+.-]{1,15}):\/\/|\bwww\./gi;
+
+/**
+ * An untrusted string for an Adaptive Card `TextRun` (inside a `RichTextBlock`): Microsoft's schema
+ * says TextRun text is not parsed as markdown, so nothing is escaped (no backslashes, no look-alike
+ * characters: what the reader sees is the value). Control and bidi characters are stripped, newlines
+ * and tabs become one space, and URLs are defanged (`https[:]//`, `www[.]`) so that no client
+ * autolinks them: a card's only links are our own buttons and `selectAction`s.
+ */
+export function cardRunText(value: unknown, max = 300): string {
+  return defang(truncate(sanitizeText(value), max));
+}
+
+/** Multi-line untrusted text (a remediation command): lines kept, each as `cardRunText` / `plainText` would clean it. */
+export function textLines(value: unknown, maxLines = 40, maxLineChars = 400): string[] {
+  const s = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+  const lines = s.split(/\r\n|\r|\n/).map((l) => truncate(l.replace(/\t/g, '  ').replace(CONTROL_AND_BIDI, ''), maxLineChars));
+  while (lines.length && !lines[lines.length - 1]!.trim()) lines.pop();
+  return lines.length > maxLines ? [...lines.slice(0, maxLines), `… and ${lines.length - maxLines} more lines`] : lines;
+}
+
+export function defang(s: string): string {
+  return s.replace(LINKISH, (m, scheme: string | undefined) => (scheme ? `${scheme}[:]//` : `${m.slice(0, 3)}[.]`));
+}
+
 /** Longest URL ever put into a link; a longer one is dropped (a cut URL would point elsewhere). */
 export const MAX_URL_CHARS = 2_048;
 

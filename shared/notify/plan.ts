@@ -27,6 +27,7 @@ import { stableHash } from '../domain/hash.js';
 import { compileRegistryPattern, type RegistryMatcher } from '../domain/patterns.js';
 import { atLeast, severityRank, type Severity } from '../domain/severity.js';
 import { boundJsonTotal, boundText, EVIDENCE_BOUNDS } from './bound.js';
+import { findingLink } from './links.js';
 import type { AlertChange, AlertItem, AlertView } from './templates.js';
 import type { ChannelId, ChannelRenderer, HeldPayload, NotificationPayload, RouteTargets } from './channels/types.js';
 
@@ -118,6 +119,7 @@ const ALERTING: ReadonlySet<ChangeKind> = new Set(['opened', 'reopened', 'unsupp
 /** Bounds of the untrusted strings of one finding, applied where alert items and CloudEvents are built. */
 export const FIELD_BOUNDS = {
   title: 300, message: 2_000, resourceId: 1_000, subject: 1_000, registry: 300, subscriptionId: 100, ruleId: 200, findingId: 100,
+  resourceGroup: 100, owner: 200,
   evidenceKey: 100, evidenceValue: 1_000, remediation: 2_000,
   /** Evidence entries kept per item (the rest is counted in a last "…" entry). */
   evidenceEntries: 16,
@@ -125,7 +127,8 @@ export const FIELD_BOUNDS = {
   evidenceJson: 8_000,
 } as const;
 /** Longest portal link we emit; a longer one (from a hostile resource id) is dropped rather than cut. */
-export const MAX_LINK_CHARS = 2_048;
+export { MAX_LINK_CHARS } from './linkLimits.js';
+import { MAX_LINK_CHARS } from './linkLimits.js';
 /** Items kept per held notification (one push event): bounds the stored payload. */
 export const HELD_MAX_ITEMS = 100;
 
@@ -148,6 +151,51 @@ export function portalLink(portalUrl: string, resourceId: string): string | unde
   return link.length <= MAX_LINK_CHARS ? link : undefined;
 }
 
+export { findingLink } from './links.js';
+
+/** The resource group of an ARM id (`/subscriptions/x/resourceGroups/<rg>/...`), or undefined. */
+export function resourceGroupOf(resourceId: string): string | undefined {
+  return /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)/i.exec(resourceId)?.[1];
+}
+
+/**
+ * A placeholder value is filled into a remediation command only when it is plainly a name (letters,
+ * digits and `. _ - / : @ +`, no URL): a value from the estate can never add shell syntax to a
+ * command a person pastes. Otherwise the placeholder stays.
+ */
+const SHELL_SAFE = /^[A-Za-z0-9][A-Za-z0-9._\-/:@+]{0,199}$/;
+
+/** What a finding tells about the remediation's placeholders (`<registry>`, `<rg>`, ...). */
+export function placeholderValues(f: Pick<Finding, 'resourceId' | 'subject' | 'registry' | 'subscriptionId' | 'ruleId'>): Record<string, string> {
+  const v: Record<string, string> = {};
+  const parts = f.resourceId.split('/').filter(Boolean);
+  const name = parts[parts.length - 1];
+  const rg = resourceGroupOf(f.resourceId);
+  const isRegistry = /\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i.test(f.resourceId);
+  if (rg) Object.assign(v, { rg, 'resource-group': rg });
+  if (f.subscriptionId) Object.assign(v, { subscription: f.subscriptionId, 'subscription-id': f.subscriptionId });
+  const registryName = isRegistry ? name : f.registry?.split('.')[0];
+  if (registryName) Object.assign(v, { registry: registryName, 'this-registry': registryName, 'registry-name': registryName });
+  if (f.registry) v['login-server'] = f.registry;
+  if (!isRegistry && name) Object.assign(v, { app: name, workload: name, name });
+  // The image: `<login server>/<repository>@<digest>` (image rules) or `container <c> image <ref>` (workload rules).
+  const image = /^container \S+ image (\S+)$/.exec(f.subject)?.[1] ?? (f.registry && f.subject.startsWith(`${f.registry}/`) ? f.subject : undefined);
+  if (image) {
+    const rest = image.slice(image.indexOf('/') + 1);
+    const m = /^([^@:]+)(?::([^@]+))?(?:@(.+))?$/.exec(rest);
+    if (m?.[1]) v.repository = m[1];
+    if (m?.[2]) v.tag = m[2];
+    if (m?.[3]) v.digest = m[3];
+  }
+  for (const [k, x] of Object.entries(v)) if (!SHELL_SAFE.test(x) || /:\/\/|^www\./i.test(x)) delete v[k];
+  return v;
+}
+
+/** Fills `<name>` placeholders whose value is known and shell-safe; newlines and everything else are kept. */
+export function fillPlaceholders(cli: string, values: Readonly<Record<string, string>>): string {
+  return cli.replace(/<([a-z][a-z-]*)>/g, (m, k: string) => values[k] ?? m);
+}
+
 /** Evidence as bounded [key, value] facts: at most `evidenceEntries`, each key and value cut with a marker. */
 function evidenceFacts(evidence: Record<string, unknown>): Array<[string, string]> {
   const keys = Object.keys(evidence ?? {}).sort();
@@ -161,10 +209,12 @@ function evidenceFacts(evidence: Record<string, unknown>): Array<[string, string
   return facts;
 }
 
-export function toAlertItem(change: FindingChange, ctx: Pick<PlanContext, 'portalUrl' | 'remediationFor'>): AlertItem {
+export function toAlertItem(change: FindingChange, ctx: Pick<PlanContext, 'portalUrl' | 'remediationFor' | 'findingsUrl'>): AlertItem {
   const f = change.finding;
   const remediation = ctx.remediationFor?.(f.ruleId);
   const link = portalLink(ctx.portalUrl, f.resourceId);
+  const findingUrl = findingLink(ctx.findingsUrl, f.id);
+  const rg = resourceGroupOf(f.resourceId);
   const b = FIELD_BOUNDS;
   return {
     findingId: boundText(f.id, b.findingId),
@@ -177,10 +227,17 @@ export function toAlertItem(change: FindingChange, ctx: Pick<PlanContext, 'porta
     subject: boundText(f.subject, b.subject),
     ...(f.registry ? { registry: boundText(f.registry, b.registry) } : {}),
     ...(f.subscriptionId ? { subscriptionId: boundText(f.subscriptionId, b.subscriptionId) } : {}),
+    ...(rg ? { resourceGroup: boundText(rg, b.resourceGroup) } : {}),
+    ...(f.owner ? { owner: boundText(f.owner, b.owner) } : {}),
+    ...(f.firstSeen ? { firstSeen: boundText(f.firstSeen, 40) } : {}),
     message: boundText(f.message, b.message),
     evidence: evidenceFacts(f.evidence),
-    ...(remediation ? { remediation: { description: boundText(remediation.description, b.remediation), cli: boundText(remediation.cli, b.remediation) } } : {}),
+    ...(remediation ? { remediation: {
+      description: boundText(remediation.description, b.remediation),
+      cli: boundText(fillPlaceholders(remediation.cli, placeholderValues(f)), b.remediation),
+    } } : {}),
     ...(link ? { portalUrl: link } : {}),
+    ...(findingUrl ? { findingUrl } : {}),
   };
 }
 
@@ -206,6 +263,7 @@ function maxSeverity(items: AlertItem[]): Severity {
 export function buildView(
   kind: 'immediate' | 'digest', originLabel: string, all: AlertItem[], cap: number, generatedAt: string, findingsUrl?: string, omitted = 0,
   channels: readonly ChannelRenderer[] = [],
+  belowThreshold?: AlertView['belowThreshold'],
 ): AlertView {
   const sorted = [...all].sort(compareItems);
   const countsByChange: AlertView['countsByChange'] = {};
@@ -216,7 +274,10 @@ export function buildView(
   }
   let n = Math.max(1, cap);
   for (;;) {
-    const view: AlertView = { kind, originLabel, items: sorted.slice(0, n), total: sorted.length + Math.max(0, omitted), countsByChange, countsBySeverity, generatedAt, ...(findingsUrl ? { findingsUrl } : {}) };
+    const view: AlertView = {
+      kind, originLabel, items: sorted.slice(0, n), total: sorted.length + Math.max(0, omitted), countsByChange, countsBySeverity, generatedAt,
+      ...(belowThreshold?.count ? { belowThreshold } : {}), ...(findingsUrl ? { findingsUrl } : {}),
+    };
     if (n <= 0 || channels.every((c) => c.fits?.(view) ?? true)) return view;
     n = Math.floor(n / 2);
   }
@@ -305,13 +366,18 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
 
   // Per route: the items it should see, split into immediate / digest / held.
   const perRoute = new Map<string, { route: RouteTarget; now: AlertItem[]; later: AlertItem[] }>();
+  // Alerting changes each route did not list because they are below its threshold: counted, and said.
+  const below = new Map<string, { count: number; threshold: Severity }>();
   for (const change of relevant) {
     const f = change.finding;
     const isResolution = change.kind === 'resolved';
     if (isResolution && !policy.notifyResolutions) continue;
     for (const route of routesFor(f, routes)) {
       const threshold = route.match.minSeverity ?? policy.digestMinSeverity;
-      if (!atLeast(f.severity, threshold)) continue;
+      if (!atLeast(f.severity, threshold)) {
+        if (!isResolution) below.set(route.name, { count: (below.get(route.name)?.count ?? 0) + 1, threshold });
+        continue;
+      }
       let slot = perRoute.get(route.name);
       if (!slot) perRoute.set(route.name, (slot = { route, now: [], later: [] }));
       const item = toAlertItem(change, ctx);
@@ -326,7 +392,7 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
     if (ctx.origin.kind === 'nightly') {
       const items = [...now, ...later];
       if (!items.length) continue;
-      const view = buildView('digest', 'Nightly audit', items, policy.digestMaxItems, nowIso, ctx.findingsUrl, 0, channels);
+      const view = buildView('digest', 'Nightly audit', items, policy.digestMaxItems, nowIso, ctx.findingsUrl, 0, channels, below.get(route.name));
       const base = {
         route: route.name, kind: 'digest' as const, originKey: key, partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
         severity: maxSeverity(items), total: items.length, summary: `Nightly digest: ${fmt(items.length)} change(s)`, ...link,
@@ -350,7 +416,10 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
         summary: `Held for the daily digest of ${bucket}: ${fmt(later.length)} change(s)`, ...link,
       };
       const sorted = [...later].sort(compareItems).slice(0, HELD_MAX_ITEMS);
-      const findingsUrl = { ...link, ...(later.length > sorted.length ? { omitted: later.length - sorted.length } : {}) };
+      const findingsUrl = {
+        ...link, ...(later.length > sorted.length ? { omitted: later.length - sorted.length } : {}),
+        ...(below.get(route.name) ? { belowThreshold: below.get(route.name)! } : {}),
+      };
       for (const c of channels) {
         const hold = holdTarget(c, targetOf(c));
         if (!hold) continue;
@@ -411,7 +480,10 @@ export function composeDailyDigest(
   const nowIso = opts.now.toISOString();
   const findingsUrl = held.find((h) => h.payload.findingsUrl)?.payload.findingsUrl;
   const omitted = held.reduce((n, h) => n + (h.payload.omitted ?? 0), 0);
-  const view = buildView('digest', `Daily (${bucket})`, items, opts.digestMaxItems, nowIso, findingsUrl, omitted, opts.channels);
+  const belowCount = held.reduce((n, h) => n + (h.payload.belowThreshold?.count ?? 0), 0);
+  const threshold = held.find((h) => h.payload.belowThreshold)?.payload.belowThreshold?.threshold;
+  const view = buildView('digest', `Daily (${bucket})`, items, opts.digestMaxItems, nowIso, findingsUrl, omitted, opts.channels,
+    threshold && belowCount ? { count: belowCount, threshold } : undefined);
   const base = {
     route, kind: 'digest' as const, originKey: key, partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
     severity: maxSeverity(items), total: view.total, summary: `Daily digest ${bucket}: ${fmt(view.total)} change(s)`,

@@ -26,6 +26,7 @@ describe('acr-auditor with a storage account that refuses the SAS', () => {
   });
   beforeEach(() => {
     for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
+    process.env.AUDITOR_LOCAL_STORE = 'ephemeral'; // the CLI's local store (.acr-auditor/) would carry findings between tests
     process.env.AUDITOR_APPROVED_REGISTRIES = DEMO_APPROVED_REGISTRIES.join(',');
   });
   afterEach(() => {

@@ -29,6 +29,7 @@ describe('two nights through the CLI against one store', () => {
   beforeAll(async () => {
     azurite = await startAzurite();
     for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
+    process.env.AUDITOR_LOCAL_STORE = 'ephemeral'; // the CLI's local store (.acr-auditor/) would carry findings between tests
     process.env.AUDITOR_APPROVED_REGISTRIES = DEMO_APPROVED_REGISTRIES.join(',');
     process.env.AUDITOR_STORAGE = azurite.connectionString;
   });

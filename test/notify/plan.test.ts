@@ -36,7 +36,7 @@ describe('planNotifications', () => {
     if (email.payload.channel !== 'email') throw new Error('email payload');
     expect(email.payload.text).toContain('and 9,975 more');
     expect(email.payload.html).toContain('and 9,975 more');
-    expect(email.payload.subject).toBe('[ACR auditor] Nightly audit digest: 10,000 new');
+    expect(email.payload.subject).toBe('[ACR auditor] Nightly audit digest: 10,000 high (10,000 new)');
   });
 
   it('re-planning the same changes yields the same ids; another origin yields other ids', () => {
@@ -102,7 +102,7 @@ describe('planNotifications', () => {
     expect(ns.map((n) => n.channel).sort()).toEqual(['email', 'teams']);
     const t = ns.find((n) => n.channel === 'teams')!;
     expect(JSON.stringify(t.payload)).toContain('and 3 more');
-    expect(JSON.stringify(t.payload)).toContain('Open in the Azure portal');
+    expect(JSON.stringify(t.payload)).toContain('"title":"Portal: contosoprod"');
     expect(validateCard(cards(ns)[0])).toEqual([]);
   });
 
@@ -147,12 +147,22 @@ describe('hostile strings', () => {
     const [card] = cards(ns);
     expect(validateCard(card)).toEqual([]);
     const all = strings(card).join('\n');
-    expect(all).not.toMatch(/<at>/i);
-    expect(all).not.toContain('[click](');
+    // Untrusted text is only ever the text of a TextRun (not markdown: nothing to escape, nothing parsed).
+    const nodes = (x: unknown): Array<Record<string, unknown>> => (Array.isArray(x) ? x.flatMap(nodes)
+      : x && typeof x === 'object' ? [x as Record<string, unknown>, ...Object.values(x).flatMap(nodes)] : []);
+    const blocks = nodes(card).filter((x) => x.type === 'TextBlock').map((x) => String(x.text));
+    for (const b of blocks) expect(b).not.toMatch(/evil|<at>|click|admin|Everyone/i);
+    expect(nodes(card).some((x) => x.type === 'FactSet')).toBe(false);
+    expect(JSON.stringify(card)).not.toContain('"entities"'); // no mention can exist without one
+    // Every link is ours: the portal and the findings page.
+    const urls = nodes(card).filter((x) => x.type === 'Action.OpenUrl').map((x) => String(x.url));
+    expect(urls.length).toBeGreaterThan(0);
+    for (const u of urls) expect(u).toMatch(/^(https:\/\/portal\.azure\.com\/#resource\/subscriptions\/|https:\/\/contoso\.example\/findings)/);
     expect(all).not.toContain('https://evil.test');
-    expect(all).not.toContain('&#60;');
+    expect(all).toContain('https[:]//evil.test'); // defanged: no client autolinks it
+    expect(all).not.toMatch(/[\\‹›]/); // no backslash escapes, no look-alikes
     expect(strings(card).filter((x) => /[\r\n\u202e]/.test(x))).toEqual([]);
-    expect(all).toContain('\\[click\\]\\(https\\:');
+    expect(all).toContain('[click](https[:]//evil.test) <at>Everyone</at> **bold**'); // shown as it is, raw
   });
 
   it('email subject, text and html are safe', () => {

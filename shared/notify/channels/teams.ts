@@ -1,6 +1,6 @@
 /** Teams, the pure half: an Adaptive Card (Workflows envelope) per route and view. Adapter: ../teams.ts. */
 import { utf8Bytes } from '../bound.js';
-import { escapeCardText } from '../escape.js';
+import { cardRunText } from '../escape.js';
 import { renderTeamsMessage, TEAMS_MAX_MESSAGE_CHARS, type TeamsMessage } from '../templates.js';
 import type { ChannelPayload, ChannelRenderer } from './types.js';
 
@@ -26,7 +26,7 @@ export const teamsRenderer: ChannelRenderer<'teams'> = {
   summarize(_payload, { view, what }) {
     const message = renderTeamsMessage(view);
     const body = message.attachments[0]!.content.body as Array<Record<string, unknown>>;
-    body.splice(1, 0, { type: 'TextBlock', text: escapeCardText(what, 600), wrap: true });
+    body.splice(1, 0, { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: cardRunText(what, 600) }] });
     return { channel: 'teams', message };
   },
 };

@@ -38,6 +38,8 @@ export interface HeldPayload {
   items: AlertItem[];
   findingsUrl?: string;
   omitted?: number;
+  /** Alerting changes of the event below the route's threshold (counted in the daily digest, not listed). */
+  belowThreshold?: { count: number; threshold: Severity };
 }
 
 export type NotificationPayload = ChannelPayload | HeldPayload;

@@ -61,6 +61,15 @@ export interface DiffInput {
    * leaves it off so an unchanged estate costs no writes.
    */
   trackNewerObservations?: boolean;
+  /**
+   * Findings that may stay as stored when an audit re-confirms them unchanged (same status, severity,
+   * message and evidence but for the rule's volatile keys): no write, the transition is still reported
+   * (`still_open`). Only for findings no other actor writes concurrently (rules the push audit never
+   * evaluates), so an older observation can never overtake the newer one this skips recording.
+   */
+  deferUnchanged?: (f: StoredFinding) => boolean;
+  /** Evidence keys of a rule that change with time alone (see RuleMetadata.volatileEvidence). */
+  volatileEvidence?: (ruleId: string) => readonly string[];
 }
 
 export interface DiffOutput {
@@ -70,6 +79,10 @@ export interface DiffOutput {
   changes: FindingChange[];
   /** Observations ignored because the finding already holds a newer one. */
   stale: number;
+  /** Findings re-confirmed unchanged and left as stored (deferUnchanged). */
+  deferred: number;
+  /** Stored open or suppressed findings this audit neither changed nor confirmed (inconclusive, or not decided). */
+  undecided: string[];
 }
 
 const RECORDED: ReadonlySet<ChangeKind> = new Set(['opened', 'reopened', 'escalated', 'resolved', 'suppressed', 'unsuppressed']);
@@ -95,6 +108,8 @@ export function diffFindings(input: DiffInput): DiffOutput {
   const upserts: StoredFinding[] = [];
   const changes: FindingChange[] = [];
   let stale = 0;
+  let deferred = 0;
+  const decided = new Set<string>();
 
   const emit = (kind: ChangeKind, finding: StoredFinding, previous?: StoredFinding) => {
     finding.lastChange = kind;
@@ -138,6 +153,7 @@ export function diffFindings(input: DiffInput): DiffOutput {
         subject: r.subject,
         ...(r.subscriptionId ? { subscriptionId: r.subscriptionId } : {}),
         ...(r.registry ? { registry: r.registry } : {}),
+        ...(r.owner ? { owner: r.owner } : {}),
         severity: r.severity,
         status: suppression ? 'suppressed' : 'open',
         outcome: r.status,
@@ -155,12 +171,19 @@ export function diffFindings(input: DiffInput): DiffOutput {
       else if (prev.status === 'suppressed') kind = suppression ? 'still_suppressed' : 'unsuppressed';
       else if (suppression) kind = 'suppressed';
       else kind = severityRank(next.severity) > severityRank(prev.severity) ? 'escalated' : 'still_open';
+      decided.add(id);
+      if (!replay && prev && (kind === 'still_open' || kind === 'still_suppressed') && input.deferUnchanged?.(prev) && sameFacts(prev, next, input.volatileEvidence?.(r.ruleId) ?? [])) {
+        deferred++;
+        changes.push({ kind, finding: withoutEtag({ ...prev, lastSeen: now }), previous: withoutEtag(prev) });
+        continue;
+      }
       emit(kind, next, prev);
       continue;
     }
 
     const resolves = r.status === 'pass' || (r.status === 'not_applicable' && r.conclusive);
     if (!resolves || !prev) continue; // could not observe: nothing changes
+    decided.add(id);
     if (prev.status === 'resolved') {
       if (replay && prev.lastChange === 'resolved') emit('resolved', { ...prev }, prev);
       else if (input.trackNewerObservations && (prev.observedAt === undefined || at > prev.observedAt)) {
@@ -192,9 +215,19 @@ export function diffFindings(input: DiffInput): DiffOutput {
         continue;
       }
       emit('resolved', resolveFinding(prev, input.auditId, now, absent.observedAt, 'gone'), prev);
+      decided.add(prev.id);
     }
   }
-  return { upserts, changes, stale };
+  const undecided = input.existing.filter((f) => f.status !== 'resolved' && !decided.has(f.id)).map((f) => f.id);
+  return { upserts, changes, stale, deferred, undecided };
+}
+
+/** Whether a re-observed finding holds the same facts as stored (volatile evidence keys aside). */
+function sameFacts(prev: StoredFinding, next: StoredFinding, volatile: readonly string[]): boolean {
+  const strip = (e: Record<string, unknown>) => JSON.stringify(Object.fromEntries(Object.entries(e).filter(([k]) => !volatile.includes(k))));
+  return prev.status === next.status && prev.severity === next.severity && prev.outcome === next.outcome && prev.message === next.message
+    && prev.title === next.title && (prev.subscriptionId ?? '') === (next.subscriptionId ?? '') && (prev.registry ?? '') === (next.registry ?? '')
+    && JSON.stringify(prev.suppression ?? null) === JSON.stringify(next.suppression ?? null) && strip(prev.evidence) === strip(next.evidence);
 }
 
 function withEtag(next: StoredFinding, prev: StoredFinding | undefined): StoredFinding {

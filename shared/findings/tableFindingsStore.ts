@@ -36,7 +36,27 @@ export interface FindingsStore {
   listFindings(options?: { status?: FindingStatus; lastAuditId?: string }): AsyncIterable<StoredFinding>;
   /** The transitions of one finding, oldest first. */
   listHistory(scopeId: string, id: string): Promise<HistoryEntry[]>;
+  /**
+   * Records that a nightly audit of a scope re-checked it: when, which rules, and which stored findings
+   * it could not confirm. Findings left unwritten because nothing changed are shown last seen then.
+   */
+  saveScopeAudit(scopeId: string, audit: ScopeAudit): Promise<void>;
 }
+
+/** One scope's latest nightly audit (a row beside its findings). */
+export interface ScopeAudit {
+  auditId: string;
+  /** When the audit saw the scope (ISO). */
+  at: string;
+  /** Rules evaluated in full in the scope. */
+  rules: string[];
+  /** Open or suppressed findings it could not confirm (inconclusive); `overflow` past the cap: none is shown as confirmed. */
+  unconfirmed: string[] | 'overflow';
+}
+
+/** Unconfirmed ids kept per scope audit row (beyond: `overflow`). */
+const MAX_UNCONFIRMED = 2_000;
+const SCOPE_AUDIT_ROW = 's-audit';
 
 const MAX_BATCH = 100;
 const LOOKUP_GROUP = 15;
@@ -265,7 +285,29 @@ export class TableFindingsStore implements FindingsStore {
     let filter = odata`RowKey ge ${FINDING_ROW_PREFIX} and RowKey lt ${'f.'}`;
     if (options.status) filter += odata` and status eq ${options.status}`;
     if (options.lastAuditId) filter += odata` and lastAuditId eq ${options.lastAuditId}`;
-    for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) yield fromEntity(e);
+    const audits = await this.scopeAudits();
+    for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) yield withConfirmation(fromEntity(e), audits);
+  }
+
+  async saveScopeAudit(scopeId: string, audit: ScopeAudit): Promise<void> {
+    await this.ensure();
+    const unconfirmed = audit.unconfirmed === 'overflow' || audit.unconfirmed.length > MAX_UNCONFIRMED ? 'overflow' : audit.unconfirmed;
+    await this.client.upsertEntity(
+      { partitionKey: partitionKeyFor(scopeId), rowKey: SCOPE_AUDIT_ROW, scopeId: cap(scopeId), auditId: cap(audit.auditId), at: audit.at, rules: tableJson(audit.rules), unconfirmed: unconfirmed === 'overflow' ? 'overflow' : tableJson(unconfirmed) },
+      'Replace',
+    );
+  }
+
+  /** Every scope's latest audit row (one per scope: proportional to scopes, not findings). */
+  private async scopeAudits(): Promise<Map<string, { at: string; rules: Set<string>; unconfirmed: Set<string> | 'overflow' }>> {
+    const out = new Map<string, { at: string; rules: Set<string>; unconfirmed: Set<string> | 'overflow' }>();
+    for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`RowKey eq ${SCOPE_AUDIT_ROW}` } })) {
+      const rules = parseJson(e.rules, []);
+      const unconfirmed = e.unconfirmed === 'overflow' ? 'overflow' : parseJson(e.unconfirmed, []);
+      if (typeof e.at !== 'string' || !Array.isArray(rules)) continue;
+      out.set(e.partitionKey!, { at: e.at, rules: new Set(rules as string[]), unconfirmed: unconfirmed === 'overflow' ? 'overflow' : new Set(Array.isArray(unconfirmed) ? (unconfirmed as string[]) : []) });
+    }
+    return out;
   }
 
   async listHistory(scopeId: string, id: string): Promise<HistoryEntry[]> {
@@ -284,4 +326,15 @@ function isConflict(e: unknown): boolean {
 function storageReason(e: { statusCode?: number; code?: string; message: string }): string {
   const code = e.code ?? /"code"\s*:\s*"([^"]+)"/.exec(e.message)?.[1] ?? '';
   return `storage refused the entity (${e.statusCode ?? '?'}${code ? ` ${code}` : ''})`;
+}
+
+/**
+ * An open or suppressed finding that the scope's latest nightly audit re-confirmed without rewriting it
+ * (nothing changed) is shown as last seen at that audit.
+ */
+function withConfirmation(f: StoredFinding, audits: ReadonlyMap<string, { at: string; rules: Set<string>; unconfirmed: Set<string> | 'overflow' }>): StoredFinding {
+  if (f.status === 'resolved') return f;
+  const audit = audits.get(partitionKeyFor(f.scopeId));
+  if (!audit || audit.at <= f.lastSeen || !audit.rules.has(f.ruleId) || audit.unconfirmed === 'overflow' || audit.unconfirmed.has(f.id)) return f;
+  return { ...f, lastSeen: audit.at };
 }

@@ -45,6 +45,8 @@ export const imageFresh = defineRule({
     'https://learn.microsoft.com/azure/container-registry/container-registry-auto-purge',
   ],
   modes: ['nightly'],
+  // The age grows every day; the message names the date instead, so an unchanged image is not rewritten.
+  volatileEvidence: ['ageInDays'],
   evaluate({ manifest }, { now, params }) {
     if (manifest.tags.length === 0) return notApplicable('untagged manifest: nothing deploys it by tag', { conclusive: true });
     const age = ageInDays(manifest.lastUpdateTime, now);
@@ -52,7 +54,12 @@ export const imageFresh = defineRule({
     const limitDays = staleLimitFor(params, manifest.repository);
     const evidence = { tags: manifest.tags, ageInDays: age, lastUpdateTime: manifest.lastUpdateTime, limitDays };
     return age > limitDays
-      ? fail(`image was last updated ${age} days ago (limit ${limitDays})`, evidence)
-      : pass(`image was updated ${age} days ago (limit ${limitDays})`, evidence);
+      ? fail(`image was last updated on ${day(manifest.lastUpdateTime)}, older than the ${limitDays}-day limit`, evidence)
+      : pass(`image was updated on ${day(manifest.lastUpdateTime)}, within the ${limitDays}-day limit`, evidence);
   },
 });
+
+/** The calendar day (UTC) of an ISO time, as written in messages. */
+function day(iso: string): string {
+  return iso.slice(0, 10);
+}

@@ -40,6 +40,8 @@ export const workloadImageFresh = defineRule({
     'https://learn.microsoft.com/security/benchmark/azure/mcsb-posture-vulnerability-management',
   ],
   modes: ['nightly'],
+  // The age grows every day; the message names the date instead, so an unchanged image is not rewritten.
+  volatileEvidence: ['ageInDays'],
   evaluate({ container, reference, resolved }, { now, params }) {
     const base = { image: container.image, container: container.name };
     if (!reference) return notApplicable('image reference does not parse: see workload.image-from-approved-registry', { conclusive: false, evidence: base });
@@ -57,9 +59,14 @@ export const workloadImageFresh = defineRule({
         const limitDays = staleLimitFor(params, reference.repository);
         const evidence = { ...base, digest: resolved.digest, ageInDays: age, limitDays, lastUpdateTime: resolved.lastUpdateTime };
         return age > limitDays
-          ? fail(`running image was last updated ${age} days ago (limit ${limitDays})`, evidence)
-          : pass(`running image was updated ${age} days ago (limit ${limitDays})`, evidence);
+          ? fail(`running image was last updated on ${day(resolved.lastUpdateTime)}, older than the ${limitDays}-day limit`, evidence)
+          : pass(`running image was updated on ${day(resolved.lastUpdateTime)}, within the ${limitDays}-day limit`, evidence);
       }
     }
   },
 });
+
+/** The calendar day (UTC) of an ISO time, as written in messages. */
+function day(iso: string): string {
+  return iso.slice(0, 10);
+}

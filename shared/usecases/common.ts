@@ -71,6 +71,12 @@ export interface PersistInput {
   absence?: (f: StoredFinding) => Absence | undefined;
   /** See DiffInput.trackNewerObservations (the push path turns it on). */
   trackNewerObservations?: boolean;
+  /**
+   * Leave unchanged re-confirmed findings of nightly-only rules as stored (the nightly run): writes stay
+   * proportional to change. Rules the push audit also evaluates are always written, so a concurrent push
+   * can never overtake an observation that was not recorded.
+   */
+  deferUnchanged?: boolean;
 }
 
 export interface PersistOutcome {
@@ -80,6 +86,20 @@ export interface PersistOutcome {
   stale: number;
   /** Findings the store refused (bad entity), with the reason: gaps for the caller, the rest is written. */
   failed: Array<{ id: string; reason: string }>;
+  /** Findings re-confirmed unchanged and left as stored. */
+  deferred: number;
+  /** Stored open or suppressed findings this write neither changed nor confirmed. */
+  undecided: string[];
+}
+
+/** Findings of rules the push audit never evaluates: only the nightly run writes them. */
+function nightlyOnly(f: StoredFinding): boolean {
+  const rule = ruleById(f.ruleId);
+  return rule !== undefined && !rule.modes.includes('push');
+}
+
+function volatileEvidence(ruleId: string): readonly string[] {
+  return ruleById(ruleId)?.volatileEvidence ?? [];
 }
 
 /** Conflicts re-read and re-decided before the write is given up (the queue then redelivers the audit). */
@@ -96,7 +116,7 @@ export async function persistScope(deps: AuditDeps, input: PersistInput): Promis
   let results = input.results;
   let absence = input.absence;
   const committed = new Map<string, FindingChange>();
-  const out: PersistOutcome = { changes: [], stale: 0, failed: [] };
+  const out: PersistOutcome = { changes: [], stale: 0, failed: [], deferred: 0, undecided: [] };
   for (let round = 0; ; round++) {
     const diff = diffFindings({
       auditId: input.auditId,
@@ -107,12 +127,15 @@ export async function persistScope(deps: AuditDeps, input: PersistInput): Promis
       waivers: waiversOf(deps),
       ...(absence ? { absence } : {}),
       ...(input.trackNewerObservations ? { trackNewerObservations: true } : {}),
+      ...(input.deferUnchanged ? { deferUnchanged: nightlyOnly, volatileEvidence } : {}),
     });
     const saved = await deps.findings.save(input.scopeId, diff.upserts);
     const conflicts = new Set(saved.conflicts);
     const failed = new Set(saved.failed.map((f) => f.id));
     for (const c of diff.changes) if (!conflicts.has(c.finding.id) && !failed.has(c.finding.id)) committed.set(c.finding.id, c);
     out.stale += diff.stale;
+    out.deferred += diff.deferred;
+    if (round === 0) out.undecided.push(...diff.undecided);
     out.failed.push(...saved.failed);
     if (!conflicts.size) break;
     if (round + 1 >= MAX_CONFLICT_ROUNDS) throw new Error(`findings of ${input.scopeId} kept changing under this audit (${conflicts.size} conflicting writes after ${MAX_CONFLICT_ROUNDS} rounds)`);

@@ -121,6 +121,23 @@ export function handleArm(ctx: Authenticated, path: string, headers: Headers): v
     return sendJson(ctx.res, 200, { value }, headers);
   }
 
+  // Child resources Resource Graph does not index (App Service sitecontainers, config/web): ARM only, from the
+  // estate's `armOnly`; a site's config/web defaults to its row's siteConfig (what older estates carry).
+  const child = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Web\/sites\/[^/]+)\/(sitecontainers|config\/web)\/?$/i.exec(path);
+  if (child && method === 'GET') {
+    const siteId = child[1]!;
+    const segments = siteId.split('/');
+    if (refused(ctx, headers, `Microsoft.Web/sites/${child[2]!.toLowerCase() === 'sitecontainers' ? 'sitecontainers' : 'config'}/read`, path.replace(/\/+$/, ''), segments[2]!, segments[4]!)) return;
+    const site = view.resourceById(siteId);
+    if (!site) return resourceNotFound(ctx, headers, siteId);
+    const given = view.armOnly(path);
+    if (given) return sendJson(ctx.res, 200, given, headers);
+    if (child[2]!.toLowerCase() === 'sitecontainers') return sendJson(ctx.res, 200, { value: [] }, headers);
+    const props = (site.properties ?? {}) as Record<string, unknown>;
+    const siteConfig = (typeof props['siteConfig'] === 'object' && props['siteConfig'] !== null ? props['siteConfig'] : {}) as Record<string, unknown>;
+    return sendJson(ctx.res, 200, { id: `${siteId}/config/web`, name: 'web', type: 'Microsoft.Web/sites/config', properties: siteConfig }, headers);
+  }
+
   // Any other resource of the estate by its id (workloads, workspaces, ...): the ARG row in ARM shape,
   // under the same 403 / 404 rules. The type is served in the casing of the request path (ARM answers
   // its canonical casing; the estate keeps ARG's lower case).

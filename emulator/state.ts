@@ -161,6 +161,13 @@ export class EstateView {
     return idx.tags;
   }
 
+  /** An ARM-only answer of `armOnly` by path (case-insensitive), if the estate has one. */
+  armOnly(path: string): Record<string, unknown> | undefined {
+    const want = path.toLowerCase().replace(/\/+$/, '');
+    for (const [k, v] of Object.entries(this.estate.armOnly ?? {})) if (k.toLowerCase().replace(/\/+$/, '') === want) return v as Record<string, unknown>;
+    return undefined;
+  }
+
   diagnosticSettings(resourceId: string): unknown[] {
     const src = this.estate.diagnosticSettings;
     const size = Object.keys(src).length;

@@ -206,6 +206,8 @@ export interface RegistryInput {
   publicNetworkAccess?: 'Enabled' | 'Disabled';
   /** Premium only: `Deny` with IP rules restricts the public endpoint. */
   networkRuleSet?: { defaultAction: 'Allow' | 'Deny'; ipRules?: string[] };
+  /** Whether trusted Azure services (Defender's scanner among them) may bypass the firewall; default `AzureServices`. */
+  networkRuleBypassOptions?: 'AzureServices' | 'None';
   privateEndpoints?: Array<{ name: string; subnetResourceGroup: string; vnet: string }>;
   tags?: Record<string, string>;
   systemIdentityPrincipalId?: string;
@@ -245,7 +247,7 @@ export function registryRow(r: RegistryInput): JsonObject {
       },
     })),
     publicNetworkAccess: r.publicNetworkAccess ?? 'Enabled',
-    networkRuleBypassOptions: 'AzureServices',
+    networkRuleBypassOptions: r.networkRuleBypassOptions ?? 'AzureServices',
     networkRuleBypassAllowedForTasks: false,
     zoneRedundancy: r.zoneRedundancy ? 'Enabled' : 'Disabled',
     anonymousPullEnabled: r.anonymousPullEnabled ?? false,
@@ -627,5 +629,97 @@ export function repositoryEventRow(e: RepositoryEventInput): JsonObject {
     SourceSystem: 'Azure',
     Type: 'ContainerRegistryRepositoryEvents',
     _ResourceId: e.registryId.toLowerCase(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Defender for Containers rows of `securityresources` (issue 12)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A `microsoft.security/pricings` row for the Containers plan, as Resource Graph returns it (properties as
+ * azure-rest-api-specs Microsoft.Security 2024-01-01 examples/Pricings/ListPricings_example.json shows
+ * them: `isEnabled` is the string "True"/"False"). The row's other columns follow ARG's objectArray shape
+ * (assumed for this type: the example is the ARM list answer).
+ */
+export function containersPricingRow(p: { tenantId: string; subscriptionId: string; tier: 'Standard' | 'Free'; enablementTime?: string; registryScanning?: boolean }): JsonObject {
+  return {
+    id: `/subscriptions/${p.subscriptionId}/providers/Microsoft.Security/pricings/Containers`,
+    name: 'Containers', type: 'microsoft.security/pricings', tenantId: p.tenantId, kind: '', location: '', resourceGroup: '',
+    subscriptionId: p.subscriptionId, managedBy: '', sku: null, plan: null, tags: null, identity: null, zones: null, extendedLocation: null,
+    properties: p.tier === 'Standard'
+      ? { pricingTier: 'Standard', freeTrialRemainingTime: 'PT0S', enablementTime: p.enablementTime ?? '2025-01-01T00:00:00Z', enforce: 'False', resourcesCoverageStatus: 'FullyCovered',
+          extensions: [{ name: 'ContainerRegistriesVulnerabilityAssessments', isEnabled: p.registryScanning === false ? 'False' : 'True' }] }
+      : { pricingTier: 'Free', freeTrialRemainingTime: 'P30D', enforce: 'False', resourcesCoverageStatus: 'NotCovered' },
+  };
+}
+
+export interface SubAssessmentInput {
+  tenantId: string;
+  registryId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  loginServer: string;
+  repository: string;
+  digest: string;
+  tags?: string[];
+  pushedAt: string;
+  cve: string;
+  severity: 'Low' | 'Medium' | 'High' | 'Critical';
+  packageName?: string;
+  version?: string;
+  fixedVersion?: string;
+  fixStatus?: 'FixAvailable' | 'NoFixAvailable' | 'Unknown' | 'Scheduled' | 'WontFix';
+  publishedDate: string;
+  timeGenerated: string;
+  cvss?: number;
+  /** Exempted in Defender: status NotApplicable, cause Exempt. */
+  exempt?: boolean;
+}
+
+/**
+ * A registry image vulnerability sub-assessment row (grouped shape) exactly as Microsoft's example in
+ * "Container vulnerability assessments REST API" (learn.microsoft.com/azure/defender-for-cloud/
+ * subassessment-rest-api) shows it. `name` (the sub-assessment id) is derived from digest and CVE (assumed:
+ * Microsoft's example redacts it).
+ */
+export function subAssessmentRow(v: SubAssessmentInput): JsonObject {
+  const name = guidOf(`${v.registryId}|${v.digest}|${v.cve}`);
+  return {
+    id: `${v.registryId}/providers/Microsoft.Security/assessments/c0b7cfc6-3172-465a-b378-53c7ff2cc0d5/subassessments/${name}`,
+    name, type: 'microsoft.security/assessments/subassessments', tenantId: v.tenantId, kind: '', location: 'global',
+    resourceGroup: v.resourceGroup, subscriptionId: v.subscriptionId, managedBy: '', sku: null, plan: null,
+    properties: {
+      id: v.cve,
+      additionalData: {
+        assessedResourceType: 'AzureContainerRegistryVulnerability',
+        vulnerabilityDetails: {
+          severity: v.severity,
+          exploitabilityAssessment: { exploitStepsPublished: false, exploitStepsVerified: false, isInExploitKit: false, exploitUris: [], types: ['Remote'] },
+          lastModifiedDate: v.publishedDate, publishedDate: v.publishedDate, workarounds: [],
+          references: [{ title: v.cve, link: `https://nvd.nist.gov/vuln/detail/${v.cve}` }],
+          weaknesses: { cwe: [] }, cveId: v.cve,
+          cvss: { '2.0': null, '3.0': { cvssVectorString: 'CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', base: v.cvss ?? 9.8 } },
+        },
+        artifactDetails: {
+          lastPushedToRegistryUTC: v.pushedAt, repositoryName: v.repository, registryHost: v.loginServer, artifactType: 'ContainerImage',
+          mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest: v.digest, tags: v.tags ?? [],
+        },
+        softwareDetails: {
+          category: 'OS', language: '', fixedVersion: v.fixedVersion ?? '', version: v.version ?? '1.0.0', vendor: 'debian', packageName: v.packageName ?? 'openssl',
+          osDetails: { osPlatform: 'linux', osVersion: 'debian_12' }, fixStatus: v.fixStatus ?? (v.fixedVersion ? 'FixAvailable' : 'NoFixAvailable'), evidence: [],
+        },
+        cvssV30Score: v.cvss ?? 9.8,
+      },
+      description: `This vulnerability affects ${v.packageName ?? 'openssl'}.`,
+      displayName: v.cve,
+      resourceDetails: { id: `/repositories/${v.repository}/images/${v.digest}`, source: 'Azure' },
+      timeGenerated: v.timeGenerated,
+      remediation: v.fixedVersion ? `Update ${v.packageName ?? 'openssl'} to ${v.fixedVersion}` : 'No remediation exists',
+      status: v.exempt
+        ? { description: 'Exempted: risk accepted', severity: v.severity, code: 'NotApplicable', cause: 'Exempt' }
+        : { severity: v.severity, code: 'Unhealthy' },
+    },
+    tags: null, identity: null, zones: null, extendedLocation: null,
   };
 }

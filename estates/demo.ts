@@ -7,10 +7,12 @@
  * The story, rule by rule, is in DEMO_EXPECTATIONS and estates/README.md.
  */
 import {
+  argRow,
   armId,
   containerAppJobRow,
   containerAppRow,
   containerGroupRow,
+  containersPricingRow,
   daysAgo,
   diagnosticSetting,
   digestOf,
@@ -18,6 +20,7 @@ import {
   loginEventRow,
   registryRow,
   repositoryEventRow,
+  subAssessmentRow,
   webSiteRow,
   workspaceId,
   workspaceRow,
@@ -112,6 +115,8 @@ interface Built {
   content: Record<string, RegistryContent>;
   images: Record<'labeled' | 'unlabeled' | 'multiArch' | 'unapprovedBase', DemoImage>;
   digests: { devApiBeta: string; stale: string[]; fresh: string[]; untaggedOld: string[] };
+  /** Images the Defender sub-assessments of the demo are about (issue 12). */
+  vulnerable: { payments: string; webMediumOnly: string; ciRunnerUnfixed: string };
 }
 
 function repo(manifests: ManifestItem[], blobsFrom: BuiltImage[] = []): RepositoryContent {
@@ -147,6 +152,8 @@ function buildContent(now: Date): Built {
   const prodWebUntagged = p('prod', 'team/web', 'untagged-b', [], 181, 61);
   const invoiceStale = p('prod', 'team/invoice-func', '1.0.3', ['1.0.3'], 211, 143);
   const workerFresh = p('prod', 'team/worker', '3.4.1', ['3.4.1', 'latest'], 9, 71);
+  // Fresh, but Defender lists a critical CVE with a fix published weeks ago: runs in ca-payments-api and aci-payments-reconcile.
+  const paymentsVulnerable = p('prod', 'team/payments', '5.2.0', ['5.2.0'], 20, 118);
 
   // --- contosoplatform: the labeled base image pushed by the admin account, CI runner, tools.
   const labeled = imageWithContent(now, {
@@ -162,6 +169,7 @@ function buildContent(now: Date): Built {
   });
   const platformBaseUntagged = p('platform', 'platform/base', 'untagged-c', [], 301, 36);
   const ciRunnerStale = p('platform', 'tools/ci-runner', '3.9.0', ['3.9.0'], 381, 412);
+  const ciRunnerLatest = p('platform', 'tools/ci-runner', '4.12.0', ['4.12.0', 'latest'], 4, 455);
 
   // --- contosodev: the unlabeled web RC pushed by a pipeline principal; a stale sandbox image.
   const unlabeled = imageWithContent(now, {
@@ -212,6 +220,7 @@ function buildContent(now: Date): Built {
         'team/web': repo([prodWebFresh, p('prod', 'team/web', '2.0.4', ['2.0.4'], 60, 63), prodWebUntagged]),
         'team/worker': repo([workerFresh, p('prod', 'team/worker', '3.3.0', ['3.3.0'], 96, 70)]),
         'team/invoice-func': repo([invoiceStale, p('prod', 'team/invoice-func', '1.0.2', ['1.0.2'], 243, 141)]),
+        'team/payments': repo([paymentsVulnerable]),
       },
     },
     [loginServerOf('platform')]: {
@@ -221,7 +230,7 @@ function buildContent(now: Date): Built {
           [labeled],
         ),
         'tools/ci-runner': repo([
-          p('platform', 'tools/ci-runner', '4.12.0', ['4.12.0', 'latest'], 4, 455),
+          ciRunnerLatest,
           p('platform', 'tools/ci-runner', '4.11.0', ['4.11.0'], 33, 450),
           ciRunnerStale,
         ]),
@@ -272,6 +281,7 @@ function buildContent(now: Date): Built {
       fresh: [apiIndex.index.digest, prodWebFresh.digest, workerFresh.digest, labeled.item.digest],
       untaggedOld: [prodApiUntagged.digest, prodWebUntagged.digest, platformBaseUntagged.digest, sandboxUntagged.digest, archiveOld[2]!.digest],
     },
+    vulnerable: { payments: paymentsVulnerable.digest, webMediumOnly: prodWebFresh.digest, ciRunnerUnfixed: ciRunnerLatest.digest },
   };
 }
 
@@ -382,6 +392,26 @@ function buildWorkloads(devApiBetaDigest: string): WorkloadsBuilt {
     'webApp',
     [{ container: 'main', role: 'main', image: prod('team/invoice-func:1.0.3'), expect: 'stale' }],
   );
+  // The payments image (team/payments:5.2.0) carries a critical CVE with a fix (Defender sub-assessments
+  // below): one image finding, and one workload finding for each of these two.
+  add(
+    containerAppRow({
+      tenantId: t, subscriptionId: S.prod, resourceGroup: 'rg-payments', name: 'ca-payments-api', location: 'westeurope', environment: 'cae-contoso-prod',
+      revision: 'p4ym3nt', tags: { team: 'payments', env: 'prod' }, registryServers: [loginServerOf('prod')],
+      containers: [{ name: 'payments', image: prod('team/payments:5.2.0') }],
+    }),
+    'containerApp',
+    [{ container: 'payments', role: 'main', image: prod('team/payments:5.2.0'), expect: 'fresh' }],
+  );
+  add(
+    containerGroupRow({
+      tenantId: t, subscriptionId: S.prod, resourceGroup: 'rg-payments', name: 'aci-payments-reconcile', location: 'westeurope',
+      tags: { team: 'payments', env: 'prod' }, restartPolicy: 'OnFailure', registryServers: [loginServerOf('prod')],
+      containers: [{ name: 'reconcile', image: prod('team/payments:5.2.0') }],
+    }),
+    'containerGroup',
+    [{ container: 'reconcile', role: 'main', image: prod('team/payments:5.2.0'), expect: 'fresh' }],
+  );
   // Code-only Windows web app: no container at all.
   add(
     webSiteRow({
@@ -467,8 +497,124 @@ function buildWorkloads(devApiBetaDigest: string): WorkloadsBuilt {
     'containerGroup',
     [{ container: 'cleanup', role: 'main', image: 'mcr.microsoft.com/azure-cli:2.67.0', expect: 'approved-not-in-estate' }],
   );
+  tuneWorkloadSettings(rows);
   return { rows, images };
 }
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Issue 14: the workload settings the row builders leave at their defaults, so that every workload rule fails
+ * and passes somewhere, per kind where it applies (see DEMO_EXPECTATIONS). Property names and casing as in the
+ * GET examples of Microsoft.ContainerInstance 2025-09-01, Microsoft.App 2025-07-01 and Microsoft.Web 2025-03-01.
+ * The credential-looking values are invented; the audit must never repeat them (test/usecases/secretLeak.test.ts).
+ */
+function tuneWorkloadSettings(rows: JsonObject[]): void {
+  const S = DEMO_SUBSCRIPTIONS;
+  const byName = (name: string): { props: Record<string, any>; row: JsonObject } => {
+    const row = rows.find((r) => r.name === name)!;
+    return { row, props: row.properties as Record<string, any> };
+  };
+  const uami = (sub: string, rg: string, name: string) => armId(sub, rg, 'Microsoft.ManagedIdentity/userAssignedIdentities', name);
+
+  // aci-nightly-report: the hardened group. A user-assigned identity pulls; in a subnet, no public IP; logs to a
+  // workspace; the database password is a secureValue (ARM returns its name only).
+  {
+    const { row, props } = byName('aci-nightly-report');
+    const id = uami(S.prod, 'rg-reporting', 'id-aci-nightly-report');
+    row.identity = { type: 'UserAssigned', userAssignedIdentities: { [id]: { principalId: guidOf('aci-nightly-report|p'), clientId: guidOf('aci-nightly-report|c') } } };
+    props.ipAddress = { type: 'Private', ports: [{ protocol: 'TCP', port: 8080 }], ip: '10.20.1.4' };
+    props.subnetIds = [{ id: `${armId(S.prod, 'rg-network', 'Microsoft.Network/virtualNetworks', 'vnet-contoso-prod')}/subnets/snet-aci`, name: 'snet-aci' }];
+    props.diagnostics = { logAnalytics: { workspaceId: DEMO_WORKSPACES.platform.customerId, logType: 'ContainerInstanceLogs' } };
+    props.containers[0].properties.environmentVariables = [{ name: 'REPORT_DB_PASSWORD' }, { name: 'LOG_LEVEL', value: 'info' }];
+    props.containers[0].properties.securityContext = { privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+  }
+  // aci-dev-sandbox: everything a sandbox should not do. Public IP, privileged with an added capability, a
+  // plain-text password, and a pull with contosodev's admin credentials (user name = registry name).
+  {
+    const { props } = byName('aci-dev-sandbox');
+    props.ipAddress = { type: 'Public', ports: [{ protocol: 'TCP', port: 8888 }], ip: '20.50.10.7', dnsNameLabel: 'contoso-lab' };
+    props.imageRegistryCredentials = [{ server: loginServerOf('dev'), username: REGISTRIES.dev.name }];
+    props.containers[0].properties.environmentVariables = [
+      { name: 'JUPYTER_TOKEN', value: 'demo-jupyter-token-7f3a9c2e1b' },
+      { name: 'DATA_URL', value: 'DefaultEndpointsProtocol=https;AccountName=stlab;AccountKey=ZGVtb2RlbW9kZW1vZGVtb2RlbW9kZW1vZGVtbw==;EndpointSuffix=core.windows.net' },
+      { name: 'NOTEBOOK_DIR', value: '/work' },
+    ];
+    props.containers[0].properties.securityContext = { privileged: true, capabilities: { add: ['SYS_ADMIN'] } };
+  }
+
+  // Container Apps: ca-orders-api internal ingress, a system identity, an env var from a Key Vault secret.
+  {
+    const { row, props } = byName('ca-orders-api');
+    row.identity = { type: 'SystemAssigned', principalId: guidOf('ca-orders-api|p'), tenantId: DEMO_TENANT_ID };
+    props.configuration.ingress = { external: false, targetPort: 8080, transport: 'Auto', allowInsecure: false, ipSecurityRestrictions: [] };
+    props.configuration.secrets = [{ name: 'orders-db', keyVaultUrl: 'https://kv-contoso-prod.vault.azure.net/secrets/orders-db', identity: 'system' }];
+    props.template.containers[0].env = [{ name: 'ORDERS_DB_CONNECTION', secretRef: 'orders-db' }, { name: 'ASPNETCORE_ENVIRONMENT', value: 'Production' }];
+  }
+  // ca-storefront: external ingress open to all, plain HTTP allowed, a pull with a password secret and an API key in plain text.
+  {
+    const { props } = byName('ca-storefront');
+    props.configuration.ingress = { external: true, targetPort: 80, transport: 'Auto', allowInsecure: true, ipSecurityRestrictions: [] };
+    props.configuration.registries = [{ server: loginServerOf('prod'), username: 'sp-storefront-pull', passwordSecretRef: 'registry-password', identity: '' }];
+    props.configuration.secrets = [{ name: 'registry-password' }];
+    props.template.containers[0].env = [{ name: 'PAYMENT_API_KEY', value: 'demo-payment-api-key-4e8d1f0a' }];
+  }
+  // ca-payments-api: external ingress restricted to the front door's addresses, HTTPS only.
+  {
+    const { props } = byName('ca-payments-api');
+    props.configuration.ingress = {
+      external: true, targetPort: 8443, transport: 'Auto', allowInsecure: false,
+      ipSecurityRestrictions: [{ name: 'front-door', action: 'Allow', ipAddressRange: '147.243.0.0/16', description: 'Azure Front Door backend' }],
+    };
+  }
+  // Jobs: caj-ci-runner has a system identity and a secret reference; caj-data-sync pulls shadowbuilds with its
+  // admin password and carries a token in plain text.
+  {
+    const { row, props } = byName('caj-ci-runner');
+    row.identity = { type: 'SystemAssigned', principalId: guidOf('caj-ci-runner|p'), tenantId: DEMO_TENANT_ID };
+    props.configuration.secrets = [{ name: 'gh-runner-token', keyVaultUrl: 'https://kv-contoso-shared.vault.azure.net/secrets/gh-runner-token', identity: 'system' }];
+    props.template.containers[0].env = [{ name: 'RUNNER_TOKEN', secretRef: 'gh-runner-token' }];
+  }
+  {
+    const { props } = byName('caj-data-sync');
+    props.configuration.registries = [
+      { server: loginServerOf('shadow'), username: REGISTRIES.shadow.name, passwordSecretRef: 'shadow-admin-password', identity: '' },
+      { server: loginServerOf('dev'), username: '', passwordSecretRef: '', identity: 'system' },
+    ];
+    props.configuration.secrets = [{ name: 'shadow-admin-password' }];
+    props.template.containers[0].env = [{ name: 'SCRAPER_GITHUB_TOKEN', value: 'ghp_demoDemoDemoDemoDemoDemoDemoDemo0000' }];
+  }
+
+  // App Service: func-invoice-processor pulls with the registry password (acrUseManagedIdentityCreds false), has
+  // no identity and accepts plain HTTP; app-contoso-portal pulls with its identity and sends its logs (diagnostic
+  // setting in demoEstate).
+  {
+    const { row, props } = byName('func-invoice-processor');
+    row.identity = null;
+    props.httpsOnly = false;
+    props.siteConfig.acrUseManagedIdentityCreds = false;
+  }
+
+  // Container Apps environments (Resource Graph `microsoft.app/managedenvironments`): prod internal in a subnet,
+  // logs to Log Analytics; shared logs to Log Analytics; dev sends its logs nowhere.
+  const environment = (sub: string, rg: string, name: string, o: { internal: boolean; subnet?: string; logs: string | null }): JsonObject =>
+    argRow({
+      tenantId: DEMO_TENANT_ID, subscriptionId: sub, resourceGroup: rg, name, location: 'westeurope', tags: {}, armType: 'Microsoft.App/managedEnvironments',
+      properties: {
+        provisioningState: 'Succeeded',
+        vnetConfiguration: o.subnet ? { internal: o.internal, infrastructureSubnetId: o.subnet } : null,
+        appLogsConfiguration: o.logs ? { destination: o.logs, logAnalyticsConfiguration: { customerId: DEMO_WORKSPACES.platform.customerId } } : { destination: null },
+        zoneRedundant: false,
+      },
+    });
+  rows.push(
+    environment(S.prod, 'rg-orders', 'cae-contoso-prod', { internal: true, subnet: `${armId(S.prod, 'rg-network', 'Microsoft.Network/virtualNetworks', 'vnet-contoso-prod')}/subnets/snet-cae`, logs: 'log-analytics' }),
+    environment(S.shared, 'rg-ci', 'cae-contoso-shared', { internal: false, logs: 'log-analytics' }),
+    environment(S.prod, 'rg-storefront', 'cae-contoso-prod', { internal: false, logs: 'log-analytics' }),
+    environment(S.dev, 'rg-preview', 'cae-contoso-dev', { internal: false, logs: null }),
+    environment(S.dev, 'rg-data', 'cae-contoso-dev', { internal: false, logs: null }),
+  );
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 // ---------------------------------------------------------------------------------------------
 // Logs
@@ -631,6 +777,20 @@ function workloadSubjectsOf(expect: WorkloadImageExpectation[], filter: (i: Demo
 
 const regs = (...keys: RegistryKey[]): ExpectedSubject[] => keys.map((k) => ({ resourceId: R(k), subject: R(k) }));
 const imgs = (...digests: string[]): ExpectedSubject[] => digests.map(imageSubjectOf);
+const subs = (...keys: Array<keyof typeof DEMO_SUBSCRIPTIONS>): ExpectedSubject[] =>
+  keys.map((k) => ({ resourceId: `/subscriptions/${DEMO_SUBSCRIPTIONS[k]}`, subject: `/subscriptions/${DEMO_SUBSCRIPTIONS[k]}` }));
+/** Workload containers running an image of the given registries (by login server). */
+const inRegistries = (...keys: RegistryKey[]) => (i: DemoWorkloadImage) => keys.some((k) => i.image.startsWith(`${loginServerOf(k)}/`));
+const runsPayments = (i: DemoWorkloadImage) => i.image.startsWith(`${loginServerOf('prod')}/team/payments:`);
+/** Workload-level subjects (the issue 14 rules: the subject is the workload's id), by workload name. */
+const wl = (...names: string[]): ExpectedSubject[] => {
+  const rows = buildWorkloads(FIXED.digests.devApiBeta).rows;
+  return names.map((n) => {
+    const id = rows.find((r) => r.name === n)!.id as string;
+    return { resourceId: id, subject: id };
+  });
+};
+const isLatest = (i: DemoWorkloadImage) => /:latest$/.test(i.image);
 
 /**
  * For each rule id: subjects expected to fail, to pass, and (where useful) to be not applicable,
@@ -666,9 +826,70 @@ export const DEMO_EXPECTATIONS: Readonly<Record<string, RuleExpectation>> = {
     pass: workloadSubjectsOf(['fresh', 'unapproved-registry']),
     notApplicable: workloadSubjectsOf(['approved-not-in-estate', 'docker-hub-implicit', 'invalid-reference']),
   },
+  // Defender for Containers (issue 12): plan off in contoso-dev; contosoedge's firewall blocks the scanner;
+  // team/payments:5.2.0 has a critical CVE with a fix past its grace period. Images Defender does not
+  // assess (plan off, new push, outside the rescan window) are inconclusive, never a pass.
+  'subscription.defender-containers-enabled': { fail: subs('dev'), pass: subs('prod', 'shared') },
+  'registry.vulnerability-scanning-effective': { fail: regs('edge', 'dev', 'qa', 'shadow'), pass: regs('prod', 'platform', 'archive') },
+  'image.vulnerabilities-resolved': {
+    fail: imgs(FIXED.vulnerable.payments),
+    // A medium only, a critical without a fix, nothing listed (pushed 9 days ago).
+    pass: imgs(FIXED.vulnerable.webMediumOnly, FIXED.vulnerable.ciRunnerUnfixed, FIXED.digests.fresh[2]!),
+    // Plan off (with a stale critical row), pushed minutes ago, pushed over 90 days ago with nothing listed, untagged.
+    notApplicable: imgs(FIXED.digests.devApiBeta, FIXED.images.labeled.digest, FIXED.digests.stale[0]!, FIXED.digests.untaggedOld[0]!),
+  },
+  'workload.image-vulnerabilities-resolved': {
+    fail: workloadSubjectsOf(['fresh'], runsPayments),
+    pass: workloadSubjectsOf(['fresh'], (i) => inRegistries('prod', 'platform')(i) && !runsPayments(i)),
+    notApplicable: [
+      // contosodev and shadowbuilds are in contoso-dev (plan off); invoice-func 1.0.3 is outside the rescan window.
+      ...workloadSubjectsOf(['fresh', 'stale', 'unapproved-registry'], inRegistries('dev', 'shadow')),
+      ...workloadSubjectsOf(['stale'], inRegistries('prod')),
+      ...workloadSubjectsOf(['approved-not-in-estate', 'docker-hub-implicit', 'invalid-reference', 'tag-not-found']),
+    ],
+  },
   'workload.image-from-approved-registry': {
     fail: workloadSubjectsOf(['unapproved-registry', 'docker-hub-implicit', 'invalid-reference']),
     pass: workloadSubjectsOf(['fresh', 'stale', 'approved-not-in-estate', 'tag-not-found']),
+  },
+  // Workload hardening (issue 14), set up by tuneWorkloadSettings: aci-dev-sandbox, ca-storefront, caj-data-sync
+  // and func-invoice-processor are the bad examples; aci-nightly-report, ca-orders-api, caj-ci-runner and
+  // app-contoso-portal the good ones. Not applicable where the kind has no such setting.
+  'workload.registry-pull-managed-identity': {
+    // contosodev's and shadowbuilds' admin accounts (user name = registry name) are named in the evidence.
+    fail: wl('aci-dev-sandbox', 'ca-storefront', 'caj-data-sync', 'func-invoice-processor'),
+    pass: wl('aci-nightly-report', 'ca-orders-api', 'caj-ci-runner', 'app-contoso-portal'),
+    notApplicable: wl('app-contoso-marketing'),
+  },
+  'workload.no-plaintext-secrets': {
+    fail: wl('aci-dev-sandbox', 'ca-storefront', 'caj-data-sync'),
+    pass: wl('aci-nightly-report', 'ca-orders-api', 'caj-ci-runner'),
+    // App Service app settings need config/list (not Reader).
+    notApplicable: wl('app-contoso-portal', 'func-invoice-processor'),
+  },
+  'workload.not-privileged': { fail: wl('aci-dev-sandbox'), pass: wl('aci-nightly-report', 'aci-registry-cleanup'), notApplicable: wl('ca-orders-api', 'caj-ci-runner', 'app-contoso-portal') },
+  'workload.network-isolated': {
+    fail: wl('aci-dev-sandbox', 'ca-storefront'),
+    pass: wl('aci-nightly-report', 'ca-orders-api', 'ca-payments-api'),
+    notApplicable: wl('caj-ci-runner', 'app-contoso-portal'),
+  },
+  'workload.https-only': {
+    fail: wl('ca-storefront', 'func-invoice-processor'),
+    pass: wl('ca-orders-api', 'ca-payments-api', 'app-contoso-portal'),
+    notApplicable: wl('aci-nightly-report', 'caj-ci-runner'),
+  },
+  'workload.logs-collected': {
+    fail: wl('aci-dev-sandbox', 'ca-feature-preview', 'caj-data-sync', 'func-invoice-processor'),
+    pass: wl('aci-nightly-report', 'ca-orders-api', 'caj-ci-runner', 'app-contoso-portal'),
+  },
+  'workload.image-pinned': {
+    fail: workloadSubjectsOf(['unapproved-registry'], isLatest),
+    pass: workloadSubjectsOf(['fresh', 'stale', 'tag-not-found', 'approved-not-in-estate', 'docker-hub-implicit'], (i) => !isLatest(i)),
+    notApplicable: workloadSubjectsOf(['invalid-reference']),
+  },
+  'workload.managed-identity': {
+    fail: wl('aci-dev-sandbox', 'ca-storefront', 'caj-data-sync', 'func-invoice-processor'),
+    pass: wl('aci-nightly-report', 'ca-orders-api', 'caj-ci-runner', 'app-contoso-portal'),
   },
 };
 
@@ -718,6 +939,8 @@ export function demoEstate(now: Date): EstateDocument {
     reg('edge', {
       creationDate: daysAgo(now, 6), adminUserEnabled: false, publicNetworkAccess: 'Disabled', networkRuleSet: { defaultAction: 'Deny' },
       privateEndpoints: [{ name: 'pe-contosoedge', subnetResourceGroup: 'rg-network-prod', vnet: 'vnet-edge' }], tags: { env: 'prod', owner: 'edge-team' },
+      // Locked down without letting trusted Azure services through: Defender's scanner cannot reach it.
+      networkRuleBypassOptions: 'None',
     }),
     reg('shadow', { creationDate: daysAgo(now, 210), adminUserEnabled: true, publicNetworkAccess: 'Enabled', tags: {} }),
   ];
@@ -756,30 +979,41 @@ export function demoEstate(now: Date): EstateDocument {
     ],
     [R('qa')]: [],
     [R('shadow')]: [],
+    // Issue 14 (workload.logs-collected): the portal's console and app logs go to the platform workspace.
+    [armId(S.prod, 'rg-portal', 'Microsoft.Web/sites', 'app-contoso-portal')]: [
+      diagnosticSetting(armId(S.prod, 'rg-portal', 'Microsoft.Web/sites', 'app-contoso-portal'), 'app-logs', { workspaceId: DEMO_WORKSPACES.platform.id }, [
+        { category: 'AppServiceConsoleLogs', enabled: true },
+        { category: 'AppServiceAppLogs', enabled: true },
+      ]),
+    ],
   };
 
   const workloads = buildWorkloads(built.digests.devApiBeta);
 
-  const pricing = (sub: string, tier: 'Standard' | 'Free'): JsonObject => ({
-    id: `/subscriptions/${sub}/providers/Microsoft.Security/pricings/Containers`,
-    name: 'Containers',
-    type: 'microsoft.security/pricings',
-    tenantId: t,
-    kind: '',
-    location: '',
-    resourceGroup: '',
-    subscriptionId: sub,
-    managedBy: '',
-    sku: null,
-    plan: null,
-    properties: tier === 'Standard'
-      ? { pricingTier: 'Standard', freeTrialRemainingTime: 'PT0S', enablementTime: daysAgo(now, 300), deprecated: false }
-      : { pricingTier: 'Free', freeTrialRemainingTime: 'P30D', deprecated: false },
-    tags: null,
-    identity: null,
-    zones: null,
-    extendedLocation: null,
-  });
+  // Defender for Containers (issue 12): the plan is off in contoso-dev, on with registry vulnerability
+  // assessment elsewhere. Sub-assessments (one per CVE and digest) for a few images; the CVE ids are invented.
+  const pricing = (sub: string, tier: 'Standard' | 'Free') =>
+    containersPricingRow({ tenantId: t, subscriptionId: sub, tier, ...(tier === 'Standard' ? { enablementTime: daysAgo(now, 300), registryScanning: true } : {}) });
+  const cve = (k: RegistryKey, repository: string, digest: string, v: { cve: string; severity: 'Low' | 'Medium' | 'High' | 'Critical'; packageName: string; version: string; fixedVersion?: string; publishedDays: number; cvss: number }) => {
+    const m = built.content[loginServerOf(k)]!.repositories[repository]!.manifests.find((x) => x.digest === digest)!;
+    return subAssessmentRow({
+      tenantId: t, registryId: registryIdOf(k), subscriptionId: REGISTRIES[k].subscriptionId, resourceGroup: REGISTRIES[k].resourceGroup, loginServer: loginServerOf(k),
+      repository, digest, tags: m.tags, pushedAt: m.lastUpdateTime, cve: v.cve, severity: v.severity, packageName: v.packageName, version: v.version,
+      ...(v.fixedVersion ? { fixedVersion: v.fixedVersion } : {}), publishedDate: daysAgo(now, v.publishedDays), timeGenerated: daysAgo(now, 0.5), cvss: v.cvss,
+    });
+  };
+  const V = built.vulnerable;
+  const subAssessments = [
+    // team/payments:5.2.0: a critical with a fix, published 40 days ago (past any grace), and a high still in its 30-day grace.
+    cve('prod', 'team/payments', V.payments, { cve: 'CVE-2026-10001', severity: 'Critical', packageName: 'openssl', version: '3.0.15-1~deb12u1', fixedVersion: '3.0.18-1~deb12u2', publishedDays: 40, cvss: 9.8 }),
+    cve('prod', 'team/payments', V.payments, { cve: 'CVE-2026-10002', severity: 'High', packageName: 'zlib1g', version: '1:1.2.13.dfsg-1', fixedVersion: '1:1.2.13.dfsg-1+deb12u1', publishedDays: 10, cvss: 7.5 }),
+    // team/web:2.1.0: a medium only (below the default threshold): no finding.
+    cve('prod', 'team/web', V.webMediumOnly, { cve: 'CVE-2026-10003', severity: 'Medium', packageName: 'libssl3', version: '3.0.15-1~deb12u1', fixedVersion: '3.0.17-1~deb12u3', publishedDays: 60, cvss: 5.9 }),
+    // tools/ci-runner:4.12.0: a critical with no fix: no finding unless AUDITOR_VULN_INCLUDE_UNFIXED.
+    cve('platform', 'tools/ci-runner', V.ciRunnerUnfixed, { cve: 'CVE-2026-10004', severity: 'Critical', packageName: 'libc6', version: '2.36-9+deb12u10', publishedDays: 90, cvss: 9.1 }),
+    // contosodev's team/api beta: a row left from when the plan was on; the plan is off now, so inconclusive, not a finding.
+    cve('dev', 'team/api', built.digests.devApiBeta, { cve: 'CVE-2026-10001', severity: 'Critical', packageName: 'openssl', version: '3.0.15-1~deb12u1', fixedVersion: '3.0.18-1~deb12u2', publishedDays: 40, cvss: 9.8 }),
+  ];
 
   return {
     tenantId: t,
@@ -789,7 +1023,7 @@ export function demoEstate(now: Date): EstateDocument {
       { subscriptionId: S.shared, displayName: 'contoso-shared-services', state: 'Enabled' },
     ],
     resources: [...registries, ...workspaces, ...workloads.rows],
-    securityresources: [pricing(S.prod, 'Standard'), pricing(S.shared, 'Standard'), pricing(S.dev, 'Free')],
+    securityresources: [pricing(S.prod, 'Standard'), pricing(S.shared, 'Standard'), pricing(S.dev, 'Free'), ...subAssessments],
     resourcechanges: [
       // Who turned the admin user on for contosoplatform: a person, in the portal, 3 days ago.
       changeRow(now, 'platform', 3.2, { changedBy: PRINCIPALS.jdoe, changedByType: 'User', clientType: 'Azure Portal' }, {

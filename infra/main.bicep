@@ -54,6 +54,31 @@ param staleOverrides string = ''
 @description('AUDITOR_ADMIN_LOOKBACK_DAYS.')
 param adminLookbackDays int = 30
 
+@allowed([
+  'low'
+  'medium'
+  'high'
+  'critical'
+])
+@description('AUDITOR_VULN_MIN_SEVERITY: lowest CVE severity that fails the vulnerability rules.')
+param vulnMinSeverity string = 'high'
+
+@description('AUDITOR_VULN_GRACE_DAYS: severity=days per severity, comma-separated.')
+param vulnGraceDays string = 'critical=7,high=30'
+
+@description('AUDITOR_VULN_INCLUDE_UNFIXED: count CVEs without an available fix too.')
+param vulnIncludeUnfixed bool = false
+
+@description('AUDITOR_ALLOWED_CAPABILITIES: comma-separated Linux capabilities an ACI container may add; empty: none.')
+param allowedCapabilities string = ''
+
+@allowed([
+  'tag'
+  'digest'
+])
+@description('AUDITOR_PIN_POLICY: how workload.image-pinned wants images pinned.')
+param pinPolicy string = 'tag'
+
 @description('AUDITOR_SUBSCRIPTION_IDS: comma-separated subscriptions to audit; empty: every subscription the identity can read.')
 param auditedSubscriptionIds string = ''
 
@@ -129,6 +154,12 @@ param notifyResolutions string = ''
 
 @description('AUDITOR_NOTIFY_MAX_ATTEMPTS.')
 param notifyMaxAttempts string = ''
+
+@description('AUDITOR_AUTH_CLIENT_ID: client id of the Entra ID app registration that protects the findings page and API (App Service Authentication and the function\'s own token check). Empty: the page refuses every request. See docs/deploy.md.')
+param findingsAuthClientId string = ''
+
+@description('AUDITOR_FINDINGS_READERS: comma-separated app role values (e.g. Findings.Read) or group object ids allowed to read the findings page and API. Empty: nobody.')
+param findingsReaders string = ''
 
 @description('AUDITOR_EVENTGRID_TOPIC_ENDPOINT: Event Grid custom topic receiving finding events (the app identity needs EventGrid Data Sender on it; see docs/deploy.md).')
 param eventGridTopicEndpoint string = ''
@@ -255,6 +286,11 @@ var auditorSettings = {
   AUDITOR_STALE_AFTER_DAYS: string(staleAfterDays)
   AUDITOR_STALE_OVERRIDES: staleOverrides
   AUDITOR_ADMIN_LOOKBACK_DAYS: string(adminLookbackDays)
+  AUDITOR_VULN_MIN_SEVERITY: vulnMinSeverity
+  AUDITOR_VULN_GRACE_DAYS: vulnGraceDays
+  AUDITOR_VULN_INCLUDE_UNFIXED: vulnIncludeUnfixed ? 'true' : 'false'
+  AUDITOR_ALLOWED_CAPABILITIES: allowedCapabilities
+  AUDITOR_PIN_POLICY: pinPolicy
   AUDITOR_SUBSCRIPTION_IDS: auditedSubscriptionIds
   AUDITOR_STORAGE__tableServiceUri: storage.outputs.tableEndpoint
   AUDITOR_STORAGE__queueServiceUri: storage.outputs.queueEndpoint
@@ -273,6 +309,9 @@ var auditorSettings = {
   AUDITOR_LOGS_ENDPOINT: logsEndpoint
   AUDITOR_LOGS_SCOPE: logsScope
   AUDITOR_PORTAL_URL: environment().portal
+  AUDITOR_AUTH_TENANT_ID: tenant().tenantId
+  AUDITOR_AUTH_CLIENT_ID: findingsAuthClientId
+  AUDITOR_FINDINGS_READERS: findingsReaders
 }
 
 // Optional notification settings: only non-empty values are written.
@@ -315,6 +354,9 @@ module functionApp 'modules/function-app.bicep' = {
     appInsightsConnectionString: monitoring.outputs.connectionString
     auditorSettings: union(auditorSettings, notifySettings, teamsSecretSettings, smtpSecretSettings)
     maximumInstanceCount: maximumInstanceCount
+    authClientId: findingsAuthClientId
+    authTenantId: tenant().tenantId
+    authorityHost: authorityHost
   }
   // Host storage, deployment package and Key Vault references need the roles before the app starts.
   dependsOn: [

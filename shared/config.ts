@@ -33,6 +33,16 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'AUDITOR_STALE_OVERRIDES', readBy: 'app', default: '', example: 'base/*=30,tools/*=365',
     description: 'Per-repository stale limits: comma-separated `repositoryPattern=days`; the first match wins.' },
   { name: 'AUDITOR_ADMIN_LOOKBACK_DAYS', readBy: 'app', default: '30', description: 'Window of login events searched for admin-account use.' },
+  { name: 'AUDITOR_VULN_MIN_SEVERITY', readBy: 'app', default: 'high',
+    description: 'Lowest CVE severity (low, medium, high, critical) that makes image.vulnerabilities-resolved and workload.image-vulnerabilities-resolved fail; Resource Graph is filtered to it server side.' },
+  { name: 'AUDITOR_VULN_GRACE_DAYS', readBy: 'app', default: 'critical=7,high=30', example: 'critical=7,high=30,medium=90',
+    description: 'Grace period per severity: comma-separated `severity=days` counted from the CVE\'s publication; a CVE inside its grace period does not fail yet (severities not listed: no grace).' },
+  { name: 'AUDITOR_VULN_INCLUDE_UNFIXED', readBy: 'app', default: 'false',
+    description: 'true: CVEs without an available fix count too. Default false: only CVEs Defender reports with a fix (FixAvailable) count.' },
+  { name: 'AUDITOR_ALLOWED_CAPABILITIES', readBy: 'app', default: '', example: 'NET_BIND_SERVICE',
+    description: 'Comma-separated Linux capabilities a Container Instances container may add (securityContext.capabilities.add; CAP_ prefix optional). Empty: any added capability fails workload.not-privileged.' },
+  { name: 'AUDITOR_PIN_POLICY', readBy: 'app', default: 'tag',
+    description: 'How workload.image-pinned wants images pinned: `tag` (a tag other than latest, or a digest) or `digest` (a digest).' },
   { name: 'AUDITOR_SUBSCRIPTION_IDS', readBy: 'app', default: '', description: 'Comma-separated subscription ids to audit. Empty: every subscription the identity can read.' },
   { name: 'AUDITOR_STORAGE', readBy: 'app+host', secret: true, localOnly: true,
     description: 'Storage connection string (Azurite or local use). In Azure use the identity-based AUDITOR_STORAGE__* settings instead.' },
@@ -57,6 +67,14 @@ export const SETTINGS: readonly SettingSpec[] = [
   { name: 'AUDITOR_LOGS_ENDPOINT', readBy: 'app', default: 'https://api.loganalytics.io/v1', description: 'Log Analytics query endpoint (ends in /v1).' },
   { name: 'AUDITOR_LOGS_SCOPE', readBy: 'app', default: 'https://api.loganalytics.io/.default', description: 'Token scope for Log Analytics queries.' },
   { name: 'AUDITOR_PORTAL_URL', readBy: 'app', default: 'https://portal.azure.com', description: 'Azure portal base URL used in links.' },
+  { name: 'AUDITOR_AUTH_TENANT_ID', readBy: 'app', example: '<tenant id>',
+    description: 'Tenant (directory) id whose members may read the findings page and API (token issuer and tid). Empty: the page refuses every request.' },
+  { name: 'AUDITOR_AUTH_CLIENT_ID', readBy: 'app', example: '<client id of the app registration>',
+    description: 'Client id of the Entra app registration protecting the findings page and API: tokens must have it (or api://it) as audience. Empty: the page refuses every request.' },
+  { name: 'AUDITOR_FINDINGS_READERS', readBy: 'app', example: 'Findings.Read',
+    description: 'Comma-separated app role values (roles claim) or group object ids (groups claim) allowed to read the findings page and API. Empty: nobody may.' },
+  { name: 'AUDITOR_LOCAL_STORE', readBy: 'app', localOnly: true, default: '.acr-auditor',
+    description: 'CLI without configured storage: the directory where audit, event and demo keep findings (Azurite with disk persistence; relative to the working directory), or `ephemeral` for an in-memory store that ends with the run (CI). --store DIR and --ephemeral override it.' },
 ];
 
 export class ConfigError extends Error {
@@ -97,6 +115,17 @@ export interface AuditorConfig {
   waivers: Waiver[];
   managedIdentityClientId?: string;
   cloud: CloudConfig;
+  /** Who may read the findings page and API (every part required: otherwise every request is refused). */
+  findingsAccess: FindingsAccessConfig;
+  /** CLI without configured storage: a local directory, or in memory for the run only. */
+  localStore: { kind: 'directory'; dir: string } | { kind: 'ephemeral' };
+}
+
+export interface FindingsAccessConfig {
+  tenantId?: string;
+  clientId?: string;
+  /** App role values or group object ids. */
+  readers: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -283,6 +312,28 @@ export function loadConfig(env: Env = environment(), overrides: Env = {}): Audit
     else staleOverrides.push({ repository: m[1]!, days: Number(m[2]) });
   }
 
+  const vulnMinSeverity = (get('AUDITOR_VULN_MIN_SEVERITY') ?? 'high').toLowerCase();
+  if (!['low', 'medium', 'high', 'critical'].includes(vulnMinSeverity)) problems.push(`AUDITOR_VULN_MIN_SEVERITY: expected low, medium, high or critical, got ${showValue(vulnMinSeverity)}`);
+  const vulnGraceDays: Record<string, number> = {};
+  for (const entry of list(get('AUDITOR_VULN_GRACE_DAYS'))) {
+    const m = /^(low|medium|high|critical)=(\d{1,4})$/i.exec(entry);
+    if (!m) problems.push(`AUDITOR_VULN_GRACE_DAYS: ${showValue(entry)} is not severity=days (low, medium, high or critical, and 1-4 digits)`);
+    else vulnGraceDays[m[1]!.toLowerCase()] = Number(m[2]);
+  }
+  const unfixedRaw = (get('AUDITOR_VULN_INCLUDE_UNFIXED') ?? 'false').toLowerCase();
+  if (unfixedRaw !== 'true' && unfixedRaw !== 'false') problems.push(`AUDITOR_VULN_INCLUDE_UNFIXED: expected true or false, got ${showValue(unfixedRaw)}`);
+  const vulnParams = { vulnMinSeverity: vulnMinSeverity as 'high', vulnGraceDays, vulnIncludeUnfixed: unfixedRaw === 'true' };
+
+  // Workload hardening (issue 14).
+  const allowedCapabilities: string[] = [];
+  for (const c of list(get('AUDITOR_ALLOWED_CAPABILITIES'))) {
+    if (!/^(CAP_)?[A-Z_]{2,32}$/i.test(c)) problems.push(`AUDITOR_ALLOWED_CAPABILITIES: ${showValue(c)} is not a Linux capability name (e.g. NET_BIND_SERVICE)`);
+    else allowedCapabilities.push(c.toUpperCase());
+  }
+  const pinPolicy = (get('AUDITOR_PIN_POLICY') ?? 'tag').toLowerCase();
+  if (pinPolicy !== 'tag' && pinPolicy !== 'digest') problems.push(`AUDITOR_PIN_POLICY: expected digest or tag, got ${showValue(pinPolicy)}`);
+  const workloadParams = { allowedCapabilities, pinPolicy: pinPolicy === 'digest' ? ('digest' as const) : ('tag' as const) };
+
   let params: RuleParams = ruleParams();
   try {
     // Validate each pattern on its own so that every bad one is named.
@@ -301,7 +352,7 @@ export function loadConfig(env: Env = environment(), overrides: Env = {}): Audit
       }
     }
     if (!problems.length) {
-      params = ruleParams({ approvedRegistries, approvedBaseImages, staleAfterDays, staleOverrides, adminLookbackDays });
+      params = ruleParams({ approvedRegistries, approvedBaseImages, staleAfterDays, staleOverrides, adminLookbackDays, ...vulnParams, ...workloadParams });
     }
   } catch (e) {
     problems.push(`rule parameters: ${e instanceof Error ? e.message : String(e)}`);
@@ -354,6 +405,23 @@ export function loadConfig(env: Env = environment(), overrides: Env = {}): Audit
   }
   if (!cloud.logsEndpoint.endsWith('/v1')) problems.push('AUDITOR_LOGS_ENDPOINT: must end in /v1');
 
+  const authTenant = get('AUDITOR_AUTH_TENANT_ID')?.toLowerCase();
+  const authClient = get('AUDITOR_AUTH_CLIENT_ID')?.toLowerCase();
+  if (authTenant && !GUID.test(authTenant)) problems.push('AUDITOR_AUTH_TENANT_ID: not a GUID');
+  if (authClient && !GUID.test(authClient)) problems.push('AUDITOR_AUTH_CLIENT_ID: not a GUID');
+  const findingsAccess: FindingsAccessConfig = {
+    ...(authTenant ? { tenantId: authTenant } : {}),
+    ...(authClient ? { clientId: authClient } : {}),
+    readers: list(get('AUDITOR_FINDINGS_READERS')),
+  };
+  const localStoreRaw = get('AUDITOR_LOCAL_STORE') ?? '.acr-auditor';
+  // A directory path: never something that looks like a pasted secret (it would become a folder name and be printed).
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
+  if (localStoreRaw.toLowerCase() !== 'ephemeral' && (/[;=@?#"'[\]{}\u0000-\u001f]|:\/\//.test(localStoreRaw) || /[A-Za-z0-9+_]{24,}/.test(localStoreRaw))) {
+    problems.push(`AUDITOR_LOCAL_STORE: ${showValue(localStoreRaw)} is not a directory path (or \`ephemeral\`)`);
+  }
+  const localStore: AuditorConfig['localStore'] = localStoreRaw.toLowerCase() === 'ephemeral' ? { kind: 'ephemeral' } : { kind: 'directory', dir: localStoreRaw };
+
   if (problems.length) throw new ConfigError(problems);
   return {
     params,
@@ -367,6 +435,8 @@ export function loadConfig(env: Env = environment(), overrides: Env = {}): Audit
     waivers,
     ...(clientId ? { managedIdentityClientId: clientId } : {}),
     cloud,
+    findingsAccess,
+    localStore,
   };
 }
 
@@ -426,4 +496,12 @@ function parseWaivers(raw: string, problems: string[]): Waiver[] {
     if (problems.length === before) out.push(o as unknown as Waiver);
   });
   return out;
+}
+
+/**
+ * How the CLI may colour its output: NO_COLOR set to anything non-empty (https://no-color.org) or
+ * TERM=dumb turns colours off. Read here, as every other environment value.
+ */
+export function terminalSettings(env: NodeJS.ProcessEnv = process.env): { noColor: boolean } {
+  return { noColor: Boolean(env.NO_COLOR) || env.TERM === 'dumb' };
 }

@@ -20,6 +20,8 @@ export interface SubjectRef {
   subscriptionId?: string;
   /** Login server of the registry involved, for routing and display. */
   registry?: string;
+  /** The resource's `owner` tag (any case of the key), for display in alerts and reports. */
+  owner?: string;
 }
 
 export interface RuleResult extends SubjectRef {

@@ -3,7 +3,9 @@
  * wire shapes by the inventory adapters. Rules see only these, never raw SDK payloads.
  */
 import type { ImageReference } from './imageReference.js';
+import type { SecretSignal } from './secrets.js';
 import type { WorkloadKind } from './workloadKinds.js';
+import type { DefenderPlanFacts, ImageVulnerabilities } from './vulnerabilities.js';
 
 /** Derived from the workload-kind table (./workloadKinds.ts), the only list of kinds. */
 export type { WorkloadKind };
@@ -31,6 +33,8 @@ export interface RegistrySnapshot {
   networkRuleSet?: { defaultAction: 'Allow' | 'Deny' | (string & {}); ipRuleCount: number };
   privateEndpointCount: number;
   tags: Record<string, string>;
+  /** `AzureServices` or `None`, as ARM reports it (absent: not reported). Defender's scanner needs `AzureServices` behind a firewall. */
+  networkRuleBypassOptions?: string;
 }
 
 /** One diagnostic setting on a registry, reduced to what the audit-logs rule needs. */
@@ -84,6 +88,27 @@ export interface RegistryFacts {
   adminLogins?: AdminLoginFacts | null;
   adminPush?: AdminPushFacts;
   adminUserChange?: AdminUserChangeFacts;
+  /** Defender for Containers plan of the registry's subscription (undefined: not read in this audit). */
+  defenderPlan?: DefenderPlanFacts;
+}
+
+/**
+ * What Defender says about one image digest (vulnerability rules). `scanning` says whether the registry
+ * is scanned at all; `vulnerabilities` is the digest's summary, `null` when Defender listed nothing at
+ * or above the threshold for it.
+ */
+export interface ImageVulnerabilityFacts {
+  scanning: { effective: boolean; why: string };
+  vulnerabilities: ImageVulnerabilities | null;
+  /** When the manifest was pushed (decides whether "nothing listed" can mean "not scanned yet / any more"). */
+  lastUpdateTime?: string;
+}
+
+/** A subscription in scope (subscription rules). */
+export interface SubscriptionFacts {
+  subscriptionId: string;
+  /** Undefined: the plan could not be read (inconclusive). */
+  defenderPlan?: DefenderPlanFacts;
 }
 
 /** A manifest as the ACR data plane lists it. */
@@ -115,6 +140,8 @@ export interface ImageFacts {
   manifest: ManifestSnapshot;
   /** Present when the manifest content was read (push-time audit). */
   provenance?: ProvenanceFacts;
+  /** Present when Defender's results were read (nightly audit). */
+  vulnerabilities?: ImageVulnerabilityFacts;
 }
 
 export interface WorkloadSnapshot {
@@ -126,6 +153,16 @@ export interface WorkloadSnapshot {
   location: string;
   tags: Record<string, string>;
   containers: WorkloadContainer[];
+  /**
+   * Workload-level settings (issue 14), from the kind's extractors in the workload-kind table. Absent on
+   * snapshots built before they existed (tests): every setting then counts as not read.
+   */
+  settings?: WorkloadSettings;
+  /**
+   * Set when the containers live in child resources Resource Graph does not index (App Service
+   * `Microsoft.Web/sites/sitecontainers`): `containers` is then incomplete until the shard reads them.
+   */
+  childContainers?: 'sitecontainers';
 }
 
 export interface WorkloadContainer {
@@ -134,6 +171,89 @@ export interface WorkloadContainer {
   role: 'main' | 'init' | 'sidecar';
   /** The image string as configured. */
   image: string;
+  /** Environment variables: names and how each is set. Values are never kept (see domain/secrets.ts). */
+  env?: EnvVarFacts[];
+  /** ACI `securityContext` (Microsoft.ContainerInstance 2025-09-01 SecurityContextDefinition). */
+  securityContext?: { privileged?: boolean; allowPrivilegeEscalation?: boolean; addedCapabilities: string[] };
+  /** How this container's image is pulled, where the kind sets it per container (App Service sitecontainers). */
+  pull?: RegistryPullFacts;
+}
+
+export interface EnvVarFacts {
+  name: string;
+  /** `value`: plain text; `secure`: ACI secureValue (never returned by ARM); `secretRef`: a Container Apps secret; `reference`: an app setting name (App Service sitecontainers). */
+  source: 'value' | 'secure' | 'secretRef' | 'reference';
+  /** Set when a plain value looks like a credential: why (the value itself is never kept). */
+  looksSecret?: SecretSignal;
+}
+
+/** How a workload authenticates to one registry. `password`: a user name with a password (or a secret reference to one). */
+export interface RegistryPullFacts {
+  server?: string;
+  method: 'managed-identity' | 'password' | 'anonymous';
+  username?: string;
+  /** The identity: `system` or a user-assigned identity's ARM id / client id. */
+  identity?: string;
+}
+
+/**
+ * A setting of a workload as read: its value, `absent` (the kind has no such setting: the rule is not
+ * applicable, conclusively) or `unread` (it exists but was not read in this audit: inconclusive, never a pass).
+ */
+export type WorkloadSetting<T> = { state: 'read'; value: T } | { state: 'absent'; reason: string } | { state: 'unread'; reason: string };
+
+export interface WorkloadNetworkFacts {
+  /** ACI `ipAddress.type` (`Public`, `Private`, or none). */
+  ipAddressType?: string;
+  /** ACI `subnetIds` count. */
+  subnetCount?: number;
+  /** Container Apps ingress: absent when the app has no ingress. */
+  ingress?: { external: boolean; allowRules: number; denyRules: number };
+  /** The Container Apps environment (ARM id), for its `vnetConfiguration`. */
+  environmentId?: string;
+  /** The environment's network, when read (Resource Graph `microsoft.app/managedenvironments`). */
+  environment?: { internal: boolean; subnet: boolean } | 'unread';
+}
+
+export interface WorkloadLogFacts {
+  /** ACI `diagnostics.logAnalytics` present (with a workspace id). */
+  logAnalytics?: boolean;
+  /** The Container Apps environment. */
+  environmentId?: string;
+  /** The environment's `appLogsConfiguration.destination` (`log-analytics`, `azure-monitor`, null), when read. */
+  environmentDestination?: string | null | 'unread';
+  /** Diagnostic settings of the workload (App Service, ACI) or its environment, when read. */
+  diagnosticSettings?: DiagnosticSettingFacts[] | 'unread';
+}
+
+export interface WorkloadSettings {
+  registryPulls: WorkloadSetting<RegistryPullFacts[]>;
+  /** Container Apps `configuration.secrets[]`: name and whether it is a Key Vault reference. */
+  secretStore: WorkloadSetting<Array<{ name: string; keyVault: boolean }>>;
+  /** Whether the kind has a container security context at all (ACI). */
+  securityContext: WorkloadSetting<true>;
+  /** Whether env vars were read for this kind (App Service: app settings need a list action the auditor does not hold). */
+  environmentVariables: WorkloadSetting<true>;
+  network: WorkloadSetting<WorkloadNetworkFacts>;
+  httpsOnly: WorkloadSetting<boolean>;
+  logs: WorkloadSetting<WorkloadLogFacts>;
+  identity: WorkloadSetting<{ type: string }>;
+}
+
+/** A Container Apps environment (Microsoft.App 2025-07-01 ManagedEnvironment): network and log destination. */
+export interface ManagedEnvironmentFacts {
+  id: string;
+  /** `vnetConfiguration.internal`. */
+  internal: boolean;
+  /** `vnetConfiguration.infrastructureSubnetId` is set. */
+  subnet: boolean;
+  /** `appLogsConfiguration.destination`: `log-analytics`, `azure-monitor`, or null (none). */
+  logsDestination: string | null;
+}
+
+/** The subject of workload-level rules: one workload with its settings. */
+export interface WorkloadFacts {
+  workload: WorkloadSnapshot;
 }
 
 /** What the audit learnt about the image a container runs. */
@@ -150,6 +270,8 @@ export interface WorkloadImageFacts {
   reference?: ImageReference;
   referenceError?: string;
   resolved?: ResolvedImage;
+  /** Defender's results for the resolved digest (undefined: not read in this audit). */
+  vulnerabilities?: ImageVulnerabilityFacts;
 }
 
 /** A scope the audit could not read: it is reported, and its findings are left untouched. */

@@ -7,9 +7,9 @@ import { subscriptionOf } from '../domain/armIds.js';
 import { createDefaultHttpClient, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import { MonitorClient } from '@azure/arm-monitor';
-import type { DiagnosticSettingFacts, RegistrySnapshot } from '../domain/snapshots.js';
+import type { DiagnosticSettingFacts, RegistrySnapshot, WorkloadContainer } from '../domain/snapshots.js';
 import type { ArmPort } from '../usecases/ports.js';
-import { WORKLOAD_KIND_DEFINITIONS } from '../domain/workloadKinds.js';
+import { siteContainerOf, WORKLOAD_KIND_DEFINITIONS, WORKLOAD_KINDS, WorkloadFieldError } from '../domain/workloadKinds.js';
 import { armClientOptions, type AzureConnection } from './connection.js';
 import { classifyAzureError, isConfirmedDeletion, ScopeReadError } from './errors.js';
 import { MappingError, parseRegistryId, toDiagnosticSetting, toRegistrySnapshot } from './mappers.js';
@@ -18,6 +18,11 @@ import { MappingError, parseRegistryId, toDiagnosticSetting, toRegistrySnapshot 
  * API versions used to read one resource by id (GET): each workload kind's own (the workload-kind
  * table), and Microsoft.ContainerRegistry 2025-11-01 (the SDK's own).
  */
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+/** Microsoft.Web API version for sitecontainers and config/web: the webApp row of the workload-kind table. */
+const WEB_API_VERSION = WORKLOAD_KINDS.webApp.armReadApiVersion;
+
 const ARM_READ_API_VERSIONS: Record<string, string> = {
   ...Object.fromEntries(WORKLOAD_KIND_DEFINITIONS.map((k) => [k.type, k.armReadApiVersion])),
   'microsoft.containerregistry/registries': '2025-11-01',
@@ -70,6 +75,69 @@ export class ArmSource implements ArmPort {
       throw new ScopeReadError(`${resourceId}/providers/Microsoft.Insights/diagnosticSettings`, classifyAzureError(e), { cause: e });
     }
     return out;
+  }
+
+  /**
+   * A GET through the ARM client's own pipeline (bearer token, retries honouring Retry-After on 429/5xx,
+   * so the subscription's read quota is respected), JSON body on 200; anything else is a ScopeReadError.
+   */
+  private async getJson(scope: string, path: string, apiVersion: string): Promise<Obj> {
+    const subscriptionId = subscriptionOf(path);
+    if (!subscriptionId) throw new ScopeReadError(scope, { kind: 'invalid', reason: 'not an ARM id' });
+    const url = `${this.conn.cloud.armEndpoint.replace(/\/+$/, '')}${path.split('/').map(encodeURIComponent).join('/')}?api-version=${apiVersion}`;
+    let response;
+    try {
+      response = await this.arm(subscriptionId).pipeline.sendRequest(this.httpClient, createPipelineRequest({ url, method: 'GET', ...(this.conn.agent ? { agent: this.conn.agent } : {}) }));
+    } catch (e) {
+      throw new ScopeReadError(scope, classifyAzureError(e), { cause: e });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(response.bodyAsText ?? '');
+    } catch {
+      body = undefined;
+    }
+    if (response.status !== 200 || !isObj(body)) {
+      const err = isObj(body) && isObj(body.error) ? body.error : {};
+      const code = typeof err.code === 'string' ? err.code : undefined;
+      throw new ScopeReadError(scope, classifyAzureError(new RestError(String(err.message ?? `ARM answered ${response.status}`).slice(0, 300), { statusCode: response.status, ...(code ? { code } : {}) })));
+    }
+    return body;
+  }
+
+  /**
+   * App Service sitecontainers: GET {siteId}/sitecontainers (Microsoft.Web 2025-03-01, `value` + `nextLink`).
+   * Resource Graph does not index `microsoft.web/sites/sitecontainers` (not in its `resources` table), so ARM is read.
+   */
+  async listChildContainers(workloadId: string): Promise<WorkloadContainer[]> {
+    const out: WorkloadContainer[] = [];
+    let path: string | undefined = `${workloadId.replace(/\/+$/, '')}/sitecontainers`;
+    let apiVersion: string = WEB_API_VERSION;
+    for (let page = 0; path && page < 20; page++) {
+      const body = await this.getJson(workloadId, path, apiVersion);
+      const items = Array.isArray(body.value) ? body.value : [];
+      try {
+        for (const item of items) out.push(siteContainerOf(item, out.length));
+      } catch (e) {
+        if (e instanceof WorkloadFieldError) throw new MappingError(workloadId, e.field, e.problem);
+        throw e;
+      }
+      const next = typeof body.nextLink === 'string' ? new URL(body.nextLink) : undefined;
+      path = next?.pathname;
+      apiVersion = next?.searchParams.get('api-version') ?? apiVersion;
+    }
+    return out;
+  }
+
+  /** App Service site config: GET {siteId}/config/web (Microsoft.Web 2025-03-01 SiteConfigResource). */
+  async getSiteConfig(siteId: string): Promise<{ acrUseManagedIdentityCreds?: boolean; acrUserManagedIdentityID?: string; linuxFxVersion?: string }> {
+    const body = await this.getJson(siteId, `${siteId.replace(/\/+$/, '')}/config/web`, WEB_API_VERSION);
+    const p = isObj(body.properties) ? body.properties : {};
+    return {
+      ...(typeof p.acrUseManagedIdentityCreds === 'boolean' ? { acrUseManagedIdentityCreds: p.acrUseManagedIdentityCreds } : {}),
+      ...(typeof p.acrUserManagedIdentityID === 'string' && p.acrUserManagedIdentityID ? { acrUserManagedIdentityID: p.acrUserManagedIdentityID } : {}),
+      ...(typeof p.linuxFxVersion === 'string' ? { linuxFxVersion: p.linuxFxVersion } : {}),
+    };
   }
 
   /**

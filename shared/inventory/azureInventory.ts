@@ -10,11 +10,14 @@ import type { AzureConnection } from './connection.js';
 import { LogAnalyticsSource } from './logs.js';
 import { RegistryDataPlane } from './registryDataPlane.js';
 import { ResourceGraphSource } from './resourceGraph.js';
+import { DefenderSource } from './defender.js';
 
 export type { AzureConnection } from './connection.js';
 export { parseQuotaReset } from './resourceGraph.js';
 
 /** The four Azure adapters over one connection. */
 export function createAzureSources(conn: AzureConnection): AzureSources {
-  return { graph: new ResourceGraphSource(conn), arm: new ArmSource(conn), registry: new RegistryDataPlane(conn), logs: new LogAnalyticsSource(conn) };
+  const graph = new ResourceGraphSource(conn);
+  // Defender reads go through the same Resource Graph client (one quota queue per process).
+  return { graph, arm: new ArmSource(conn), registry: new RegistryDataPlane(conn), logs: new LogAnalyticsSource(conn), security: new DefenderSource(graph) };
 }

@@ -3,8 +3,8 @@
  * malformed field is a `MappingError` naming the field: never silently "compliant".
  */
 import { parseRegistryId as parseArmRegistryId, type RegistryIdParts } from '../domain/armIds.js';
-import type { DiagnosticSettingFacts, RegistrySnapshot, WorkloadContainer, WorkloadSnapshot } from '../domain/snapshots.js';
-import { WORKLOAD_KINDS, WorkloadFieldError, workloadKindOfType, type WorkloadKindDefinition } from '../domain/workloadKinds.js';
+import type { DiagnosticSettingFacts, RegistrySnapshot, WorkloadContainer, WorkloadSettings, WorkloadSnapshot } from '../domain/snapshots.js';
+import { unreadSettings, WORKLOAD_KINDS, WorkloadFieldError, workloadKindOfType, type WorkloadKindDefinition } from '../domain/workloadKinds.js';
 
 export class MappingError extends Error {
   constructor(
@@ -89,6 +89,7 @@ export function toRegistrySnapshot(raw: unknown): RegistrySnapshot {
     ...(networkRuleSet ? { networkRuleSet } : {}),
     privateEndpointCount: Array.isArray(p.privateEndpointConnections) ? p.privateEndpointConnections.length : 0,
     tags: tags(raw.tags),
+    ...(typeof p.networkRuleBypassOptions === 'string' && p.networkRuleBypassOptions.length <= 64 ? { networkRuleBypassOptions: p.networkRuleBypassOptions } : {}),
   };
 }
 
@@ -119,9 +120,13 @@ export function toWorkloadSnapshot(raw: unknown): WorkloadSnapshot {
   const subscriptionId = str(raw, 'subscriptionId', id).toLowerCase();
   const p: Obj = isObj(raw.properties) ? raw.properties : {};
   let containers: WorkloadContainer[];
+  let settings: WorkloadSettings;
+  let childContainers: WorkloadSnapshot['childContainers'];
   try {
     const definition: WorkloadKindDefinition = WORKLOAD_KINDS[kind];
     containers = definition.containers(p, raw);
+    settings = definition.settings?.(p, raw) ?? unreadSettings(`no settings extractors for ${kind}`);
+    childContainers = definition.childContainers?.(p);
   } catch (e) {
     if (e instanceof WorkloadFieldError) throw new MappingError(id, e.field, e.problem);
     throw e;
@@ -135,5 +140,7 @@ export function toWorkloadSnapshot(raw: unknown): WorkloadSnapshot {
     location: typeof raw.location === 'string' ? raw.location : '',
     tags: tags(raw.tags),
     containers,
+    settings,
+    ...(childContainers ? { childContainers } : {}),
   };
 }

@@ -47,6 +47,17 @@ export function workloadsQuery(kinds: readonly WorkloadKindDefinition[] = WORKLO
 /** Every workload that runs container images (ACI groups, Container Apps and jobs, App Service sites, ...). */
 export const WORKLOADS_QUERY = workloadsQuery();
 
+/**
+ * Container Apps environments (tracked resources, so in Resource Graph's `resources` table): their network
+ * (`vnetConfiguration`) and log destination (`appLogsConfiguration`), for the workload-setting rules.
+ */
+export const MANAGED_ENVIRONMENTS_QUERY = [
+  'resources',
+  "| where type =~ 'microsoft.app/managedenvironments'",
+  '| project id, properties',
+  '| order by id asc',
+].join('\n');
+
 /** Log Analytics workspaces, to map a diagnostic setting's workspace ARM id to the customer id the query API takes. */
 export const WORKSPACES_QUERY = [
   'resources',
@@ -77,5 +88,54 @@ export function adminLoginsQuery(loginServer: string, adminUserName: string, loo
     "| where ResultType == '200'",
     '| summarize Count = count(), FirstSeen = min(TimeGenerated), LastSeen = max(TimeGenerated),',
     '    CallerIpAddresses = make_set(CallerIpAddress, 20), UserAgents = make_set(UserAgent, 20)',
+  ].join('\n');
+}
+
+/**
+ * Defender for Containers plans (`microsoft.security/pricings`, name `Containers`) of the subscriptions in
+ * scope: tier and extensions (azure-rest-api-specs Microsoft.Security 2024-01-01
+ * examples/Pricings/ListPricings_example.json). One small query per call.
+ */
+export const DEFENDER_PLANS_QUERY = [
+  'securityresources',
+  "| where type =~ 'microsoft.security/pricings'",
+  "| where name =~ 'Containers'",
+  '| project id, subscriptionId, properties',
+  '| order by id asc',
+].join('\n');
+
+/** Defender severities at or above a threshold, as Defender spells them. */
+export function defenderSeveritiesFrom(minSeverity: 'low' | 'medium' | 'high' | 'critical' | 'informational'): string[] {
+  const all = ['Low', 'Medium', 'High', 'Critical'];
+  const from = { informational: 0, low: 0, medium: 1, high: 2, critical: 3 }[minSeverity];
+  return all.slice(from);
+}
+
+/**
+ * Registry image vulnerability sub-assessments (Defender for Containers, grouped shape: one row per CVE
+ * and digest; "Container vulnerability assessments REST API", learn.microsoft.com/azure/defender-for-cloud/
+ * subassessment-rest-api), filtered server side to the severities at or above the threshold and to one
+ * registry host or a set of digests, projected to the fields the rules use. Paged by the adapter.
+ */
+export function imageVulnerabilitiesQuery(minSeverity: Parameters<typeof defenderSeveritiesFrom>[0], filter: { registryHost: string } | { digests: readonly string[] }): string {
+  const A = 'properties.additionalData';
+  return [
+    'securityresources',
+    "| where type =~ 'microsoft.security/assessments/subassessments'",
+    `| where ${A}.assessedResourceType == 'AzureContainerRegistryVulnerability'`,
+    `| where ${A}.vulnerabilityDetails.severity in~ (${defenderSeveritiesFrom(minSeverity).map(kqlString).join(', ')})`,
+    'registryHost' in filter
+      ? `| where ${A}.artifactDetails.registryHost =~ ${kqlString(filter.registryHost)}`
+      : `| where ${A}.artifactDetails.digest in (${filter.digests.map(kqlString).join(', ')})`,
+    '| project id,',
+    `    registryHost = tostring(${A}.artifactDetails.registryHost), repository = tostring(${A}.artifactDetails.repositoryName),`,
+    `    digest = tostring(${A}.artifactDetails.digest), cve = tostring(${A}.vulnerabilityDetails.cveId),`,
+    `    severity = tostring(${A}.vulnerabilityDetails.severity), published = tostring(${A}.vulnerabilityDetails.publishedDate),`,
+    `    exploit = ${A}.vulnerabilityDetails.exploitabilityAssessment, cvss = ${A}.cvssV30Score,`,
+    `    packageName = tostring(${A}.softwareDetails.packageName), version = tostring(${A}.softwareDetails.version),`,
+    `    fixedVersion = tostring(${A}.softwareDetails.fixedVersion), fixStatus = tostring(${A}.softwareDetails.fixStatus),`,
+    '    statusCode = tostring(properties.status.code), statusCause = tostring(properties.status.cause),',
+    '    statusDescription = tostring(properties.status.description), timeGenerated = tostring(properties.timeGenerated)',
+    '| order by id asc',
   ].join('\n');
 }

@@ -4,13 +4,13 @@
  * returns only what the identity may read: absence is never proof of deletion (see ArmSource).
  */
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
-import type { AdminUserChangeFacts, RegistrySnapshot, WorkloadSnapshot } from '../domain/snapshots.js';
+import type { AdminUserChangeFacts, ManagedEnvironmentFacts, RegistrySnapshot, WorkloadSnapshot } from '../domain/snapshots.js';
 import type { ResourceGraphPort } from '../usecases/ports.js';
 import { sleep } from '../util/concurrency.js';
 import { armClientOptions, isObj, type AzureConnection, type Obj } from './connection.js';
 import { classifyAzureError, ScopeReadError } from './errors.js';
 import { MappingError, toRegistrySnapshot, toWorkloadSnapshot } from './mappers.js';
-import { ADMIN_USER_CHANGES_QUERY, REGISTRIES_QUERY, SUBSCRIPTIONS_QUERY, WORKLOADS_QUERY, WORKSPACES_QUERY } from './queries.js';
+import { ADMIN_USER_CHANGES_QUERY, MANAGED_ENVIRONMENTS_QUERY, REGISTRIES_QUERY, SUBSCRIPTIONS_QUERY, WORKLOADS_QUERY, WORKSPACES_QUERY } from './queries.js';
 
 const ARG_PAGE = 1000;
 const ARG_SUBSCRIPTION_BATCH = 1000;
@@ -109,6 +109,24 @@ export class ResourceGraphSource implements ResourceGraphPort {
         else throw e;
       }
     }
+  }
+
+  /** Container Apps environments of one subscription, by lower-case id (Microsoft.App 2025-07-01 ManagedEnvironment). */
+  async listManagedEnvironments(subscriptionId: string): Promise<Map<string, ManagedEnvironmentFacts>> {
+    const map = new Map<string, ManagedEnvironmentFacts>();
+    for await (const row of this.query(MANAGED_ENVIRONMENTS_QUERY, [subscriptionId])) {
+      if (typeof row.id !== 'string') continue;
+      const p = isObj(row.properties) ? row.properties : {};
+      const vnet = isObj(p.vnetConfiguration) ? p.vnetConfiguration : {};
+      const logs = isObj(p.appLogsConfiguration) ? p.appLogsConfiguration : {};
+      map.set(row.id.toLowerCase(), {
+        id: row.id,
+        internal: vnet.internal === true,
+        subnet: typeof vnet.infrastructureSubnetId === 'string' && vnet.infrastructureSubnetId.length > 0,
+        logsDestination: typeof logs.destination === 'string' && logs.destination ? logs.destination : null,
+      });
+    }
+    return map;
   }
 
   /** Workspace ARM id (lower-case) -> customer id, for the Log Analytics query API. */

@@ -14,7 +14,19 @@ import { imageBaseApproved } from './image.base-approved.js';
 import { imageFresh } from './image.fresh.js';
 import { workloadImageFromApprovedRegistry } from './workload.image-from-approved-registry.js';
 import { workloadImageFresh } from './workload.image-fresh.js';
+import { workloadImagePinned } from './workload.image-pinned.js';
+import { workloadRegistryPullManagedIdentity } from './workload.registry-pull-managed-identity.js';
+import { workloadNoPlaintextSecrets } from './workload.no-plaintext-secrets.js';
+import { workloadNotPrivileged } from './workload.not-privileged.js';
+import { workloadNetworkIsolated } from './workload.network-isolated.js';
+import { workloadHttpsOnly } from './workload.https-only.js';
+import { workloadLogsCollected } from './workload.logs-collected.js';
+import { workloadManagedIdentity } from './workload.managed-identity.js';
 import { auditScopeReadable } from './audit.scope-readable.js';
+import { subscriptionDefenderContainersEnabled } from './subscription.defender-containers-enabled.js';
+import { registryVulnerabilityScanningEffective } from './registry.vulnerability-scanning-effective.js';
+import { imageVulnerabilitiesResolved } from './image.vulnerabilities-resolved.js';
+import { workloadImageVulnerabilitiesResolved } from './workload.image-vulnerabilities-resolved.js';
 
 export const RULES: readonly Rule[] = Object.freeze([
   registryApproved,
@@ -28,6 +40,18 @@ export const RULES: readonly Rule[] = Object.freeze([
   imageFresh,
   workloadImageFromApprovedRegistry,
   workloadImageFresh,
+  workloadImagePinned,
+  workloadRegistryPullManagedIdentity,
+  workloadNoPlaintextSecrets,
+  workloadNotPrivileged,
+  workloadNetworkIsolated,
+  workloadHttpsOnly,
+  workloadLogsCollected,
+  workloadManagedIdentity,
+  subscriptionDefenderContainersEnabled,
+  registryVulnerabilityScanningEffective,
+  imageVulnerabilitiesResolved,
+  workloadImageVulnerabilitiesResolved,
   auditScopeReadable,
 ]);
 

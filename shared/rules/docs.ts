@@ -7,7 +7,9 @@ const TARGET_NAMES: Record<Rule['target'], string> = {
   registry: 'registry',
   image: 'image (manifest)',
   workloadImage: 'workload container image',
+  workload: 'workload (settings)',
   scope: 'audit scope (gap)',
+  subscription: 'subscription',
 };
 
 /** Escapes text for a Markdown table cell. */

@@ -3,14 +3,18 @@
  * `defineRule` ties the rule's `target` to its subject type, so `evaluate` is typed without annotations.
  */
 import type { Severity } from '../domain/severity.js';
-import type { Gap, ImageFacts, RegistryFacts, WorkloadImageFacts } from '../domain/snapshots.js';
+import type { Gap, ImageFacts, RegistryFacts, SubscriptionFacts, WorkloadFacts, WorkloadImageFacts } from '../domain/snapshots.js';
 import type { RuleParams } from './params.js';
 
 export interface Subjects {
   registry: RegistryFacts;
   image: ImageFacts;
   workloadImage: WorkloadImageFacts;
+  /** One workload with its settings (issue 14: credentials, privilege, exposure, logging, identity). */
+  workload: WorkloadFacts;
   scope: Gap;
+  /** A subscription in scope (its security plans). */
+  subscription: SubscriptionFacts;
 }
 export type RuleTarget = keyof Subjects;
 
@@ -21,6 +25,7 @@ export type GuidanceSection =
   | 'protected-credentials'
   | 'audited-admin-access'
   | 'images-up-to-date'
+  | 'vulnerability-scanning'
   | 'audit-coverage';
 
 export interface RuleMetadata<T extends RuleTarget = RuleTarget> {
@@ -46,6 +51,12 @@ export interface RuleMetadata<T extends RuleTarget = RuleTarget> {
    * account); the push-time pass and not-applicable results are dropped and the nightly audit decides.
    */
   pushResults?: 'any' | 'fail-only';
+  /**
+   * Evidence keys that change with time alone (an age in days): a finding whose other facts are
+   * unchanged is not rewritten just because these moved (the nightly run's writes stay proportional to
+   * change). The rule's message must then not contain them either.
+   */
+  volatileEvidence?: readonly string[];
 }
 
 export interface EvaluationContext {

@@ -27,6 +27,13 @@ export function gapScope(scope: string): string {
   return sub ? subscriptionScope(sub) : scope.toLowerCase();
 }
 
+/** The `owner` tag of a resource (the key compared case-insensitively), when it is a non-empty string. */
+export function ownerTag(tags: Readonly<Record<string, string>> | undefined): { owner?: string } {
+  const key = Object.keys(tags ?? {}).find((k) => k.toLowerCase() === 'owner');
+  const v = key ? tags![key] : undefined;
+  return typeof v === 'string' && v.trim() ? { owner: v.trim() } : {};
+}
+
 export const subjectRefOf: { [T in RuleTarget]: (s: Subjects[T]) => SubjectRef } = {
   registry: ({ registry: r }) => ({
     scopeId: registryScope(r.id),
@@ -34,6 +41,7 @@ export const subjectRefOf: { [T in RuleTarget]: (s: Subjects[T]) => SubjectRef }
     subject: r.id,
     subscriptionId: r.subscriptionId,
     registry: r.loginServer,
+    ...ownerTag(r.tags),
   }),
   image: ({ registry: r, manifest: m }) => ({
     scopeId: registryScope(r.id),
@@ -41,6 +49,13 @@ export const subjectRefOf: { [T in RuleTarget]: (s: Subjects[T]) => SubjectRef }
     subject: imageSubject(r.loginServer, m.repository, m.digest),
     subscriptionId: r.subscriptionId,
     registry: r.loginServer,
+    ...ownerTag(r.tags),
+  }),
+  workload: ({ workload: w }) => ({
+    scopeId: subscriptionScope(w.subscriptionId),
+    resourceId: w.id,
+    subject: w.id,
+    subscriptionId: w.subscriptionId,
   }),
   workloadImage: ({ workload: w, container: c, reference }) => ({
     scopeId: subscriptionScope(w.subscriptionId),
@@ -48,6 +63,13 @@ export const subjectRefOf: { [T in RuleTarget]: (s: Subjects[T]) => SubjectRef }
     subject: workloadImageSubject(c.name, c.image),
     subscriptionId: w.subscriptionId,
     ...(reference ? { registry: reference.registry } : {}),
+    ...ownerTag(w.tags),
+  }),
+  subscription: ({ subscriptionId }) => ({
+    scopeId: subscriptionScope(subscriptionId),
+    resourceId: `/subscriptions/${subscriptionId.toLowerCase()}`,
+    subject: `/subscriptions/${subscriptionId.toLowerCase()}`,
+    subscriptionId: subscriptionId.toLowerCase(),
   }),
   scope: (g) => {
     const sub = subscriptionOf(g.scope);

@@ -19,6 +19,7 @@ import { evaluateRules } from '../rules/evaluate.js';
 import { registryScope } from '../rules/subjects.js';
 import { mapLimit } from '../util/concurrency.js';
 import { coverageResults, persistScope, rulesFor, type AuditDeps, type ScopeOutcome } from './common.js';
+import { imageVulnerabilityFacts, readRegistryDefender } from './defenderFacts.js';
 
 export interface RegistryShardInput {
   auditId: string;
@@ -95,6 +96,10 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
     }
   }
 
+  // Defender for Containers: the subscription's plan and the registry's vulnerable digests (one paged query).
+  const defender = await readRegistryDefender(deps, registry, gaps);
+  if (defender.plan) facts.defenderPlan = defender.plan;
+
   const existing = await deps.findings.listScope(scopeId);
   const existingById = new Map(existing.map((f) => [f.id, f]));
   const stored = new Set(existing.filter((f) => f.status !== 'resolved').map((f) => f.id));
@@ -108,6 +113,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
   // Image results are persisted in chunks as the manifests stream in: memory holds one chunk and the
   // ids already written, not every failing manifest of the registry.
   const touched = new Set<string>();
+  const undecided: string[] = [];
   let pending: RuleResult[] = [];
   const flush = async () => {
     if (!pending.length) return;
@@ -116,8 +122,9 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
     const ids = chunk.map((r) => findingId(r.ruleId, r.resourceId, r.subject));
     for (const id of ids) touched.add(id);
     const before = ids.map((id) => existingById.get(id)).filter((f): f is NonNullable<typeof f> => f !== undefined);
-    const persisted = await persistScope(deps, { auditId: input.auditId, scopeId, results: chunk, existing: before });
+    const persisted = await persistScope(deps, { auditId: input.auditId, scopeId, results: chunk, existing: before, deferUnchanged: true });
     addCounts(persisted.changes);
+    undecided.push(...persisted.undecided);
     for (const f of persisted.failed) gaps.push({ scope: `${registry.loginServer} finding ${f.id}`, reason: f.reason });
   };
 
@@ -141,7 +148,8 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
       const listedAt = deps.clock().toISOString();
       try {
         for await (const manifest of deps.azure.registry.listManifests(registry.loginServer, repository)) {
-          for (const r of evaluateRules(imageRules, 'image', [{ registry, manifest }], ctx)) {
+          const vulnerabilities = imageVulnerabilityFacts(registry, defender.plan, defender.byDigest, manifest.digest, manifest.lastUpdateTime);
+          for (const r of evaluateRules(imageRules, 'image', [{ registry, manifest, ...(vulnerabilities ? { vulnerabilities } : {}) }], ctx)) {
             evaluated++;
             const id = findingId(r.ruleId, r.resourceId, r.subject);
             touched.add(id);
@@ -195,8 +203,12 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
     // Resolved findings only where a result names them (a reopen); the rest need no write.
     existing: existing.filter((f) => !touched.has(f.id) && (f.status !== 'resolved' || finalIds.has(f.id))),
     absence,
+    deferUnchanged: true,
   });
   addCounts(persisted.changes);
+  undecided.push(...persisted.undecided);
+  // Findings left unwritten because nothing changed are shown as seen by this audit.
+  await deps.findings.saveScopeAudit(scopeId, { auditId: input.auditId, at: readAt, rules: [...new Set([...finalResults.map((r) => r.ruleId), ...imageRuleIds])], unconfirmed: undecided });
   for (const f of persisted.failed) gaps.push({ scope: `${registry.loginServer} finding ${f.id}`, reason: f.reason });
   return { scopeId, changes: persisted.changes, counts, gaps, evaluated };
 }

@@ -11,13 +11,15 @@
  */
 import type { RuleResult } from '../domain/finding.js';
 import { tryParseImageReference } from '../domain/imageReference.js';
-import type { Gap, ResolvedImage, WorkloadImageFacts } from '../domain/snapshots.js';
+import type { Gap, ResolvedImage, WorkloadFacts, WorkloadImageFacts, WorkloadSnapshot } from '../domain/snapshots.js';
 import { gapFromError } from '../inventory/errors.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { subscriptionScope } from '../rules/subjects.js';
 import { COVERAGE_RULE_ID } from '../rules/audit.scope-readable.js';
 import { mapLimit } from '../util/concurrency.js';
+import { completeWorkloads } from './completeWorkloads.js';
 import { coverageResults, persistScope, rulesFor, type AuditDeps, type ScopeOutcome } from './common.js';
+import { defenderWanted, readWorkloadDefender, scanningOf } from './defenderFacts.js';
 
 export interface WorkloadShardInput {
   auditId: string;
@@ -37,6 +39,7 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
   const unreadable = new Set<string>();
   const listedWorkloads = new Set<string>();
   const subjects: WorkloadImageFacts[] = [];
+  const listedSnapshots: WorkloadSnapshot[] = [];
   let listed = true;
   try {
     for await (const item of deps.azure.graph.listWorkloads(input.subscriptionId)) {
@@ -46,19 +49,29 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
         continue;
       }
       listedWorkloads.add(item.workload.id.toLowerCase());
-      for (const container of item.workload.containers) {
-        const parsed = tryParseImageReference(container.image);
-        subjects.push({
-          workload: item.workload,
-          container,
-          ...(parsed.reference ? { reference: parsed.reference } : {}),
-          ...(parsed.error ? { referenceError: parsed.error } : {}),
-        });
-      }
+      listedSnapshots.push(item.workload);
     }
   } catch (e) {
     listed = false;
     gaps.push(gapFromError(e, subscription));
+  }
+
+  // Issue 14: what the rows do not carry (sitecontainers, site config, environments, diagnostic settings).
+  // A workload that cannot be completed is a gap and is not evaluated (its findings are kept).
+  const completed = await completeWorkloads(deps, input.subscriptionId, listedSnapshots);
+  gaps.push(...completed.gaps);
+  for (const id of completed.unreadable) unreadable.add(id);
+  const workloadSubjects: WorkloadFacts[] = completed.workloads.map((workload) => ({ workload }));
+  for (const workload of completed.workloads) {
+    for (const container of workload.containers) {
+      const parsed = tryParseImageReference(container.image);
+      subjects.push({
+        workload,
+        container,
+        ...(parsed.reference ? { reference: parsed.reference } : {}),
+        ...(parsed.error ? { referenceError: parsed.error } : {}),
+      });
+    }
   }
 
   // Resolve each distinct image once.
@@ -92,8 +105,29 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
     if (r) s.resolved = r;
   }
 
-  const workloadRules = rulesFor(deps, 'nightly', 'workloadImage');
-  const results: RuleResult[] = evaluateRules(workloadRules, 'workloadImage', subjects, { now, params: deps.config.params }).map((r) => ({ ...r, observedAt: listedAt }));
+  // Defender for Containers: the subscription's plan and the summaries of the digests its containers run.
+  const defender = await readWorkloadDefender(deps, input.subscriptionId, [...new Set([...resolved.values()].flatMap((r) => (r.status === 'found' ? [r.digest] : [])))], gaps);
+  if (defender.byImage) {
+    for (const s of subjects) {
+      if (!s.reference || s.resolved?.status !== 'found') continue;
+      const registry = defender.registries?.get(s.reference.registry);
+      s.vulnerabilities = {
+        scanning: registry ? scanningOf(registry, defender.plans?.get(registry.subscriptionId.toLowerCase())) : { effective: false, why: `${s.reference.registry} is not visible in Resource Graph` },
+        vulnerabilities: defender.byImage.get(`${s.reference.registry}@${s.resolved.digest}`) ?? null,
+        lastUpdateTime: s.resolved.lastUpdateTime,
+      };
+    }
+  }
+
+  const workloadRules = [...rulesFor(deps, 'nightly', 'workloadImage'), ...rulesFor(deps, 'nightly', 'workload')];
+  const results: RuleResult[] = [
+    ...evaluateRules(workloadRules, 'workloadImage', subjects, { now, params: deps.config.params }),
+    ...evaluateRules(workloadRules, 'workload', workloadSubjects, { now, params: deps.config.params }),
+  ].map((r) => ({ ...r, observedAt: listedAt }));
+  if (defenderWanted(deps)) {
+    const subscriptionFacts = { subscriptionId: input.subscriptionId.toLowerCase(), ...(defender.plans ? { defenderPlan: defender.ownPlan ?? { subscriptionId: input.subscriptionId.toLowerCase() } } : {}) };
+    results.push(...evaluateRules(rulesFor(deps, 'nightly', 'subscription'), 'subscription', [subscriptionFacts], { now, params: deps.config.params }).map((r) => ({ ...r, observedAt: listedAt })));
+  }
   results.push(...coverageResults(deps, scopeId, subscription, gaps).map((r) => ({ ...r, observedAt: listedAt })));
 
   // Stored findings of workloads Resource Graph no longer lists: ARM decides, one read per workload.
@@ -126,11 +160,14 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
     scopeId,
     results,
     existing,
+    deferUnchanged: true,
     absence: (f) => {
       if (!listed) return undefined;
       if (f.ruleId === COVERAGE_RULE_ID) return { observedAt: listedAt };
       if (!workloadRuleIds.has(f.ruleId)) return undefined;
       const id = f.resourceId.toLowerCase();
+      // Listed but not read whole (its sitecontainers could not be read): not evaluated, its findings are kept.
+      if (unreadable.has(id)) return undefined;
       // A listed workload was read whole: a container it no longer has is gone.
       if (listedWorkloads.has(id)) return { observedAt: listedAt };
       const at = deleted.get(id);
@@ -138,5 +175,6 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
     },
   });
   for (const f of persisted.failed) gaps.push({ scope: `${subscription} finding ${f.id}`, reason: f.reason });
+  if (listed) await deps.findings.saveScopeAudit(scopeId, { auditId: input.auditId, at: listedAt, rules: [...new Set(results.map((r) => r.ruleId))], unconfirmed: persisted.undecided });
   return { scopeId, changes: persisted.changes, gaps, evaluated: results.length };
 }

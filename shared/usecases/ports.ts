@@ -8,12 +8,15 @@ import type {
   AdminLoginFacts,
   AdminUserChangeFacts,
   DiagnosticSettingFacts,
+  ManagedEnvironmentFacts,
   ManifestSnapshot,
   ProvenanceFacts,
   RegistrySnapshot,
+  WorkloadContainer,
   WorkloadSnapshot,
 } from '../domain/snapshots.js';
 import type { MappingError } from '../inventory/mappers.js';
+import type { DefenderPlanFacts, ImageVulnerabilities, VulnerabilityPolicy } from '../domain/vulnerabilities.js';
 
 export type { FindingsStore, SaveOutcome } from '../findings/tableFindingsStore.js';
 
@@ -23,6 +26,8 @@ export interface ResourceGraphPort {
   /** A malformed row is yielded as an error, never skipped silently. */
   listRegistries(subscriptions?: readonly string[]): AsyncIterable<{ registry: RegistrySnapshot } | { error: MappingError }>;
   listWorkloads(subscriptionId: string): AsyncIterable<{ workload: WorkloadSnapshot } | { error: MappingError }>;
+  /** Container Apps environments of a subscription (Resource Graph indexes `microsoft.app/managedenvironments`), by lower-case id. */
+  listManagedEnvironments(subscriptionId: string): Promise<Map<string, ManagedEnvironmentFacts>>;
   /** Workspace ARM id (lower-case) -> customer id. */
   workspaceCustomerIds(subscriptions?: readonly string[]): Promise<Map<string, string>>;
   /** Registry ARM id (lower-case) -> the latest change that turned its admin user on. */
@@ -35,6 +40,13 @@ export interface ArmPort {
   listDiagnosticSettings(resourceId: string, subscriptionId: string): Promise<DiagnosticSettingFacts[]>;
   /** True on 200, false only on a 404 that proves it gone; anything else throws ScopeReadError. */
   resourceExists(resourceId: string): Promise<boolean>;
+  /**
+   * The containers of a workload that keeps them in child resources Resource Graph does not index: App Service
+   * `Microsoft.Web/sites/sitecontainers` (ARM list). Throws ScopeReadError (a gap), MappingError for a malformed item.
+   */
+  listChildContainers(workloadId: string): Promise<WorkloadContainer[]>;
+  /** App Service site config (`config/web`, ARM): what the row does not fill. Throws ScopeReadError. */
+  getSiteConfig(siteId: string): Promise<{ acrUseManagedIdentityCreds?: boolean; acrUserManagedIdentityID?: string; linuxFxVersion?: string }>;
 }
 
 /** The ACR data plane of one or more registries. */
@@ -54,12 +66,27 @@ export interface LogsPort {
   adminLogins(workspace: { armId: string; customerId: string }, loginServer: string, adminUserName: string, lookbackDays: number): Promise<AdminLoginFacts>;
 }
 
+/**
+ * Defender for Containers (Resource Graph `securityresources`): plans and registry image vulnerability
+ * sub-assessments, as compact per-digest summaries filtered to the policy's threshold. Never one call per image.
+ */
+export interface SecurityPort {
+  /** Subscription id (lower-case) -> its Containers plan; every requested subscription is in the map (no pricing row: tier absent). */
+  defenderPlans(subscriptions?: readonly string[]): Promise<Map<string, DefenderPlanFacts>>;
+  /** Digest -> summary, for one registry (paged; only digests with CVEs at or above the threshold). */
+  registryVulnerabilities(registryHost: string, subscriptionId: string, policy: VulnerabilityPolicy, now: Date): Promise<Map<string, ImageVulnerabilities>>;
+  /** `registryHost@digest` -> summary, for a set of digests (batched lists; all readable subscriptions when none given). */
+  digestVulnerabilities(digests: readonly string[], subscriptions: readonly string[] | undefined, policy: VulnerabilityPolicy, now: Date): Promise<Map<string, ImageVulnerabilities>>;
+}
+
 /** Every Azure source the audits read. */
 export interface AzureSources {
   graph: ResourceGraphPort;
   arm: ArmPort;
   registry: RegistryPort;
   logs: LogsPort;
+  /** Absent: vulnerability rules answer inconclusive (their data was not read). */
+  security?: SecurityPort;
 }
 
 export type NotificationOrigin = { kind: 'nightly'; runId: string } | { kind: 'event'; eventId: string };

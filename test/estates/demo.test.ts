@@ -175,17 +175,22 @@ describe('demo estate', () => {
   });
 
   it('names demo subjects in every expectation it has, each once, for catalog rules only', () => {
-    const resourceIds = new Set(estate.resources.map((r) => r.id as string));
+    // Subscription rules name the subscription itself (`/subscriptions/<id>`).
+    const resourceIds = new Set([...estate.resources.map((r) => r.id as string), ...estate.subscriptions.map((s) => `/subscriptions/${s.subscriptionId}`)]);
     const imageSubjects = new Set<string>();
     for (const [server, c] of Object.entries(estate.registryContent)) for (const [name, r] of Object.entries(c.repositories)) for (const m of r.manifests) imageSubjects.add(`${server}/${name}@${m.digest}`);
     const workloadSubjects = new Set(demoWorkloadImages(NOW).map((i) => `${i.workloadId}|container ${i.container} image ${i.image}`));
+    const workloadIds = new Set(estate.resources.filter((r) => isWorkloadType(r.type as string)).map((r) => r.id as string));
+    const ruleTarget = (id: string) => RULES.find((r) => r.id === id)?.target;
     for (const [rule, e] of Object.entries(DEMO_EXPECTATIONS)) {
       const all = [...e.fail, ...e.pass, ...(e.notApplicable ?? [])];
       for (const { resourceId, subject } of all) {
         expect(resourceIds.has(resourceId), `${rule} ${resourceId}`).toBe(true);
         if (rule.startsWith('registry.')) expect(subject).toBe(resourceId);
         if (rule.startsWith('image.')) expect(imageSubjects.has(subject), `${rule} ${subject}`).toBe(true);
-        if (rule.startsWith('workload.')) expect(workloadSubjects.has(`${resourceId}|${subject}`), `${rule} ${subject}`).toBe(true);
+        // Workload-level rules (issue 14) name the workload itself; the image rules a container's image.
+        if (rule.startsWith('workload.') && ruleTarget(rule) === 'workload') expect(subject === resourceId && workloadIds.has(resourceId), `${rule} ${subject}`).toBe(true);
+        else if (rule.startsWith('workload.')) expect(workloadSubjects.has(`${resourceId}|${subject}`), `${rule} ${subject}`).toBe(true);
       }
       const keys = all.map((x) => `${x.resourceId}|${x.subject}`);
       expect(new Set(keys).size, `${rule}: a subject is listed twice`).toBe(keys.length);

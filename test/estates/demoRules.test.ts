@@ -1,25 +1,67 @@
 /**
  * The real inventory mappers and rule catalog, run over the demo estate's raw rows, agree with
  * DEMO_EXPECTATIONS. The collection steps the adapters do over the network (workspace lookup, admin
- * login query, image resolution, manifest content) are done here directly on the estate document.
+ * login query, image resolution, manifest content, Defender plans and sub-assessments) are done here
+ * directly on the estate document.
  */
 import { describe, expect, it } from 'vitest';
 import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_EXPECTATIONS, demoEstate } from '../../estates/demo.js';
 import { DAY_MS, type JsonObject, type RepositoryContent } from '../../estates/build.js';
-import type { ImageFacts, ProvenanceFacts, RegistryFacts, ResolvedImage, WorkloadImageFacts } from '../../shared/domain/snapshots.js';
+import type { ImageFacts, ManagedEnvironmentFacts, ProvenanceFacts, RegistryFacts, ResolvedImage, WorkloadFacts, WorkloadImageFacts } from '../../shared/domain/snapshots.js';
 import { tryParseImageReference } from '../../shared/domain/imageReference.js';
 import { toDiagnosticSetting, toRegistrySnapshot, toWorkloadSnapshot } from '../../shared/inventory/mappers.js';
 import { RESOURCE_TYPES } from '../../shared/inventory/queries.js';
-import { isWorkloadType } from '../../shared/domain/workloadKinds.js';
+import { isWorkloadType, siteContainerOf } from '../../shared/domain/workloadKinds.js';
+import { completeWorkloads } from '../../shared/usecases/completeWorkloads.js';
+import type { AuditDeps } from '../../shared/usecases/common.js';
 import { RULES } from '../../shared/rules/catalog.js';
 import { evaluateRules } from '../../shared/rules/evaluate.js';
 import { ruleParams } from '../../shared/rules/params.js';
 import type { RuleResult } from '../../shared/domain/finding.js';
+import type { DefenderPlanFacts, ImageVulnerabilities } from '../../shared/domain/vulnerabilities.js';
+import { DefenderSource, toDefenderPlan } from '../../shared/inventory/defender.js';
+import { imageVulnerabilityFacts, scanningOf } from '../../shared/usecases/defenderFacts.js';
 
 const NOW = new Date('2026-03-15T09:30:00.000Z');
 const estate = demoEstate(NOW);
 const ctx = { now: NOW, params: ruleParams({ approvedRegistries: DEMO_APPROVED_REGISTRIES, approvedBaseImages: DEMO_APPROVED_BASE_IMAGES }) };
 const LOOKBACK = 30;
+
+/** Defender plans of the demo subscriptions, from the estate's pricings rows. */
+const plans = new Map<string, DefenderPlanFacts>(
+  estate.subscriptions.map((s) => [s.subscriptionId.toLowerCase(), { subscriptionId: s.subscriptionId.toLowerCase() }]),
+);
+for (const row of estate.securityresources.filter((r) => r.type === 'microsoft.security/pricings' && r.name === 'Containers')) {
+  const plan = toDefenderPlan(row);
+  if (plan) plans.set(plan.subscriptionId, plan);
+}
+
+/** A sub-assessment row projected as shared/inventory/queries.ts imageVulnerabilitiesQuery projects it. */
+function projected(row: JsonObject): Record<string, unknown> {
+  const p = row.properties as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const a = p.additionalData;
+  return {
+    id: row.id, registryHost: a.artifactDetails.registryHost, repository: a.artifactDetails.repositoryName, digest: a.artifactDetails.digest,
+    cve: a.vulnerabilityDetails.cveId, severity: a.vulnerabilityDetails.severity, published: a.vulnerabilityDetails.publishedDate,
+    exploit: a.vulnerabilityDetails.exploitabilityAssessment, cvss: a.cvssV30Score, packageName: a.softwareDetails.packageName, version: a.softwareDetails.version,
+    fixedVersion: a.softwareDetails.fixedVersion, fixStatus: a.softwareDetails.fixStatus, statusCode: p.status?.code, statusCause: p.status?.cause ?? '',
+    statusDescription: p.status?.description ?? '', timeGenerated: p.timeGenerated,
+  };
+}
+const subAssessments = estate.securityresources
+  .filter((r) => r.type === 'microsoft.security/assessments/subassessments' && (r.properties as any).additionalData?.assessedResourceType === 'AzureContainerRegistryVulnerability') // eslint-disable-line @typescript-eslint/no-explicit-any
+  .map(projected);
+
+/** Per registry host: digest -> summary, folded by the real adapter over the rows of that registry (the query's filter, done here). */
+async function vulnerabilitiesByHost(): Promise<Map<string, Map<string, ImageVulnerabilities>>> {
+  const out = new Map<string, Map<string, ImageVulnerabilities>>();
+  for (const host of new Set(subAssessments.map((r) => String(r.registryHost).toLowerCase()))) {
+    const rows = subAssessments.filter((r) => String(r.registryHost).toLowerCase() === host);
+    const source = new DefenderSource({ query: async function* () { yield* rows; } });
+    out.set(host, await source.registryVulnerabilities(host, '', ctx.params.vulnerabilities, NOW));
+  }
+  return out;
+}
 
 function registryFacts(): RegistryFacts[] {
   const customerIdOf = new Map(
@@ -42,7 +84,8 @@ function registryFacts(): RegistryFacts[] {
           adminLogins = { source: 'logs', workspaceId: customerId, lookbackDays: LOOKBACK, count: rows.length, callerIpAddresses: [], userAgents: [] };
         }
       }
-      return { registry, diagnosticSettings: settings, ...(adminLogins !== undefined ? { adminLogins } : {}) };
+      const defenderPlan = plans.get(registry.subscriptionId.toLowerCase());
+      return { registry, diagnosticSettings: settings, ...(adminLogins !== undefined ? { adminLogins } : {}), ...(defenderPlan ? { defenderPlan } : {}) };
     });
 }
 
@@ -61,18 +104,24 @@ function provenanceOf(repo: RepositoryContent, digest: string, platform?: string
   return { kind: 'manifest', digest, ...(platform ? { platform } : {}), annotations, labels: blob?.config?.Labels ?? {}, children: [] };
 }
 
-function imageFacts(registries: RegistryFacts[]): ImageFacts[] {
-  return registries.flatMap(({ registry }) =>
+function imageFacts(registries: RegistryFacts[], vulns: Map<string, Map<string, ImageVulnerabilities>>): ImageFacts[] {
+  return registries.flatMap(({ registry, defenderPlan }) =>
     Object.entries(estate.registryContent[registry.loginServer]!.repositories).flatMap(([repository, repo]) =>
       repo.manifests.map((m) => {
         const provenance = provenanceOf(repo, m.digest);
-        return { registry, manifest: { repository, digest: m.digest, tags: m.tags, createdTime: m.createdTime, lastUpdateTime: m.lastUpdateTime }, ...(provenance ? { provenance } : {}) };
+        const vulnerabilities = imageVulnerabilityFacts(registry, defenderPlan, vulns.get(registry.loginServer) ?? new Map(), m.digest, m.lastUpdateTime);
+        return {
+          registry,
+          manifest: { repository, digest: m.digest, tags: m.tags, createdTime: m.createdTime, lastUpdateTime: m.lastUpdateTime },
+          ...(provenance ? { provenance } : {}),
+          ...(vulnerabilities ? { vulnerabilities } : {}),
+        };
       }),
     ),
   );
 }
 
-function workloadImageFacts(): WorkloadImageFacts[] {
+function workloadImageFacts(registries: RegistryFacts[], vulns: Map<string, Map<string, ImageVulnerabilities>>): WorkloadImageFacts[] {
   return estate.resources
     .filter((r) => isWorkloadType(r.type))
     .map(toWorkloadSnapshot)
@@ -87,17 +136,63 @@ function workloadImageFacts(): WorkloadImageFacts[] {
           const m = content.repositories[reference.repository]?.manifests.find((x) => (reference.digest ? x.digest === reference.digest : x.tags.includes(reference.tag ?? 'latest')));
           resolved = m ? { status: 'found', digest: m.digest, lastUpdateTime: m.lastUpdateTime, tags: m.tags } : { status: 'not_found', detail: `${reference.repository} has no such tag or digest` };
         }
-        return { workload, container, reference, resolved };
+        const registry = registries.find((r) => r.registry.loginServer === reference.registry)?.registry;
+        const vulnerabilities =
+          resolved.status === 'found' && registry
+            ? { scanning: scanningOf(registry, plans.get(registry.subscriptionId.toLowerCase())), vulnerabilities: vulns.get(registry.loginServer)?.get(resolved.digest) ?? null, lastUpdateTime: resolved.lastUpdateTime }
+            : undefined;
+        return { workload, container, reference, resolved, ...(vulnerabilities ? { vulnerabilities } : {}) };
       }),
     );
 }
 
-describe('the rule catalog over the demo estate', () => {
+/**
+ * Workload-level subjects (issue 14): the real `completeWorkloads` step over the estate document, its reads
+ * (Container Apps environments, App Service sitecontainers and config/web, diagnostic settings) answered from
+ * the document as the emulator answers them.
+ */
+async function workloadFacts(): Promise<WorkloadFacts[]> {
+  const snapshots = estate.resources.filter((r) => isWorkloadType(r.type)).map(toWorkloadSnapshot);
+  const byId = (id: string) => estate.resources.find((r) => (r.id as string).toLowerCase() === id.toLowerCase());
+  const armOnly = (estate as { armOnly?: Record<string, JsonObject> }).armOnly ?? {};
+  const deps = {
+    config: { concurrency: 4 },
+    azure: {
+      graph: {
+        listManagedEnvironments: async (sub: string) => {
+          const out = new Map<string, ManagedEnvironmentFacts>();
+          for (const r of estate.resources.filter((x) => x.type === 'microsoft.app/managedenvironments' && x.subscriptionId === sub)) {
+            const p = r.properties as { vnetConfiguration?: { internal?: boolean; infrastructureSubnetId?: string } | null; appLogsConfiguration?: { destination?: string | null } | null };
+            out.set((r.id as string).toLowerCase(), { id: r.id as string, internal: p.vnetConfiguration?.internal === true, subnet: !!p.vnetConfiguration?.infrastructureSubnetId, logsDestination: p.appLogsConfiguration?.destination ?? null });
+          }
+          return out;
+        },
+      },
+      arm: {
+        listChildContainers: async (id: string) => ((armOnly[`${id}/sitecontainers`]?.value as unknown[] | undefined) ?? []).map((c, i) => siteContainerOf(c, i)),
+        getSiteConfig: async (id: string) => ((armOnly[`${id}/config/web`]?.properties ?? (byId(id)!.properties as JsonObject).siteConfig) as Record<string, never>),
+        listDiagnosticSettings: async (id: string) => (estate.diagnosticSettings[id] ?? []).map(toDiagnosticSetting),
+      },
+    },
+  } as unknown as AuditDeps;
+  const out: WorkloadFacts[] = [];
+  for (const s of estate.subscriptions) {
+    const completed = await completeWorkloads(deps, s.subscriptionId, snapshots.filter((w) => w.subscriptionId === s.subscriptionId.toLowerCase()));
+    expect(completed.gaps).toEqual([]);
+    out.push(...completed.workloads.map((workload) => ({ workload })));
+  }
+  return out;
+}
+
+describe('the rule catalog over the demo estate', async () => {
   const registries = registryFacts();
+  const vulns = await vulnerabilitiesByHost();
   const results: RuleResult[] = [
     ...evaluateRules(RULES, 'registry', registries, ctx),
-    ...evaluateRules(RULES, 'image', imageFacts(registries), ctx),
-    ...evaluateRules(RULES, 'workloadImage', workloadImageFacts(), ctx),
+    ...evaluateRules(RULES, 'image', imageFacts(registries, vulns), ctx),
+    ...evaluateRules(RULES, 'workloadImage', workloadImageFacts(registries, vulns), ctx),
+    ...evaluateRules(RULES, 'workload', await workloadFacts(), ctx),
+    ...evaluateRules(RULES, 'subscription', [...plans.values()].map((defenderPlan) => ({ subscriptionId: defenderPlan.subscriptionId, defenderPlan })), ctx),
   ];
 
   it('maps every raw row without a mapping error and raises no rule error', () => {

@@ -73,8 +73,20 @@ describe('app settings the compiled infra writes vs the settings catalog', () =>
     for (const [param, value] of Object.entries(NOTIFY_VALUES)) {
       const key = Object.entries(writtenFull).find(([, v]) => v === value)?.[0];
       expect(key, `parameter ${param}`).toBeDefined();
+      // AUDITOR_FINDINGS_URL has an infra default instead: the app's own findings page (next test).
+      if (key === 'AUDITOR_FINDINGS_URL') continue;
       expect(written[key!], `${key} with ${param} empty`).toBeUndefined();
     }
+  });
+
+  it('AUDITOR_FINDINGS_URL defaults to the Function App\'s findings page (route findings/view); a given findingsUrl wins', () => {
+    expect(written.AUDITOR_FINDINGS_URL).toMatch(/^\[format\('https:\/\/\{0\}\/api\/findings\/view'.*defaultHostName/);
+    expect(writtenFull.AUDITOR_FINDINGS_URL).not.toContain('defaultHostName');
+  });
+
+  it('the findings page\'s sign-in settings are written: tenant, app registration and readers', () => {
+    expect(written.AUDITOR_AUTH_TENANT_ID).toMatch(/^(\[.*tenantId.*\]|[0-9a-f-]{36})$/);
+    expect(Object.keys(written)).toEqual(expect.arrayContaining(['AUDITOR_AUTH_CLIENT_ID', 'AUDITOR_FINDINGS_READERS']));
   });
 
   it('every setting the code reads in Azure is set by infra or documented as optional in docs/deploy.md', () => {

@@ -56,6 +56,15 @@ const CASES: ReadonlyArray<{ name: string; target: Target; text: () => string; o
     text: () => ADMIN_USER_CHANGES_QUERY,
     operators: ['FilterOperator', 'FilterOperator', 'ProjectOperator', 'SortOperator'],
   },
+  // Container Apps environments (issue 14): tracked resources, in the `resources` table like the workloads.
+  { name: 'MANAGED_ENVIRONMENTS_QUERY', target: 'resource-graph', text: () => queries.MANAGED_ENVIRONMENTS_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
+  { name: 'DEFENDER_PLANS_QUERY', target: 'resource-graph', text: () => queries.DEFENDER_PLANS_QUERY, operators: ['FilterOperator', 'FilterOperator', 'ProjectOperator', 'SortOperator'] },
+  {
+    name: 'imageVulnerabilitiesQuery',
+    target: 'resource-graph',
+    text: () => queries.imageVulnerabilitiesQuery('high', { registryHost: LOGIN_SERVER }),
+    operators: ['FilterOperator', 'FilterOperator', 'FilterOperator', 'FilterOperator', 'ProjectOperator', 'SortOperator'],
+  },
   {
     name: 'adminLoginsQuery',
     target: 'log-analytics',
@@ -141,7 +150,8 @@ describe('every query the project sends', () => {
   it('WORKLOADS_QUERY is built from the workload-kind table: its types, and every column a kind projects', () => {
     expect(WORKLOADS_QUERY).toBe(queries.workloadsQuery(WORKLOAD_KIND_DEFINITIONS));
     const projected = (q: string) => /^\| project (.+)$/m.exec(q)![1]!.split(', ');
-    expect(projected(WORKLOADS_QUERY)).toEqual(['id', 'name', 'type', 'kind', 'location', 'resourceGroup', 'subscriptionId', 'tags', 'properties']);
+    // `identity` since issue 14 (workload.managed-identity, and the identity of keyless pulls).
+    expect(projected(WORKLOADS_QUERY)).toEqual(['id', 'name', 'type', 'kind', 'location', 'resourceGroup', 'subscriptionId', 'identity', 'tags', 'properties']);
     for (const k of WORKLOAD_KIND_DEFINITIONS) expect(projected(WORKLOADS_QUERY)).toEqual(expect.arrayContaining([...k.projection]));
     const next = queries.workloadsQuery([...WORKLOAD_KIND_DEFINITIONS, ANOTHER_KIND]);
     expect(stringLiterals(analyze(next, 'resource-graph'))).toEqual([...WORKLOAD_KIND_DEFINITIONS, ANOTHER_KIND].map((k) => k.type));

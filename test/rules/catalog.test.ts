@@ -10,7 +10,7 @@ import type { Rule, RuleTarget } from '../../shared/rules/kit.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
-const PREFIX_TARGET: Record<string, RuleTarget> = { registry: 'registry', image: 'image', workload: 'workloadImage', audit: 'scope' };
+const PREFIX_TARGET: Record<string, RuleTarget> = { registry: 'registry', image: 'image', workload: 'workloadImage', audit: 'scope', subscription: 'subscription' };
 /** A rule file's name: `<target>.<compliant-condition>.ts` (the kit, the catalog and helpers have no dot in their names). */
 const RULE_FILE = /^([a-z]+\.[a-z0-9-]+)\.ts$/;
 
@@ -57,8 +57,11 @@ describe('rule catalog', () => {
 
   describe.each(RULES.map((r) => ({ id: r.id, rule: r })))('$id', ({ id, rule }) => {
     it('has an id <target>.<condition> whose prefix matches its target', () => {
-      expect(id).toMatch(/^(registry|image|workload|audit)\.[a-z0-9-]+$/);
-      expect(rule.target).toBe(PREFIX_TARGET[id.split('.')[0]!]);
+      expect(id).toMatch(new RegExp(`^(${Object.keys(PREFIX_TARGET).join('|')})\\.[a-z0-9-]+$`));
+      // `workload.*` rules run on a container image (workloadImage) or on the workload's settings (workload, issue 14).
+      const prefix = id.split('.')[0]!;
+      if (prefix === 'workload') expect(['workloadImage', 'workload']).toContain(rule.target);
+      else expect(rule.target).toBe(PREFIX_TARGET[prefix]);
     });
 
     it('lives in shared/rules/<id>.ts, which exports it', async () => {

@@ -35,7 +35,13 @@ describe('evaluateRules with the catalog', () => {
   });
 
   it('evaluates every catalog rule of a target against a compliant subject without errors', () => {
-    const registry = evaluateRules(RULES, 'registry', [registryFacts({ diagnosticSettings: [{ name: 'a', destinations: { workspaceId: 'w' }, enabledCategories: ['audit'] }] })], ctx());
+    // Compliant for every registry rule, the Defender one included: plan on, and the firewall lets trusted services through.
+    const compliant = registryFacts({
+      registry: { networkRuleBypassOptions: 'AzureServices' },
+      diagnosticSettings: [{ name: 'a', destinations: { workspaceId: 'w' }, enabledCategories: ['audit'] }],
+      defenderPlan: { subscriptionId: 'sub', pricingTier: 'Standard', registryScanningExtension: true },
+    });
+    const registry = evaluateRules(RULES, 'registry', [compliant], ctx());
     expect(registry.map((r) => r.status)).toEqual(registry.map(() => 'pass'));
     const images = evaluateRules(RULES, 'image', [anImage()], ctx());
     expect(images.every((r) => r.status !== 'error')).toBe(true);

@@ -10,6 +10,7 @@ import { runNightlyLocally } from '../../cli/localQueue.js';
 import { decodeQueueMessage } from '../../shared/services.js';
 import { findingId } from '../../shared/findings/keys.js';
 import type { StoredFinding } from '../../shared/findings/diff.js';
+import { RULES } from '../../shared/rules/catalog.js';
 import { workloadImageSubject } from '../../shared/rules/subjects.js';
 import { parseShardMessage, planNightlyAudit, processShard, startNightlyRun, type NightlyDeps, type ShardMessage } from '../../shared/usecases/nightly.js';
 import { startHarness, type Harness } from '../support/harness.js';
@@ -176,8 +177,13 @@ describe('issue 10: never stuck', () => {
       const shard = (await h.host.services.runs.listShards(runId)).find((s) => s.key === `/subscriptions/${sub}`)!;
       expect(shard).toMatchObject({ status: 'done', gaps: [] });
     }
-    const mine = (await all(h)).filter((f) => f.resourceId.toLowerCase() === (row.id as string).toLowerCase());
+    const ofRow = (await all(h)).filter((f) => f.resourceId.toLowerCase() === (row.id as string).toLowerCase());
+    // Issue 14: the workload also has workload-level findings (subject: its id); the image rules are the ones
+    // whose subject carries the image.
+    const imageRules = new Set(RULES.filter((r) => r.target === 'workloadImage').map((r) => r.id));
+    const mine = ofRow.filter((f) => imageRules.has(f.ruleId));
     expect(mine.length).toBeGreaterThan(0);
+    for (const f of ofRow.filter((x) => !imageRules.has(x.ruleId))) expect(f.subject).toBe(row.id);
     const escaped = workloadImageSubject('sep', image).replace('\u2028', '\\u2028').replace('\u2029', '\\u2029');
     for (const f of mine) {
       expect(f.subject).toBe(escaped);

@@ -437,21 +437,41 @@ describe('issue 9: never wrong, never lost', () => {
 
 });
 
-/** Mentions of one finding as new ("New") in a notification payload: detailed items, compact lines, held items. */
+/** Mentions of one finding as new ("New") in a notification payload: detailed items, digest lines, held items. */
 function newMentions(payload: unknown, f: { ruleId: string; id: string; resourceName: string }): number {
   let n = 0;
+  // Card text is in TextRuns (raw, not markdown): the text of a block is its runs joined.
+  const runs = (x: any): string => (x?.type === 'RichTextBlock' ? (x.inlines ?? []).map((r: any) => r.text).join('') : '');
+  const facts = (x: any): Record<string, string> => Object.fromEntries((x?.items ?? []).filter((c: any) => c.type === 'ColumnSet')
+    .map((c: any) => [runs(c.columns[0].items[0]), runs(c.columns[1].items[0])]));
+  // A push card on one resource says where once, in a container of fact rows only, before the findings.
+  let cardResource: string | undefined;
+  const findPlace = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(findPlace);
+    if (!v || typeof v !== 'object') return;
+    const o = v as Record<string, any>;
+    if (o.type === 'Container' && Array.isArray(o.items) && o.items.length && o.items.every((x: any) => x.type === 'ColumnSet')) cardResource ??= facts(o).Resource;
+    for (const x of Object.values(o)) findPlace(x);
+  };
+  findPlace(payload);
   const walk = (v: unknown) => {
     if (Array.isArray(v)) return v.forEach(walk);
     if (!v || typeof v !== 'object') return;
     const o = v as Record<string, any>;
-    if (o.type === 'FactSet' && Array.isArray(o.facts)) {
-      // Card text is markdown-escaped: compare without the escapes.
-      const fact = (t: string) => String(o.facts.find((x: any) => x.title === t)?.value ?? '').replace(/\\/g, '');
-      if (fact('Change') === 'New' && fact('Rule') === f.ruleId && fact('Resource') === f.resourceName) n++;
-      return;
+    if (o.type === 'Container' && Array.isArray(o.items)) {
+      // A detailed item: its heading says "New"; its facts name the rule and the resource.
+      const factSet = o.items.find((x: any) => x.type === 'Container' && x.items?.some((c: any) => c.type === 'ColumnSet'));
+      if (runs(o.items[0]).endsWith(' · New') && factSet) {
+        const fs = facts(factSet);
+        if (fs.Rule === f.ruleId && (fs.Resource ?? cardResource) === f.resourceName) n++;
+        return;
+      }
+      // A digest group: its second line is the rule id; one line per finding ("HIGH New · <resource> ...").
+      if (runs(o.items[1]) === f.ruleId) {
+        for (const x of o.items) if (runs(x).includes(` New · ${f.resourceName}`)) n++;
+        return;
+      }
     }
-    const line = o.type === 'TextBlock' && typeof o.text === 'string' ? o.text.replace(/\\/g, '') : '';
-    if (line.includes(`New · ${f.resourceName}:`) && line.endsWith(`(${f.ruleId})`)) n++;
     if (typeof o.findingId === 'string' && o.findingId === f.id && o.change === 'opened') n++;
     for (const x of Object.values(o)) walk(x);
   };

@@ -13,6 +13,7 @@ const SECTION_TITLES: Record<GuidanceSection, string> = {
   'protected-credentials': 'Authenticate with Entra ID identities, not shared or anonymous access',
   'audited-admin-access': 'Log registry access and watch the admin account',
   'images-up-to-date': 'Keep stored and running images up to date',
+  'vulnerability-scanning': 'Scan images continuously and map their vulnerabilities to running containers',
   'audit-coverage': 'Audit every registry and subscription of the estate',
 };
 

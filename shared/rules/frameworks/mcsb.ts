@@ -12,7 +12,12 @@ export const MCSB_DEFINITION: FrameworkDefinition = {
   version: '1.0',
   url: 'https://learn.microsoft.com/security/benchmark/azure/overview',
   controls: [
+    { id: 'NS-1', title: 'Establish network segmentation boundaries' },
     { id: 'NS-2', title: 'Secure cloud native services with network controls' },
+    { id: 'IM-3', title: 'Manage application identities securely and automatically' },
+    { id: 'IM-8', title: 'Restrict the exposure of credentials and secrets' },
+    { id: 'DP-3', title: 'Encrypt sensitive data in transit' },
+    { id: 'PV-4', title: 'Audit and enforce secure configurations for compute resources' },
     { id: 'IM-1', title: 'Use centralized identity and authentication system' },
     { id: 'PA-1', title: 'Separate and limit highly privileged/administrative users' },
     { id: 'PA-7', title: 'Follow just enough administration (least privilege) principle' },
@@ -23,6 +28,8 @@ export const MCSB_DEFINITION: FrameworkDefinition = {
     { id: 'DS-2', title: 'Ensure software supply chain security' },
     { id: 'DS-6', title: 'Enforce security of workload throughout DevOps lifecycle' },
     { id: 'PV-6', title: 'Rapidly and automatically remediate vulnerabilities' },
+    { id: 'PV-5', title: 'Perform vulnerability assessments' },
+    { id: 'LT-1', title: 'Enable threat detection capabilities' },
   ],
   controlsOf: (rule) => rule.mcsb,
 };

@@ -68,6 +68,8 @@ export interface RunContext {
   subscriptions?: string[];
   /** Who turned each registry's admin user on (lower-case ARM id -> facts), bounded strings. */
   adminChanges?: Record<string, { timestamp: string; changedBy?: string; clientType?: string; operation?: string }>;
+  /** Workloads that pull with each registry's admin account (lower-case ARM id -> count and a bounded list of workload ids). */
+  adminCredentialWorkloads?: Record<string, { count: number; workloads: string[] }>;
 }
 
 export interface RecordedChange {
@@ -81,7 +83,9 @@ const CHUNK = 30_000;
 /** Gaps kept per run or shard record; the rest is counted (`…Omitted`). */
 export const MAX_GAPS = 500;
 const MAX_GAP_REASON = 500;
-const MAX_JSON_CHUNKS = 30;
+/** 30,000-character chunks per JSON value: 12 hold MAX_GAPS_JSON with room to spare (JSON escapes). */
+const MAX_JSON_CHUNKS = 12;
+const MAX_GAP_SCOPE = 1_000;
 
 const runPartition = (runId: string) => `run-${encodeKey(runId)}`;
 
@@ -92,14 +96,29 @@ export class RunRecordError extends Error {
   }
 }
 
-/** Bounded gaps: at most MAX_GAPS, each scope and reason capped. */
+/**
+ * Characters of gaps JSON kept per record. A Table entity holds 1 MiB and strings count 2 bytes per
+ * UTF-16 unit ("Understanding the Table service data model"): 300,000 characters (about 600 KB) leave
+ * room for the record's other properties whatever the characters are.
+ */
+export const MAX_GAPS_JSON = 300_000;
+
+/** Bounded gaps: at most MAX_GAPS and MAX_GAPS_JSON characters, each scope and reason capped; the rest counted. */
 export function boundGaps(gaps: readonly Gap[]): { kept: Gap[]; omitted: number } {
-  const kept = gaps.slice(0, MAX_GAPS).map((g) => ({
-    scope: tableString(g.scope).slice(0, 2_000),
-    reason: g.reason.length > MAX_GAP_REASON ? `${g.reason.slice(0, MAX_GAP_REASON)}…[truncated]` : g.reason,
-    ...(g.status !== undefined ? { status: g.status } : {}),
-  }));
-  return { kept, omitted: Math.max(0, gaps.length - MAX_GAPS) };
+  const kept: Gap[] = [];
+  let size = 2;
+  for (const g of gaps.slice(0, MAX_GAPS)) {
+    const gap: Gap = {
+      scope: tableString(g.scope).slice(0, MAX_GAP_SCOPE),
+      reason: tableString(g.reason.length > MAX_GAP_REASON ? `${g.reason.slice(0, MAX_GAP_REASON)}…[truncated]` : g.reason),
+      ...(g.status !== undefined ? { status: g.status } : {}),
+    };
+    const cost = JSON.stringify(gap).length + 1;
+    if (size + cost > MAX_GAPS_JSON) break;
+    size += cost;
+    kept.push(gap);
+  }
+  return { kept, omitted: gaps.length - kept.length };
 }
 
 /** JSON split over `<name>0..N` properties (each within a Table string property's 64 KiB). */

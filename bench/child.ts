@@ -5,6 +5,7 @@
  * The emulator generates its estate itself from a few parameters (a preset name and a seed), so the
  * 95 MB of a large estate never cross the process boundary.
  */
+import { createHash } from 'node:crypto';
 import { loadEstate, startEmulator, type RunningEmulator } from '../emulator/index.js';
 import { SYNTHETIC_SIZES, syntheticEstate } from '../estates/synthetic.js';
 import type { EstateDocument } from '../estates/build.js';
@@ -22,7 +23,39 @@ export type ChildSpec =
   | { kind: 'azurite' }
   | { kind: 'emulator'; estate: { preset: 'push'; seed: number; images: number } | { preset: keyof typeof SYNTHETIC_SIZES }; now: string; latencyMs?: Latency; quotas?: Quotas };
 
-export type ChildRequest = { id: number; op: 'calls' | 'resetCalls' | 'usage' | 'stop' } | { id: number; op: 'setLatency'; latencyMs: Latency };
+export type ChildRequest =
+  | { id: number; op: 'calls' | 'resetCalls' | 'usage' | 'stop' }
+  | { id: number; op: 'setLatency'; latencyMs: Latency }
+  | { id: number; op: 'changeImages'; fraction: number; at: string };
+
+/**
+ * Re-pushes about `fraction` of the estate's manifests (chosen by a hash of the digest): each
+ * chosen manifest is replaced by a new image under the same tags (new digest, created at `at`), as a
+ * rebuild pushed over an existing tag. Each touched repository gets a new manifest array, so the
+ * emulator's per-array indexes are rebuilt. Returns the number of manifests replaced.
+ */
+function changeImages(doc: { registryContent: Record<string, { repositories: Record<string, { manifests: Array<Record<string, unknown> & { digest: string }> }> }> }, fraction: number, at: string): number {
+  const stride = Math.max(1, Math.round(1 / fraction));
+  let changed = 0;
+  for (const host of Object.keys(doc.registryContent).sort()) {
+    const repos = doc.registryContent[host]!.repositories;
+    for (const name of Object.keys(repos).sort()) {
+      const repo = repos[name]!;
+      let copy: typeof repo.manifests | undefined;
+      repo.manifests.forEach((m, i) => {
+        // Chosen by a hash of the digest, not by position: a positional stride aliases with the synthetic
+        // estate's fixed manifests per repository (every 100th manifest is always the oldest, untagged one).
+        if (parseInt(createHash('sha256').update(`pick:${m.digest}`).digest('hex').slice(0, 8), 16) % stride !== 0) return;
+        copy ??= [...repo.manifests];
+        const hex = createHash('sha256').update(`changed:${host}/${name}@${m.digest}:${at}`).digest('hex');
+        copy[i] = { ...m, digest: `sha256:${hex}`, createdTime: at, lastUpdateTime: at };
+        changed++;
+      });
+      if (copy) repo.manifests = copy;
+    }
+  }
+  return changed;
+}
 
 function send(message: unknown): void {
   process.send!(message);
@@ -64,6 +97,7 @@ async function main(): Promise<void> {
         case 'calls': result = emulator?.calls(); break;
         case 'resetCalls': emulator?.resetCalls(); break;
         case 'setLatency': if (emulator) emulator.estate.emulator.latencyMs = m.latencyMs; break;
+        case 'changeImages': result = emulator ? changeImages(emulator.estate as unknown as Parameters<typeof changeImages>[0], m.fraction, m.at) : 0; break;
         case 'usage': result = { cpu: process.cpuUsage(), rss: process.memoryUsage().rss }; break;
         case 'stop':
           await emulator?.close();

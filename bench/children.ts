@@ -73,6 +73,8 @@ export interface EmulatorChild {
   calls(): Promise<EmulatorCalls>;
   resetCalls(): Promise<void>;
   setLatency(latencyMs: Latency): Promise<void>;
+  /** Re-pushes `fraction` of the manifests (bench/child.ts changeImages); resolves to how many. */
+  changeImages(fraction: number, at: string): Promise<number>;
   usage(): Promise<{ cpu: NodeJS.CpuUsage; rss: number }>;
   stop(): Promise<void>;
 }
@@ -91,6 +93,7 @@ export async function startEmulatorChild(spec: Extract<ChildSpec, { kind: 'emula
     calls: () => child.request({ op: 'calls' }),
     resetCalls: () => child.request({ op: 'resetCalls' }),
     setLatency: (latencyMs) => child.request({ op: 'setLatency', latencyMs }),
+    changeImages: (fraction, at) => child.request({ op: 'changeImages', fraction, at }),
     usage: () => child.request({ op: 'usage' }),
     async stop() { agent.destroy(); await child.stop(); },
   };

@@ -17,6 +17,9 @@ export interface FloorInputs {
 export interface Floor {
   seconds: number;
   binding: string;
+  /** The stricter model: no one-minute ACR burst (a registry's reads / its per-minute rate). */
+  strictSeconds: number;
+  strictBinding: string;
   parts: {
     resourceGraphQuota: number;
     armQuota: number;
@@ -63,20 +66,24 @@ export function computeFloor(requests: readonly ObservedRequest[], f: FloorInput
   let registryQuotaMax = 0;
   let registryQuotaSimpleMax = 0;
   let registryShardChainMax = 0;
-  // Token protocol of a scope the client has not seen: 401 challenge -> exchange AAD token -> ACR access token.
-  const AUTH = 3;
+  // ACR tokens (issue 18 item 1, shared/inventory/acrTokens.ts): one AAD -> refresh-token exchange per
+  // registry and one access token per scope, asked for up front (no 401 probe). Before the catalog:
+  // exchange + catalog token; before a repository's manifests: its repository token.
+  const AUTH_CATALOG = 2;
+  const AUTH_REPOSITORY = 1;
   for (const [host, h] of perHost) {
     const perMinute = f.quotas.registryReadsPerMinute[f.skus.get(host) ?? 'Standard'] ?? 3000;
     registryQuotaMax = Math.max(registryQuotaMax, Math.max(0, h.reads - perMinute) / (perMinute / 60));
     registryQuotaSimpleMax = Math.max(registryQuotaSimpleMax, (h.reads / perMinute) * 60);
     if (h.catalogPages === 0) continue; // only workload lookups: counted in the workload chain
     const maxRepoPages = Math.max(0, ...h.manifestPages.values());
-    const dataPlane = (AUTH + h.catalogPages + AUTH + maxRepoPages) * L.reg;
+    const dataPlane = (AUTH_CATALOG + h.catalogPages + AUTH_REPOSITORY + maxRepoPages) * L.reg;
     const admin = f.adminEnabled.has(host) ? Math.max(L.rg, L.arm + L.logs) : 0;
     registryShardChainMax = Math.max(registryShardChainMax, Math.max(dataPlane, L.arm, admin));
   }
-  // Workloads shard: the subscription's workload query, then every image lookup in parallel.
-  const workloadShardChainMax = L.rg + (AUTH + 1) * L.reg;
+  // Workloads shard: the subscription's workload query, then every image lookup in parallel
+  // (exchange + repository token + the tag or manifest read).
+  const workloadShardChainMax = L.rg + (AUTH_CATALOG + 1) * L.reg;
   // Planning: subscriptions, then registries and workspaces (in parallel), one page each at these sizes.
   const planChain = 2 * L.rg;
 
@@ -87,9 +94,13 @@ export function computeFloor(requests: readonly ObservedRequest[], f: FloorInput
     ['planning + longest shard chain', planChain + Math.max(registryShardChainMax, workloadShardChainMax)],
   ];
   const [binding, seconds] = candidates.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const strict: Array<[string, number]> = candidates.map(([k, v]) => (k === 'planning + registry quota' ? ['planning + registry quota (no burst)', planChain + registryQuotaSimpleMax] : [k, v]));
+  const [strictBinding, strictSeconds] = strict.reduce((a, b) => (b[1] > a[1] ? b : a));
   return {
     seconds: round(seconds, 3),
     binding,
+    strictSeconds: round(strictSeconds, 3),
+    strictBinding,
     parts: {
       resourceGraphQuota: round(resourceGraphQuota, 3), armQuota: round(armQuota, 3), registryQuotaMax: round(registryQuotaMax, 3), registryQuotaSimpleMax: round(registryQuotaSimpleMax, 3),
       planChain: round(planChain, 3), registryShardChainMax: round(registryShardChainMax, 3), workloadShardChainMax: round(workloadShardChainMax, 3),
@@ -98,7 +109,8 @@ export function computeFloor(requests: readonly ObservedRequest[], f: FloorInput
       resourceGraphQuota: `(ceil(${rgCalls} calls / ${q.requests}) - 1) x ${q.perSeconds} s + one latency`,
       armQuota: `max over subscriptions of (calls - ${f.quotas.armReads.burst}) / ${f.quotas.armReads.refillPerSecond} per s`,
       registryQuota: 'max over registries of (reads - perMinute) / (perMinute / 60 s) (bucket, burst = one minute); registryQuotaSimpleMax = reads / perMinute (no burst), for reference',
-      chains: 'planning 2 x RG latency; registry shard max(arm, admin: max(RG, arm + logs), (3 auth + catalog pages + 3 auth + max manifest pages of a repository) x registry latency); workload shard RG + 4 x registry latency',
+      chains: 'planning 2 x RG latency; registry shard max(arm, admin: max(RG, arm + logs), (exchange + catalog token + catalog pages + repository token + max manifest pages of a repository) x registry latency); workload shard RG + (exchange + token + read) x registry latency',
+      strict: 'as above, with the registry quota taken as reads / perMinute (no one-minute burst)',
     },
   };
 }

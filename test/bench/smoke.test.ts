@@ -16,6 +16,9 @@ describe('bench', () => {
     expect(parseBenchArgs(['--sizes', 'small,medium']).sizes).toEqual(['small', 'medium']);
     expect(() => parseBenchArgs(['--sizes', 'huge'])).toThrow(/unknown size/);
     expect(() => parseBenchArgs(['--only', 'both'])).toThrow(/--only/);
+    expect(parseBenchArgs([])).toMatchObject({ nights: 3, nightHours: 24 });
+    expect(parseBenchArgs(['--nights', '1', '--night-hours', '0'])).toMatchObject({ nights: 1, nightHours: 0 });
+    expect(() => parseBenchArgs(['--nights', '0'])).toThrow(/--nights/);
   });
 
   it('computes percentiles and the floor from observed calls', () => {
@@ -29,6 +32,9 @@ describe('bench', () => {
     // 31 Resource Graph calls: two windows of 5 s after the first, plus one call's latency.
     expect(floor.parts.resourceGraphQuota).toBeCloseTo(10.2, 5);
     expect(floor.binding).toBe('Resource Graph quota');
+    // Registry chain after issue 18 item 1: exchange + catalog token + 1 catalog page + repository token + 1 manifest page.
+    expect(floor.parts.registryShardChainMax).toBeCloseTo(5 * NIGHTLY_LATENCY.registry / 1000, 5);
+    expect(floor.strictSeconds).toBeGreaterThanOrEqual(floor.seconds);
   });
 
   it('runs the push benchmark on a few events against the emulator and Azurite (child processes)', async () => {

@@ -15,7 +15,9 @@ import {
   guidOf,
   loginEventRow,
   prng,
+  containersPricingRow,
   registryRow,
+  subAssessmentRow,
   webSiteRow,
   workspaceId,
   workspaceRow,
@@ -40,6 +42,13 @@ export interface SyntheticOptions {
   staleFraction?: number;
   /** Fraction of registries with the admin user enabled (default 0.3). */
   adminEnabledFraction?: number;
+  /**
+   * Defender for Containers (issue 12): registry image vulnerability sub-assessments per manifest (default 0:
+   * no `securityresources` rows at all). With any, every subscription also gets a Containers pricing row
+   * (Standard with registry scanning, one in ten Free), and CVEs are drawn from a fixed table of 40 (30%
+   * Low, 30% Medium, 30% High, 10% Critical; 80% with a fix; 1% exempted).
+   */
+  subAssessmentsPerManifest?: number;
   latencyMs?: { arm?: number; resourceGraph?: number; registry?: number; logs?: number };
   quotas?: {
     resourceGraph?: { requests: number; perSeconds: number };
@@ -51,9 +60,10 @@ export interface SyntheticOptions {
 export const SYNTHETIC_APPROVED_REGISTRIES = ['contoso*.azurecr.io', 'mcr.microsoft.com'];
 
 export const SYNTHETIC_SIZES = {
-  small: { seed: 1, subscriptions: 3, registries: 5, repositoriesPerRegistry: 4, manifestsPerRepository: 6, workloads: 40 },
-  medium: { seed: 2, subscriptions: 10, registries: 25, repositoriesPerRegistry: 20, manifestsPerRepository: 20, workloads: 1_000 },
-  large: { seed: 3, subscriptions: 20, registries: 100, repositoriesPerRegistry: 40, manifestsPerRepository: 50, workloads: 10_000 },
+  small: { seed: 1, subscriptions: 3, registries: 5, repositoriesPerRegistry: 4, manifestsPerRepository: 6, workloads: 40, subAssessmentsPerManifest: 5 },
+  medium: { seed: 2, subscriptions: 10, registries: 25, repositoriesPerRegistry: 20, manifestsPerRepository: 20, workloads: 1_000, subAssessmentsPerManifest: 5 },
+  // 200,000 manifests x 5 = 1,000,000 sub-assessments (issue 12's benchmark size).
+  large: { seed: 3, subscriptions: 20, registries: 100, repositoriesPerRegistry: 40, manifestsPerRepository: 50, workloads: 10_000, subAssessmentsPerManifest: 5 },
 } as const satisfies Record<string, Omit<SyntheticOptions, 'now'>>;
 
 const TEAMS = ['orders', 'payments', 'web', 'search', 'identity', 'data', 'ml', 'platform', 'mobile', 'ops', 'billing', 'catalog'];
@@ -141,6 +151,12 @@ export function syntheticEstate(o: SyntheticOptions): EstateDocument {
   const registryContent: Record<string, RegistryContent> = {};
   const logs: EstateDocument['logs'] = {};
   const registries: SynRegistry[] = [];
+  const perManifest = Math.min(o.subAssessmentsPerManifest ?? 0, CVE_TEMPLATES);
+  const securityresources: JsonObject[] = perManifest > 0
+    ? subscriptions.map((s, i) => containersPricingRow({ tenantId, subscriptionId: s.subscriptionId, tier: i % 10 === 9 ? 'Free' : 'Standard', enablementTime: iso(400) }))
+    : [];
+  // A separate PRNG: adding sub-assessments leaves the rest of the estate as it was.
+  const defender = perManifest > 0 ? subAssessmentFactory(o.seed, tenantId, iso(0.5), iso(120)) : undefined;
 
   for (let i = 0; i < o.registries; i++) {
     const sub = subscriptions[i % subscriptions.length]!;
@@ -215,6 +231,7 @@ export function syntheticEstate(o: SyntheticOptions): EstateDocument {
           tags: tagged ? [`${major}.${version}.0`] : [],
           changeableAttributes: DEFAULT_ATTRIBUTES,
         };
+        if (defender) defender.rows(securityresources, perManifest, { id: row.id as string, subscriptionId: sub.subscriptionId, resourceGroup: `rg-acr-${i % 7}`, loginServer }, repoName, manifests[k]!.digest, manifests[k]!.tags, time);
         age += 1 + r() * 9;
       }
       repositories[repoName] = { manifests };
@@ -274,12 +291,100 @@ export function syntheticEstate(o: SyntheticOptions): EstateDocument {
     tenantId,
     subscriptions,
     resources,
-    securityresources: [],
+    securityresources,
     resourcechanges: [],
     authorizationresources: [],
     diagnosticSettings,
     registryContent,
     logs,
     ...(Object.keys(emulator).length ? { emulator } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Defender for Containers (issue 12): pricings and registry image sub-assessments, for the benchmark.
+// ---------------------------------------------------------------------------------------------
+
+const SUBASSESSMENT_PACKAGES = ['openssl', 'zlib', 'glibc', 'curl', 'libxml2', 'expat', 'sqlite3', 'krb5', 'ncurses', 'pcre2'];
+const SUBASSESSMENT_SEVERITIES = ['Low', 'Low', 'Low', 'Medium', 'Medium', 'Medium', 'High', 'High', 'High', 'Critical'] as const;
+/** Distinct CVEs the synthetic sub-assessments draw from (a manifest's CVEs are distinct among them). */
+const CVE_TEMPLATES = 40;
+
+function deepFreeze<T>(x: T): T {
+  if (x && typeof x === 'object' && !Object.isFrozen(x)) {
+    Object.freeze(x);
+    for (const v of Object.values(x as object)) deepFreeze(v);
+  }
+  return x;
+}
+
+interface CveTemplate {
+  /** `properties` of `subAssessmentRow` minus what is per image (additionalData.artifactDetails, resourceDetails, timeGenerated). */
+  id: string;
+  displayName: string;
+  description: string;
+  remediation: string;
+  status: JsonObject;
+  exemptStatus: JsonObject;
+  vulnerabilityDetails: JsonObject;
+  softwareDetails: JsonObject;
+  cvssV30Score: number;
+}
+
+/**
+ * Sub-assessment rows for the synthetic estate, with memory kept bounded for 1,000,000 rows: everything a
+ * CVE decides is built once per CVE template (through `subAssessmentRow`, so the wire shape is the demo's)
+ * and frozen; everything a manifest decides (artifactDetails, resourceDetails) once per manifest and shared
+ * by its rows; a row owns only its id, name and three small wrappers.
+ */
+function subAssessmentFactory(seed: number, tenantId: string, timeGenerated: string, publishedDate: string) {
+  const rv = prng(seed * 7_919 + 12);
+  const templates: CveTemplate[] = Array.from({ length: CVE_TEMPLATES }, (_, t) => {
+    const severity = SUBASSESSMENT_SEVERITIES[t % SUBASSESSMENT_SEVERITIES.length]!;
+    const fixed = t % 5 !== 4; // 80% have a fix
+    const pkg = SUBASSESSMENT_PACKAGES[t % SUBASSESSMENT_PACKAGES.length]!;
+    const input = {
+      tenantId, registryId: '/x', subscriptionId: 'x', resourceGroup: 'x', loginServer: 'x', repository: 'x', digest: 'x', pushedAt: publishedDate,
+      cve: `CVE-2025-${String(10_000 + t * 37).padStart(5, '0')}`, severity, packageName: pkg, version: `1.${t}.0`,
+      ...(fixed ? { fixedVersion: `1.${t}.1` } : {}), publishedDate, timeGenerated, cvss: severity === 'Critical' ? 9.8 : severity === 'High' ? 7.5 : severity === 'Medium' ? 5.3 : 3.1,
+    };
+    const p = subAssessmentRow(input).properties as JsonObject;
+    const ad = p.additionalData as JsonObject;
+    const exempt = (subAssessmentRow({ ...input, exempt: true }).properties as JsonObject).status as JsonObject;
+    return deepFreeze({
+      id: p.id as string, displayName: p.displayName as string, description: p.description as string, remediation: p.remediation as string,
+      status: p.status as JsonObject, exemptStatus: exempt,
+      vulnerabilityDetails: ad.vulnerabilityDetails as JsonObject, softwareDetails: ad.softwareDetails as JsonObject, cvssV30Score: ad.cvssV30Score as number,
+    });
+  });
+  const PREFIX = `/providers/Microsoft.Security/assessments/c0b7cfc6-3172-465a-b378-53c7ff2cc0d5/subassessments/`;
+  return {
+    /** `n` rows for one manifest (n <= CVE_TEMPLATES), appended to `out`. */
+    rows(out: JsonObject[], n: number, reg: { id: string; subscriptionId: string; resourceGroup: string; loginServer: string }, repository: string, digest: string, tags: string[], pushedAt: string): void {
+      const artifactDetails = Object.freeze({
+        lastPushedToRegistryUTC: pushedAt, repositoryName: repository, registryHost: reg.loginServer, artifactType: 'ContainerImage',
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest, tags: Object.freeze([...tags]),
+      }) as unknown as JsonObject;
+      const resourceDetails = Object.freeze({ id: `/repositories/${repository}/images/${digest}`, source: 'Azure' });
+      const start = Math.floor(rv() * CVE_TEMPLATES);
+      const hex = digest.slice(7, 39);
+      for (let j = 0; j < n; j++) {
+        const t = templates[(start + j * 7) % CVE_TEMPLATES]!;
+        const name = `${hex}-${j}`;
+        out.push({
+          id: `${reg.id}${PREFIX}${name}`,
+          name, type: 'microsoft.security/assessments/subassessments', tenantId, kind: '', location: 'global',
+          resourceGroup: reg.resourceGroup, subscriptionId: reg.subscriptionId, managedBy: '', sku: null, plan: null,
+          properties: {
+            id: t.id,
+            additionalData: { assessedResourceType: 'AzureContainerRegistryVulnerability', vulnerabilityDetails: t.vulnerabilityDetails, artifactDetails, softwareDetails: t.softwareDetails, cvssV30Score: t.cvssV30Score },
+            description: t.description, displayName: t.displayName, resourceDetails, timeGenerated, remediation: t.remediation,
+            // 1% exempted in Defender.
+            status: rv() < 0.01 ? t.exemptStatus : t.status,
+          },
+          tags: null, identity: null, zones: null, extendedLocation: null,
+        });
+      }
+    },
   };
 }

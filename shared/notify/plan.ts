@@ -8,7 +8,10 @@
  * Policy:
  * - Alerting kinds: opened, reopened, unsuppressed, escalated; resolved only when enabled.
  *   still_open, still_suppressed and suppressed never alert.
- * - Nightly run: ONE digest per route and channel (capped list + "and N more" + link).
+ * - Nightly run: ONE digest per route and channel (capped list + "and N more" + link). In addition, the
+ *   alerting changes of the rules in `NIGHTLY_IMMEDIATE_RULES` (a running workload newly vulnerable,
+ *   issue 12) at or above the immediate threshold -> ONE immediate notification per run, route and
+ *   channel, the same items the digest lists (dedupe id: route, run, `immediate`, sorted findingId:change).
  * - Push event: findings at or above the immediate threshold (default high) -> ONE immediate
  *   notification per event, route and channel (a push is one thing that happened; its findings are
  *   shown together, detailed, capped). Findings of the event below that threshold (and event-time
@@ -28,7 +31,8 @@ import { compileRegistryPattern, type RegistryMatcher } from '../domain/patterns
 import { atLeast, severityRank, type Severity } from '../domain/severity.js';
 import { boundJsonTotal, boundText, EVIDENCE_BOUNDS } from './bound.js';
 import { findingLink } from './links.js';
-import type { AlertChange, AlertItem, AlertView } from './templates.js';
+import { PUSH_LABEL, VULNERABLE_WORKLOADS_LABEL, type AlertChange, type AlertItem, type AlertView } from './templates.js';
+import { leadWithVulnerabilities, NIGHTLY_IMMEDIATE_RULES } from './renderVulnerableWorkloads.js';
 import type { ChannelId, ChannelRenderer, HeldPayload, NotificationPayload, RouteTargets } from './channels/types.js';
 
 export type { ChannelId, ChannelRenderer, HeldPayload, NotificationPayload, RouteTargets } from './channels/types.js';
@@ -380,9 +384,15 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
       }
       let slot = perRoute.get(route.name);
       if (!slot) perRoute.set(route.name, (slot = { route, now: [], later: [] }));
-      const item = toAlertItem(change, ctx);
-      if (ctx.origin.kind === 'event' && !isResolution && atLeast(f.severity, policy.immediateMinSeverity)) slot.now.push(item);
-      else slot.later.push(item);
+      const nightlyNow = NIGHTLY_IMMEDIATE_RULES.has(f.ruleId);
+      const item = nightlyNow ? leadWithVulnerabilities(toAlertItem(change, ctx), f.evidence ?? {}, FIELD_BOUNDS.evidenceValue) : toAlertItem(change, ctx);
+      const immediate = !isResolution && atLeast(f.severity, policy.immediateMinSeverity);
+      if (ctx.origin.kind === 'event' && immediate) slot.now.push(item);
+      else {
+        slot.later.push(item);
+        // Nightly: also sent at once (the digest still lists it).
+        if (ctx.origin.kind === 'nightly' && immediate && nightlyNow) slot.now.push(item);
+      }
     }
   }
 
@@ -390,7 +400,15 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
   for (const { route, now, later } of [...perRoute.values()].sort((a, b) => a.route.name.localeCompare(b.route.name))) {
     const targetOf = (c: ChannelRenderer): unknown => route.targets[c.id];
     if (ctx.origin.kind === 'nightly') {
-      const items = [...now, ...later];
+      if (now.length) {
+        const view = buildView('immediate', VULNERABLE_WORKLOADS_LABEL, now, policy.immediateMaxItems, nowIso, ctx.findingsUrl, 0, channels);
+        const base = {
+          route: route.name, kind: 'immediate' as const, originKey: key, partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
+          severity: maxSeverity(now), total: now.length, summary: `Vulnerable running workloads: ${fmt(now.length)} finding(s)`, ...link,
+        };
+        out.push(...deliverables(base, targetOf, view, [route.name, key, 'immediate', ...contentKeys(now)], channels));
+      }
+      const items = later;
       if (!items.length) continue;
       const view = buildView('digest', 'Nightly audit', items, policy.digestMaxItems, nowIso, ctx.findingsUrl, 0, channels, below.get(route.name));
       const base = {
@@ -401,7 +419,7 @@ export function planNotifications(changes: readonly FindingChange[], ctx: PlanCo
       continue;
     }
     if (now.length) {
-      const view = buildView('immediate', 'Image push', now, policy.immediateMaxItems, nowIso, ctx.findingsUrl, 0, channels);
+      const view = buildView('immediate', PUSH_LABEL, now, policy.immediateMaxItems, nowIso, ctx.findingsUrl, 0, channels);
       const base = {
         route: route.name, kind: 'immediate' as const, originKey: key, partition: partitionFor(key), createdAt: nowIso, notBefore: nowIso,
         severity: maxSeverity(now), total: now.length, summary: `Push alert: ${fmt(now.length)} finding(s)`, ...link,
@@ -505,7 +523,8 @@ export function summaryPayload(n: PlannedNotification, channels: readonly Channe
   const p = n.payload;
   if (p.channel === 'held') return { ...p, items: [], omitted: n.total };
   const view: AlertView = {
-    kind: n.kind === 'immediate' ? 'immediate' : 'digest', originLabel: n.kind === 'immediate' ? 'Image push' : 'Oversized', items: [],
+    kind: n.kind === 'immediate' ? 'immediate' : 'digest',
+    originLabel: n.kind !== 'immediate' ? 'Oversized' : n.originKey.startsWith('nightly:') ? VULNERABLE_WORKLOADS_LABEL : PUSH_LABEL, items: [],
     total: n.total, countsByChange: {}, countsBySeverity: { [n.severity]: n.total }, generatedAt: n.createdAt, ...(link ? { findingsUrl: link } : {}),
   };
   const c = channels.find((x) => x.id === p.channel);

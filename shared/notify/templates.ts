@@ -48,6 +48,18 @@ export interface AlertItem {
   findingUrl?: string;
 }
 
+/** `originLabel` of a push-time immediate notification. */
+export const PUSH_LABEL = 'Image push';
+/** `originLabel` of the nightly run's immediate notification: running workloads newly exposed to a vulnerability (issue 12). */
+export const VULNERABLE_WORKLOADS_LABEL = 'Vulnerable running workloads';
+
+/** The heading of an immediate notification (`counted`: with the number of findings), in our own words. */
+function immediateTitle(view: AlertView, counted: boolean): string {
+  const n = view.total === 1 ? 'finding' : `${fmt(view.total)} findings`;
+  if (view.originLabel === VULNERABLE_WORKLOADS_LABEL) return `ACR auditor: newly vulnerable running workloads${counted ? ` (${fmt(view.total)} finding${view.total === 1 ? '' : 's'})` : ''}`;
+  return `ACR auditor: ${counted ? n : 'findings'} at image push`;
+}
+
 export interface AlertView {
   kind: 'immediate' | 'digest';
   /** Trusted, fixed wording such as "Nightly audit" or "Image push". */
@@ -363,7 +375,7 @@ function portalActions(items: readonly AlertItem[]): Json[] {
 /** The Workflows webhook message (an Adaptive Card attachment) for a notification. */
 export function renderTeamsMessage(view: AlertView): TeamsMessage {
   const heading = view.kind === 'immediate'
-    ? `ACR auditor: ${view.total === 1 ? 'finding' : `${fmt(view.total)} findings`} at image push`
+    ? immediateTitle(view, true)
     : `ACR auditor: ${view.originLabel} digest`;
   const sev = severityLine(view);
   const body: Json[] = [
@@ -493,7 +505,7 @@ export function renderEmail(view: AlertView): EmailContent {
   const more = moreText(view);
   const below = belowLine(view);
   const list = safeUrl(view.findingsUrl);
-  const title = view.kind === 'immediate' ? 'ACR auditor: findings at image push' : `ACR auditor: ${view.originLabel} digest`;
+  const title = view.kind === 'immediate' ? immediateTitle(view, false) : `ACR auditor: ${view.originLabel} digest`;
   const sevLine = severityLine(view);
   const generated = `Generated ${readableUtc(view.generatedAt)}`;
   const text = [

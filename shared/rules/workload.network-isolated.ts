@@ -8,8 +8,10 @@
  * public are waived, e.g. AUDITOR_WAIVERS=[{"id":"public-storefront","ruleId":"workload.network-isolated",
  * "resource":"/subscriptions/<s>/resourceGroups/rg-web/providers/Microsoft.App/containerApps/ca-storefront",
  * "reason":"public storefront behind Front Door WAF"}]. (Profile strict for Container Apps with external
- * ingress in the issue; the kit has no profiles yet.)
+ * ingress in the issue; the kit has no profiles yet.) The per-kind decision lives in shared/domain/exposure.ts,
+ * shared with workload.image-vulnerabilities-resolved (severity raised when reachable).
  */
+import { exposureOfNetwork } from '../domain/exposure.js';
 import { defineRule, fail, notApplicable, pass } from './kit.js';
 import { settingOf, unavailable } from './workloadSettings.js';
 
@@ -39,18 +41,9 @@ export const workloadNetworkIsolated = defineRule({
     const s = settingOf(w, 'network');
     const na = unavailable(s);
     if (na || s.state !== 'read') return na!;
-    const n = s.value;
-    if (w.kind === 'containerGroup') {
-      if (n.ipAddressType?.toLowerCase() === 'public') return fail('the container group has a public IP address', { ipAddressType: n.ipAddressType, subnets: n.subnetCount ?? 0 });
-      return pass(n.subnetCount ? 'the container group runs in a virtual network subnet without a public IP address' : 'the container group has no public IP address', { ipAddressType: n.ipAddressType ?? 'none', subnets: n.subnetCount ?? 0 });
-    }
-    if (!n.ingress) return pass('the app has no ingress', { ingress: 'none' });
-    if (!n.ingress.external) return pass('ingress is internal to the environment', { ingress: 'internal' });
-    if (n.ingress.allowRules > 0) return pass(`external ingress is restricted by ${n.ingress.allowRules} IP allow rule(s)`, { ingress: 'external', allowRules: n.ingress.allowRules });
-    if (n.environment === 'unread' || (n.environmentId && !n.environment)) {
-      return notApplicable('external ingress without IP allow rules; the environment could not be read to see whether it is internal', { conclusive: false, evidence: { ingress: 'external', ...(n.environmentId ? { environmentId: n.environmentId } : {}) } });
-    }
-    if (n.environment?.internal && n.environment.subnet) return pass('external ingress of an internal environment injected into a subnet', { ingress: 'external', environmentInternal: true });
-    return fail('external ingress open to the internet (no IP allow rules, environment not internal)', { ingress: 'external', allowRules: 0, denyRules: n.ingress.denyRules, environmentInternal: false });
+    const x = exposureOfNetwork(w.kind, s.value);
+    if (x.state === 'reachable') return fail(x.why, x.evidence);
+    if (x.state === 'isolated') return pass(x.why, x.evidence);
+    return notApplicable(x.why, { conclusive: x.conclusive, evidence: x.evidence });
   },
 });

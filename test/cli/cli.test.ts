@@ -49,14 +49,18 @@ describe('acr-auditor CLI', () => {
     for (const r of ['registry.approved', 'registry.admin-user-disabled', 'registry.anonymous-pull-disabled', 'registry.public-network-restricted']) expect(rules.has(r), r).toBe(true);
   });
 
-  it('audit sends its alerts when a channel is configured (one digest card to a real local receiver)', async () => {
+  it('audit sends its alerts when a channel is configured (the digest card and the vulnerable-workloads alert, to a real local receiver)', async () => {
     const teams = await startLocalTeamsReceiver();
     try {
       process.env.AUDITOR_TEAMS_WEBHOOK_URL = teams.url;
       const t = io();
       expect(await main(['audit', '--estate', estateFile, '--format', 'json', '--now', NOW], t.value)).toBe(0);
-      expect(teams.delivered).toHaveLength(1);
-      expect(t.err.join('\n')).toMatch(/alerts: 1 sent, 0 failed/);
+      // Issue 12: the demo's vulnerable running workloads also go out at once, besides the digest.
+      const cards = teams.delivered.map((d) => JSON.stringify(d.card));
+      expect(cards).toHaveLength(2);
+      expect(cards.filter((c) => c.includes('Nightly audit digest'))).toHaveLength(1);
+      expect(cards.filter((c) => c.includes('newly vulnerable running workloads'))).toHaveLength(1);
+      expect(t.err.join('\n')).toMatch(/alerts: 2 sent, 0 failed/);
       expect(t.err.join('\n')).not.toContain(teams.url);
     } finally {
       await teams.close();
@@ -117,5 +121,6 @@ describe('acr-auditor CLI', () => {
     expect(await main(['rules', '--format', 'json'], t.value)).toBe(0);
     const rules = JSON.parse(t.out.join(''));
     expect(rules.map((r: { id: string }) => r.id)).toContain('registry.admin-user-disabled');
+    expect(rules.find((r: { id: string }) => r.id === 'registry.admin-user-disabled').profile).toBe('baseline');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { SYNTHETIC_SIZES, syntheticEstate, type SyntheticOptions } from '../../estates/synthetic.js';
-import type { EstateDocument, JsonObject } from '../../estates/build.js';
+import { subAssessmentRow, type EstateDocument, type JsonObject } from '../../estates/build.js';
 import { tryParseImageReference } from '../../shared/domain/imageReference.js';
 import { toRegistrySnapshot, toWorkloadSnapshot } from '../../shared/inventory/mappers.js';
 import { RESOURCE_TYPES } from '../../shared/inventory/queries.js';
@@ -117,5 +117,59 @@ describe('syntheticEstate', () => {
     const digests = new Set<string>();
     for (const rc of Object.values(e.registryContent)) for (const r of Object.values(rc.repositories)) for (const m of r.manifests) digests.add(m.digest);
     expect(digests.size).toBe(c.manifests);
+  });
+});
+
+describe('syntheticEstate: Defender sub-assessments (issue 12)', () => {
+  const o = { ...SYNTHETIC_SIZES.small, now: NOW };
+  const e = syntheticEstate(o);
+  const subs = e.securityresources.filter((r) => r.type === 'microsoft.security/assessments/subassessments');
+
+  it('has subAssessmentsPerManifest rows per manifest and a Containers pricing row per subscription; none by default', () => {
+    expect(subs).toHaveLength(o.registries * o.repositoriesPerRegistry * o.manifestsPerRepository * o.subAssessmentsPerManifest);
+    expect(e.securityresources.filter((r) => r.type === 'microsoft.security/pricings')).toHaveLength(o.subscriptions);
+    expect(new Set(subs.map((r) => r.id)).size).toBe(subs.length);
+    expect(syntheticEstate({ ...o, subAssessmentsPerManifest: 0 }).securityresources).toEqual([]);
+  });
+
+  it('leaves the rest of the estate as it was (its own PRNG)', () => {
+    const without = syntheticEstate({ ...o, subAssessmentsPerManifest: 0 });
+    expect(hash({ ...e, securityresources: [] })).toBe(hash(without));
+  });
+
+  it('rows have the wire shape of the demo (subAssessmentRow) and mix severities, fixes and exemptions', () => {
+    const row = JSON.parse(JSON.stringify(subs[0])) as JsonObject;
+    const p = row.properties as JsonObject;
+    const ad = p.additionalData as JsonObject;
+    const art = ad.artifactDetails as JsonObject;
+    const vd = ad.vulnerabilityDetails as JsonObject;
+    const sd = ad.softwareDetails as JsonObject;
+    const expected = subAssessmentRow({
+      tenantId: row.tenantId as string, registryId: (row.id as string).split('/providers/Microsoft.Security/')[0]!, subscriptionId: row.subscriptionId as string,
+      resourceGroup: row.resourceGroup as string, loginServer: art.registryHost as string, repository: art.repositoryName as string, digest: art.digest as string,
+      tags: art.tags as string[], pushedAt: art.lastPushedToRegistryUTC as string, cve: p.id as string, severity: vd.severity as 'High',
+      packageName: sd.packageName as string, version: sd.version as string, ...(sd.fixedVersion ? { fixedVersion: sd.fixedVersion as string } : {}),
+      publishedDate: vd.publishedDate as string, timeGenerated: p.timeGenerated as string, cvss: ad.cvssV30Score as number,
+    });
+    expect({ ...row, id: '', name: '' }).toEqual({ ...expected, id: '', name: '' });
+    const sev = (r: JsonObject) => ((r.properties as JsonObject).status as JsonObject).severity;
+    expect(new Set(subs.map(sev))).toEqual(new Set(['Low', 'Medium', 'High', 'Critical']));
+    expect(subs.some((r) => ((r.properties as JsonObject).status as JsonObject).cause === 'Exempt')).toBe(true);
+    const fixStatus = (r: JsonObject) => (((r.properties as JsonObject).additionalData as JsonObject).softwareDetails as JsonObject).fixStatus;
+    expect(new Set(subs.map(fixStatus))).toEqual(new Set(['FixAvailable', 'NoFixAvailable']));
+  });
+
+  it('shares frozen CVE and image sub-objects (bounded memory at 1,000,000 rows)', () => {
+    const ad = (r: JsonObject) => (r.properties as JsonObject).additionalData as JsonObject;
+    const byCve = new Map<unknown, JsonObject>();
+    for (const r of subs) {
+      const cve = (r.properties as JsonObject).id;
+      const first = byCve.get(cve);
+      if (first) expect(ad(r).vulnerabilityDetails).toBe(ad(first).vulnerabilityDetails);
+      else byCve.set(cve, r);
+    }
+    expect(byCve.size).toBeLessThanOrEqual(40);
+    expect(ad(subs[1]!).artifactDetails).toBe(ad(subs[0]!).artifactDetails);
+    expect(Object.isFrozen(ad(subs[0]!).softwareDetails)).toBe(true);
   });
 });

@@ -30,17 +30,19 @@ describe('alerts wired through the audits (outbox on Azurite, a real local Teams
   const nightly = (runId: string) =>
     runNightlyLocally(h.host.services.deps, { queue: h.host.services.shardQueue, poison: h.host.services.shardPoisonQueue }, { runId, workers: 2, maxDequeueCount: 3, retryAfterSeconds: 1, timeoutInMs: 60_000 });
 
-  it('a nightly run sends one digest card; re-running the audit and the delivery sends nothing more', async () => {
+  it('a nightly run sends one digest card (and one immediate card for newly vulnerable running workloads); re-running the audit and the delivery sends nothing more', async () => {
     await nightly('n-1');
     const deliver = makeDeliverHandler(() => h.host);
     await deliver(undefined, ctx('deliverNotifications'));
-    expect(teams.delivered).toHaveLength(1);
-    const card = JSON.stringify(teams.delivered[0]!.card);
-    expect(card).toContain('AdaptiveCard');
+    // The demo runs a vulnerable image in two workloads: the digest, plus the immediate vulnerable-workloads card.
+    expect(teams.delivered).toHaveLength(2);
+    const cards = teams.delivered.map((d) => JSON.stringify(d.card));
+    for (const card of cards) expect(card).toContain('AdaptiveCard');
+    expect(cards.filter((c) => /newly vulnerable running workloads/i.test(c))).toHaveLength(1);
     await nightly('n-2');
     await deliver(undefined, ctx('deliverNotifications'));
     await deliver(undefined, ctx('retryNotifications'));
-    expect(teams.delivered).toHaveLength(1);
+    expect(teams.delivered).toHaveLength(2);
   });
 
   it('a push by the admin account into a registry with admin enabled alerts at once only when it opens something high', async () => {

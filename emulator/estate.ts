@@ -37,6 +37,19 @@ const changeableAttributes = z.looseObject({
   listEnabled: z.boolean().optional(),
 });
 
+/**
+ * A referrer of a manifest (issue 15): a descriptor as the OCI 1.1 referrers API lists it (OCI distribution
+ * spec, "Listing Referrers": `artifactType` and the referrer manifest's `annotations` are copied into the
+ * descriptor). `mediaType` defaults to the OCI image manifest, `size` to 0.
+ */
+const referrer = z.looseObject({
+  digest: z.string().regex(/^[a-z0-9]+:[a-f0-9]+$/i, 'expected a digest like sha256:<hex>'),
+  artifactType: z.string().optional(),
+  mediaType: z.string().optional(),
+  size: z.number().int().nonnegative().optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
 const manifest = z.looseObject({
   digest: z.string().regex(/^[a-z0-9]+:[a-f0-9]+$/i, 'expected a digest like sha256:<hex>'),
   imageSize: z.number().optional(),
@@ -49,6 +62,8 @@ const manifest = z.looseObject({
   tags: z.array(z.string()).optional(),
   changeableAttributes: changeableAttributes.optional(),
   content: jsonObject.optional(),
+  /** Served by `GET /v2/{repository}/referrers/{digest}` (issue 15); absent: no referrers. */
+  referrers: z.array(referrer).optional(),
 });
 
 const repository = z.looseObject({

@@ -1,7 +1,7 @@
 /**
  * The ACR data plane of one registry (routed by login server): the token challenge and exchange,
- * `/acr/v1` catalog, manifests, tags and repository properties with `Link` paging, and the OCI
- * `/v2` manifest and blob reads.
+ * `/acr/v1` catalog, manifests, tags and repository properties with `Link` paging, the OCI
+ * `/v2` manifest and blob reads, and the OCI 1.1 referrers API (issue 15).
  */
 import { audienceMatches, ACR_AUDIENCE, ARM_AUDIENCES, type RequestContext } from './context.js';
 import { contentBytes } from './state.js';
@@ -110,7 +110,7 @@ function encodeRepo(name: string): string {
 }
 
 function manifestItem(m: EstateManifest): Record<string, unknown> {
-  const { content: _content, ...rest } = m;
+  const { content: _content, referrers: _referrers, ...rest } = m;
   return rest;
 }
 
@@ -134,14 +134,14 @@ export async function handleRegistry(ctx: RequestContext): Promise<void> {
 
   // What the request needs, and the repository it touches.
   let needed: Access | undefined;
-  let route: { kind: 'base' } | { kind: 'catalog' } | { kind: 'acr'; repo: string; what: '' | '_manifests' | '_tags'; ref?: string } | { kind: 'v2'; repo: string; what: 'manifests' | 'blobs'; ref: string };
+  let route: { kind: 'base' } | { kind: 'catalog' } | { kind: 'acr'; repo: string; what: '' | '_manifests' | '_tags'; ref?: string } | { kind: 'v2'; repo: string; what: 'manifests' | 'blobs' | 'referrers'; ref: string };
   let m: RegExpExecArray | null;
   if (path === '/v2/' || path === '/v2') route = { kind: 'base' };
   else if (path === '/acr/v1/_catalog') { route = { kind: 'catalog' }; needed = { type: 'registry', name: 'catalog', actions: ['*'] }; }
   else if ((m = /^\/acr\/v1\/(.+?)\/(_manifests|_tags)(?:\/([^/]+))?$/.exec(path))) {
     route = { kind: 'acr', repo: m[1]!, what: m[2] as '_manifests' | '_tags', ...(m[3] ? { ref: m[3] } : {}) };
   } else if ((m = /^\/acr\/v1\/(.+)$/.exec(path))) route = { kind: 'acr', repo: m[1]!, what: '' };
-  else if ((m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(path))) route = { kind: 'v2', repo: m[1]!, what: m[2] as 'manifests' | 'blobs', ref: m[3]! };
+  else if ((m = /^\/v2\/(.+)\/(manifests|blobs|referrers)\/([^/]+)$/.exec(path))) route = { kind: 'v2', repo: m[1]!, what: m[2] as 'manifests' | 'blobs' | 'referrers', ref: m[3]! };
   else return acrErrors(ctx, 404, 'NOT_FOUND', `the acr-auditor emulator does not serve ${method} ${path} on ${host}`);
   if (route.kind === 'acr') needed = { type: 'repository', name: route.repo, actions: ['metadata_read'] };
   if (route.kind === 'v2') needed = { type: 'repository', name: route.repo, actions: ['pull'] };
@@ -254,8 +254,9 @@ function serveAcr(ctx: RequestContext, repo: EstateRepository, name: string, wha
   return sendJson(ctx.res, 200, { ...base, tags: page.map(tagItem) }, headers);
 }
 
-function serveV2(ctx: RequestContext, repo: EstateRepository, name: string, what: 'manifests' | 'blobs', ref: string, headers: Headers): void {
+function serveV2(ctx: RequestContext, repo: EstateRepository, name: string, what: 'manifests' | 'blobs' | 'referrers', ref: string, headers: Headers): void {
   const idx = ctx.view.manifestIndex(repo);
+  if (what === 'referrers') return serveReferrers(ctx, idx.byDigest.get(ref), name, ref, headers);
   if (what === 'manifests') {
     const m = ref.includes(':') ? idx.byDigest.get(ref) : idx.byTag.get(ref);
     if (!m || m.content === undefined) {
@@ -268,4 +269,46 @@ function serveV2(ctx: RequestContext, repo: EstateRepository, name: string, what
   const blob = repo.blobs && Object.hasOwn(repo.blobs, ref) ? repo.blobs[ref] : undefined;
   if (blob === undefined) return acrErrors(ctx, 404, 'BLOB_UNKNOWN', 'blob unknown to registry', headers, ref);
   return send(ctx.res, 200, contentBytes(blob), { ...headers, 'content-type': 'application/octet-stream', 'docker-content-digest': ref });
+}
+
+/** Referrers per page when the client does not ask (`n`); the OCI spec leaves the page size to the registry. */
+const REFERRERS_PAGE = 100;
+
+/**
+ * `GET /v2/{repository}/referrers/{digest}[?artifactType=...]` (OCI distribution spec v1.1, "Listing Referrers",
+ * endpoints end-12a / end-12b, https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-referrers):
+ * an image index (`application/vnd.oci.image.index.v1+json`) whose `manifests` are descriptors carrying the
+ * referrer's `artifactType` and `annotations`; an empty list when nothing matches; `OCI-Filters-Applied:
+ * artifactType` when the filter was applied; a `Link: <...>; rel="next"` header (RFC 5988) when the list does
+ * not fit one response. A digest that is not a manifest of the repository answers 404 `MANIFEST_UNKNOWN`, as ACR
+ * does for an unknown subject (the spec lists 404 among the endpoint's failures); a malformed digest is 400.
+ * Paging: `n` and `last` (the digest of the last descriptor of the previous page), as the `/acr/v1` listings page.
+ */
+function serveReferrers(ctx: RequestContext, subject: EstateManifest | undefined, name: string, ref: string, headers: Headers): void {
+  if (!/^[a-z0-9]+:[a-f0-9]+$/i.test(ref)) return acrErrors(ctx, 400, 'DIGEST_INVALID', 'invalid digest', headers, { Name: name, Revision: ref });
+  if (!subject) return acrErrors(ctx, 404, 'MANIFEST_UNKNOWN', 'manifest unknown', headers, { Name: name, Revision: ref });
+  const artifactType = ctx.url.searchParams.get('artifactType') ?? undefined;
+  let all = (subject.referrers ?? []).map((r) => ({
+    mediaType: r.mediaType ?? 'application/vnd.oci.image.manifest.v1+json',
+    digest: r.digest,
+    size: r.size ?? 0,
+    ...(r.artifactType !== undefined ? { artifactType: r.artifactType } : {}),
+    ...(r.annotations ? { annotations: r.annotations } : {}),
+  }));
+  if (artifactType !== undefined) {
+    all = all.filter((d) => d.artifactType === artifactType);
+    headers['oci-filters-applied'] = 'artifactType';
+  }
+  const raw = Number(ctx.url.searchParams.get('n') ?? String(REFERRERS_PAGE));
+  const n = Number.isFinite(raw) && raw > 0 ? Math.min(Math.floor(raw), 1000) : REFERRERS_PAGE;
+  const last = ctx.url.searchParams.get('last');
+  const start = last ? all.findIndex((d) => d.digest === last) + 1 : 0;
+  const page = all.slice(start, start + n);
+  if (start + n < all.length) {
+    headers['link'] = linkHeader(`/v2/${encodeRepo(name)}/referrers/${ref}`, { last: page[page.length - 1]!.digest, n: String(n), ...(artifactType !== undefined ? { artifactType } : {}) });
+  }
+  return send(ctx.res, 200, Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: page })), {
+    ...headers,
+    'content-type': 'application/vnd.oci.image.index.v1+json',
+  });
 }

@@ -10,7 +10,7 @@
  *   shortly before its `exp`; concurrent requests for one scope share one fetch (single-flight);
  * - `acrScopedTokenPolicy` authorises each SDK request up front with the token of the scope ACR's
  *   challenge would name for it (`registry:catalog:*`, `repository:<name>:metadata_read` for
- *   `/acr/v1/<name>...`, `repository:<name>:pull` for `/v2/<name>/...`). A refused token (401) is
+ *   `/acr/v1/<name>...`, `repository:<name>:pull` for `/v2/<name>/...`, referrers included). A refused token (401) is
  *   dropped and the request falls back to the SDK's own challenge path; a challenge naming other
  *   actions for that kind of call is learned for the next requests.
  * Token round trips go through their own pipeline with the same agent, retry policy and call counter
@@ -52,7 +52,7 @@ export function acrCallOf(method: string, pathname: string): { kind: AcrCallKind
   if (path === '/acr/v1/_catalog') return { kind: 'catalog', name: 'catalog' };
   let m = /^\/acr\/v1\/(.+?)\/(?:_manifests|_tags)(?:\/[^/]+)?$/.exec(path) ?? /^\/acr\/v1\/(.+)$/.exec(path);
   if (m) return { kind: 'metadata', name: m[1]! };
-  m = /^\/v2\/(.+)\/(?:manifests|blobs)\/[^/]+$/.exec(path);
+  m = /^\/v2\/(.+)\/(?:manifests|blobs|referrers)\/[^/]+$/.exec(path);
   if (m) return { kind: 'content', name: m[1]! };
   return undefined;
 }

@@ -1,10 +1,12 @@
 /**
  * ACR data-plane adapter (@azure/container-registry): catalog, manifests (streamed), manifest
- * properties, manifest content and config blobs (OCI annotations and labels), repository existence.
+ * properties, manifest content and config blobs (OCI annotations and labels), repository existence, and
+ * the OCI 1.1 referrers of a manifest (issue 15).
  */
 import { ContainerRegistryClient, ContainerRegistryContentClient } from '@azure/container-registry';
-import type { ManifestSnapshot, ProvenanceFacts } from '../domain/snapshots.js';
-import type { RegistryPort } from '../usecases/ports.js';
+import { createPipelineRequest, RestError, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
+import type { ManifestSnapshot, ProvenanceFacts, ReferrerFacts } from '../domain/snapshots.js';
+import type { ListReferrersOptions, RegistryPort } from '../usecases/ports.js';
 import { clientOptions, isObj, type AzureConnection } from './connection.js';
 import { classifyAzureError, ScopeReadError } from './errors.js';
 import { AcrTokenCache, acrScopedTokenPolicy, type AcrTokenCacheOptions } from './acrTokens.js';
@@ -14,6 +16,10 @@ const MAX_CONFIG_BYTES = 1_048_576;
 const MAX_INDEX_CHILDREN = 32;
 /** Repository clients kept (the SDK binds a content client to one repository); their tokens live in the shared `AcrTokenCache`. */
 const CONTENT_CLIENT_CACHE = 4096;
+
+/** Referrer pages followed per manifest, and referrers kept: bounds what estate content can make one call cost. */
+const MAX_REFERRER_PAGES = 20;
+const MAX_REFERRERS = 1000;
 
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
@@ -125,6 +131,51 @@ export class RegistryDataPlane implements RegistryPort {
   }
 
   /**
+   * `GET /v2/<repository>/referrers/<digest>[?artifactType=...]`, every page (OCI distribution spec v1.1,
+   * "Listing Referrers", end-12a/end-12b:
+   * https://github.com/opencontainers/distribution-spec/blob/main/spec.md#listing-referrers). The answer is an
+   * OCI image index whose `manifests` are descriptors carrying each referrer's `artifactType` and
+   * `annotations`; more pages are announced by a `Link: <...>; rel="next"` header (RFC 5988). A registry that
+   * did not apply the `artifactType` filter (no `OCI-Filters-Applied: artifactType` header) is filtered here,
+   * as the spec asks clients to. `@azure/container-registry` 1.1 has no referrers call, so the request goes
+   * through the SDK content client's own pipeline: the same ACR token cache (`acrScopedTokenPolicy`, scope
+   * `repository:<name>:pull`), challenge handler, retries and agent as every other data-plane call.
+   * `undefined` on 404 (the manifest is unknown to the registry).
+   */
+  async listReferrers(loginServer: string, repository: string, digest: string, options: ListReferrersOptions = {}): Promise<ReferrerFacts[] | undefined> {
+    const send = sdkPipelineOf(this.content(loginServer, repository));
+    const scope = `${loginServer}/${repository}@${digest}`;
+    const query = options.artifactType !== undefined ? `?${new URLSearchParams({ artifactType: options.artifactType }).toString()}` : '';
+    let url: string | undefined = `https://${loginServer}/v2/${repository.split('/').map(encodeURIComponent).join('/')}/referrers/${encodeURIComponent(digest)}${query}`;
+    const out: ReferrerFacts[] = [];
+    for (let page = 0; url && page < MAX_REFERRER_PAGES && out.length < MAX_REFERRERS; page++) {
+      let res: PipelineResponse;
+      try {
+        res = await send(createPipelineRequest({ url, method: 'GET' }));
+      } catch (e) {
+        throw new ScopeReadError(scope, classifyAzureError(e), { cause: e });
+      }
+      if (res.status === 404) return undefined;
+      if (res.status >= 400) {
+        const code = errorCode(res.bodyAsText ?? undefined);
+        const e = new RestError(`referrers of ${scope}: ${code ?? `HTTP ${res.status}`}`, { statusCode: res.status, ...(code ? { code } : {}) });
+        throw new ScopeReadError(scope, classifyAzureError(e), { cause: e });
+      }
+      const body = safeJson(res.bodyAsText ?? '');
+      if (!isObj(body) || !Array.isArray(body.manifests)) throw new ScopeReadError(scope, { kind: 'other', reason: 'the referrers answer is not an OCI image index' });
+      const filtered = options.artifactType !== undefined && !/\bartifactType\b/i.test(res.headers.get('oci-filters-applied') ?? '');
+      for (const d of body.manifests.filter(isObj)) {
+        if (typeof d.digest !== 'string') continue;
+        const artifactType = typeof d.artifactType === 'string' ? d.artifactType : undefined;
+        if (filtered && artifactType !== options.artifactType) continue;
+        out.push({ digest: d.digest, mediaType: typeof d.mediaType === 'string' ? d.mediaType : '', ...(artifactType !== undefined ? { artifactType } : {}), annotations: stringMap(d.annotations) });
+      }
+      url = nextLink(res.headers.get('link'), `https://${loginServer}`);
+    }
+    return out.slice(0, MAX_REFERRERS);
+  }
+
+  /**
    * OCI annotations and config labels of a manifest; for an index, of each platform child too
    * (attestation manifests skipped). The config blob is read only when the annotations do not already
    * carry every provenance key. `undefined` when the manifest does not exist (deleted since).
@@ -202,4 +253,32 @@ async function readLimited(stream: NodeJS.ReadableStream, limit: number): Promis
     chunks.push(b);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * The request sender of an SDK client's pipeline. The SDK keeps its generated `ServiceClient` (whose pipeline
+ * holds the ACR challenge policy, our per-retry token policy and the retry policy) in a private `client` field;
+ * reaching it is checked, so an SDK that moves it fails loudly here instead of falling back to an unauthenticated call.
+ */
+function sdkPipelineOf(client: ContainerRegistryContentClient): (request: PipelineRequest) => Promise<PipelineResponse> {
+  const inner = (client as unknown as { client?: { sendRequest?: unknown } }).client;
+  if (!inner || typeof inner.sendRequest !== 'function') throw new Error('@azure/container-registry: the content client exposes no pipeline (SDK internals changed)');
+  const sendRequest = inner.sendRequest as (request: PipelineRequest) => Promise<PipelineResponse>;
+  return (request) => sendRequest.call(inner, request);
+}
+
+/** The `rel="next"` target of a Link header (RFC 5988), absolute against `base`. */
+function nextLink(header: string | undefined, base: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(',')) {
+    const m = /<([^>]*)>\s*;\s*rel="?next"?/i.exec(part);
+    if (m) return new URL(m[1]!, base).toString();
+  }
+  return undefined;
+}
+
+function errorCode(text: string | undefined): string | undefined {
+  const j = safeJson(text ?? '');
+  const first = isObj(j) && Array.isArray(j.errors) ? j.errors[0] : undefined;
+  return isObj(first) && typeof first.code === 'string' ? first.code : undefined;
 }

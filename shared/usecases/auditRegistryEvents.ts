@@ -20,6 +20,7 @@ import { EVENT_SUBJECT_PREFIX } from '../rules/audit.scope-readable.js';
 import { findingId } from '../findings/keys.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { imageSubject, registryScope } from '../rules/subjects.js';
+import { referrersNeeded } from '../rules/supplyChain.js';
 import { coverageResults, persistScope, rulesFor, type AuditDeps } from './common.js';
 import type { RegistryStateCache } from './registryCache.js';
 
@@ -181,6 +182,13 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
           },
           provenance,
         };
+        // Signatures (issue 15): read only where a signing rule applies; the rules give the signer the grace
+        // period after the push (AUDITOR_SIGNATURE_GRACE_MINUTES) before an unsigned push fails.
+        const pushImageRules = rulesFor(deps, 'push', 'image');
+        if (referrersNeeded(pushImageRules.map((r) => r.id), deps.config.params, image.manifest)) {
+          const referrers = await deps.azure.registry.listReferrers(registry.loginServer, event.repository, event.digest);
+          if (referrers) image.referrers = referrers;
+        }
         results.push(...evaluateRules(rulesFor(deps, 'push', 'image'), 'image', [image], ctx).map((r) => ({ ...r, observedAt: manifestReadAt })));
       }
     } catch (e) {

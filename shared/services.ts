@@ -12,6 +12,7 @@ import { createAzureSources, type AzureConnection } from './inventory/azureInven
 import type { AzureSources } from './usecases/ports.js';
 import { QUEUES, TABLES, poisonQueue } from './names.js';
 import { RULES } from './rules/catalog.js';
+import { selectRules } from './rules/selection.js';
 import { TableRunStore } from './runs/tableRunStore.js';
 import { queueClient, tableClient } from './storage/clients.js';
 import type { Logger } from './usecases/common.js';
@@ -117,7 +118,7 @@ export function createServices(options: ServiceOptions): Services {
     azure,
     findings,
     config,
-    rules: RULES,
+    rules: selectRules(RULES, config.ruleSelection),
     clock: options.clock ?? (() => new Date()),
     log: options.log,
     runs,

@@ -19,6 +19,7 @@ import { atLeast, severityRank, type Severity } from '../shared/domain/severity.
 import { parseEventBatch } from '../shared/events/parse.js';
 import { RULES } from '../shared/rules/catalog.js';
 import { renderRulesMarkdown } from '../shared/rules/docs.js';
+import { profileOf } from '../shared/rules/kit.js';
 import { auditAndPublishEvents } from '../shared/usecases/auditPushDelivery.js';
 import { handleRedrive } from '../shared/host.js';
 import { describeStorageError } from '../shared/storage/clients.js';
@@ -250,10 +251,10 @@ async function cmdRules(argv: string[], io: CliIo): Promise<number> {
   const format = pick('format', values.format, ['table', 'json', 'markdown'] as const, 'table');
   let text: string;
   if (format === 'markdown') text = renderRulesMarkdown();
-  else if (format === 'json') text = `${JSON.stringify(RULES.map(({ evaluate: _e, ...meta }) => meta), null, 2)}\n`;
+  else if (format === 'json') text = `${JSON.stringify(RULES.map(({ evaluate: _e, ...meta }) => ({ ...meta, profile: profileOf(meta) })), null, 2)}\n`;
   else {
     const w = Math.max(...RULES.map((r) => r.id.length));
-    text = `${RULES.map((r) => `${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.modes.join('+').padEnd(12)}  ${r.title}`).join('\n')}\n`;
+    text = `${RULES.map((r) => `${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.modes.join('+').padEnd(12)}  ${profileOf(r).padEnd(8)}  ${r.title}`).join('\n')}\n`;
   }
   if (values.output) {
     await writeFile(values.output, text);

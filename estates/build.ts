@@ -47,6 +47,8 @@ export interface ManifestItem {
   changeableAttributes: ChangeableAttributes;
   /** The document GET /v2/{repository}/manifests/{digest} serves (OCI manifest or index). */
   content?: JsonObject;
+  /** Its OCI 1.1 referrers (signatures, SBOMs), as GET /v2/{repository}/referrers/{digest} lists them (issue 15). */
+  referrers?: Array<{ digest: string; artifactType?: string; mediaType?: string; size?: number; annotations?: Record<string, string> }>;
 }
 
 export interface ChangeableAttributes {
@@ -208,12 +210,24 @@ export interface RegistryInput {
   networkRuleSet?: { defaultAction: 'Allow' | 'Deny'; ipRules?: string[] };
   /** Whether trusted Azure services (Defender's scanner among them) may bypass the firewall; default `AzureServices`. */
   networkRuleBypassOptions?: 'AzureServices' | 'None';
-  privateEndpoints?: Array<{ name: string; subnetResourceGroup: string; vnet: string }>;
+  /** `subscriptionId`: the private endpoint's own (default: the registry's); `status`: the connection state (default Approved). */
+  privateEndpoints?: Array<{ name: string; subnetResourceGroup: string; vnet: string; subscriptionId?: string; status?: 'Approved' | 'Pending' | 'Rejected' | 'Disconnected' }>;
   tags?: Record<string, string>;
   systemIdentityPrincipalId?: string;
   policyTime: string;
   retentionDays?: number;
   zoneRedundancy?: boolean;
+  /** Registry hardening (issue 13): `absent` leaves azureADAuthenticationAsArmPolicy out (older API shapes); default enabled. */
+  armAudienceTokens?: 'enabled' | 'disabled' | 'absent';
+  /** Default true (exportPolicy enabled, as ARM creates registries). */
+  exportsEnabled?: boolean;
+  quarantine?: boolean;
+  /** A Key Vault key URI: customer-managed key encryption. */
+  cmkKeyUri?: string;
+  dataEndpointEnabled?: boolean;
+  roleAssignmentMode?: 'LegacyRegistryPermissions' | 'AbacRepositoryPermissions';
+  /** Docker Content Trust (`policies.trustPolicy`, Premium; retired by ACR on 2028-03-31): default disabled (issue 15). */
+  contentTrust?: boolean;
 }
 
 /** A `microsoft.containerregistry/registries` row (properties as api-version 2025-xx returns them). */
@@ -225,23 +239,23 @@ export function registryRow(r: RegistryInput): JsonObject {
     provisioningState: 'Succeeded',
     adminUserEnabled: r.adminUserEnabled,
     policies: {
-      quarantinePolicy: { status: 'disabled' },
-      trustPolicy: { type: 'Notary', status: 'disabled' },
+      quarantinePolicy: { status: r.quarantine ? 'enabled' : 'disabled' },
+      trustPolicy: { type: 'Notary', status: r.contentTrust ? 'enabled' : 'disabled' },
       retentionPolicy: { days: r.retentionDays ?? 7, lastUpdatedTime: r.policyTime, status: r.retentionDays ? 'enabled' : 'disabled' },
-      exportPolicy: { status: 'enabled' },
-      azureADAuthenticationAsArmPolicy: { status: 'enabled' },
+      exportPolicy: { status: r.exportsEnabled === false ? 'disabled' : 'enabled' },
+      ...(r.armAudienceTokens === 'absent' ? {} : { azureADAuthenticationAsArmPolicy: { status: r.armAudienceTokens ?? 'enabled' } }),
       softDeletePolicy: { retentionDays: 7, lastUpdatedTime: r.policyTime, status: 'disabled' },
     },
-    encryption: { status: 'disabled' },
-    dataEndpointEnabled: false,
-    dataEndpointHostNames: [],
+    encryption: r.cmkKeyUri ? { status: 'enabled', keyVaultProperties: { keyIdentifier: r.cmkKeyUri, identity: guidOf(`${id}|cmk`), keyRotationEnabled: true } } : { status: 'disabled' },
+    dataEndpointEnabled: r.dataEndpointEnabled ?? false,
+    dataEndpointHostNames: r.dataEndpointEnabled ? [`${r.name}.${r.location}.data.azurecr.io`] : [],
     privateEndpointConnections: (r.privateEndpoints ?? []).map((pe) => ({
       id: `${id}/privateEndpointConnections/${pe.name}.${guidOf(id + pe.name)}`,
       name: `${pe.name}.${guidOf(id + pe.name)}`,
       type: 'Microsoft.ContainerRegistry/registries/privateEndpointConnections',
       properties: {
-        privateEndpoint: { id: armId(r.subscriptionId, pe.subnetResourceGroup, 'Microsoft.Network/privateEndpoints', pe.name) },
-        privateLinkServiceConnectionState: { status: 'Approved', description: 'Auto-Approved', actionsRequired: 'None' },
+        privateEndpoint: { id: armId(pe.subscriptionId ?? r.subscriptionId, pe.subnetResourceGroup, 'Microsoft.Network/privateEndpoints', pe.name) },
+        privateLinkServiceConnectionState: { status: pe.status ?? 'Approved', description: (pe.status ?? 'Approved') === 'Approved' ? 'Auto-Approved' : '', actionsRequired: 'None' },
         groupIds: ['registry'],
         provisioningState: 'Succeeded',
       },
@@ -252,7 +266,7 @@ export function registryRow(r: RegistryInput): JsonObject {
     zoneRedundancy: r.zoneRedundancy ? 'Enabled' : 'Disabled',
     anonymousPullEnabled: r.anonymousPullEnabled ?? false,
     metadataSearch: 'Disabled',
-    roleAssignmentMode: 'LegacyRegistryPermissions',
+    roleAssignmentMode: r.roleAssignmentMode ?? 'LegacyRegistryPermissions',
     autoGeneratedDomainNameLabelScope: 'Unsecure',
   };
   // ACR answers networkRuleSet only on SKUs that support firewall rules (Premium).

@@ -38,6 +38,20 @@ import type { WorkloadKind } from '../shared/domain/workloadKinds.js';
 /** Allow-list the demo is meant to be audited with. */
 export const DEMO_APPROVED_REGISTRIES = ['contoso*.azurecr.io', 'mcr.microsoft.com'];
 /** Approved base images for the demo (the provenance / base-image rules). */
+/**
+ * Supply chain (issue 15): repositories whose tagged images must be signed, and the approved signer (the SHA-256
+ * thumbprint of Contoso's release signing certificate). Audit the demo with these to see the signing rules.
+ */
+export const DEMO_SIGNATURE_REQUIRED = ['team/api'];
+export const DEMO_APPROVED_SIGNERS = ['B7A69A70992AE4F9FF103EBE04A2C3BA6C777E439253CE36562E6E98375068C3'];
+const DEMO_UNKNOWN_SIGNER = '5E1F5161AE0000000000000000000000000000000000000000000000DEADBEEF';
+const DEMO_CA = '932EB6F5598435D4EF23F97B0B5ACB515FAE2B8D8FAC046AB813DDC419DD5E89';
+
+/** A Notary Project signature referrer (artifactType and the certificate-chain thumbprints annotation, leaf first). */
+function signatureReferrer(seed: string, chain: string[]): NonNullable<ManifestItem['referrers']>[number] {
+  return { digest: digestOf(`signature|${seed}`), artifactType: 'application/vnd.cncf.notary.signature', size: 728, annotations: { 'io.cncf.notary.x509chain.thumbprint#S256': JSON.stringify(chain), 'org.opencontainers.image.created': '2026-01-01T00:00:00Z' } };
+}
+
 export const DEMO_APPROVED_BASE_IMAGES = ['mcr.microsoft.com/azurelinux/*', 'mcr.microsoft.com/dotnet/*', 'contoso*.azurecr.io/platform/*'];
 
 export const DEMO_TENANT_ID = guidOf('contoso|tenant');
@@ -47,6 +61,9 @@ export const DEMO_SUBSCRIPTIONS = {
   dev: guidOf('contoso|subscription|dev'),
   shared: guidOf('contoso|subscription|shared-services'),
 } as const;
+
+/** A subscription outside the estate (a partner's): a private endpoint from it is not trusted. */
+export const DEMO_FOREIGN_SUBSCRIPTION = guidOf('fabrikam|subscription|partner');
 
 interface RegistryDef {
   name: string;
@@ -114,7 +131,7 @@ export interface DemoImage {
 interface Built {
   content: Record<string, RegistryContent>;
   images: Record<'labeled' | 'unlabeled' | 'multiArch' | 'unapprovedBase', DemoImage>;
-  digests: { devApiBeta: string; stale: string[]; fresh: string[]; untaggedOld: string[] };
+  digests: { devApiBeta: string; stale: string[]; fresh: string[]; untaggedOld: string[]; unknownSigner: string; unsigned: string };
   /** Images the Defender sub-assessments of the demo are about (issue 12). */
   vulnerable: { payments: string; webMediumOnly: string; ciRunnerUnfixed: string };
 }
@@ -146,6 +163,15 @@ function buildContent(now: Date): Built {
     },
     platforms: [{ architecture: 'amd64' }, { architecture: 'arm64', variant: 'v8' }],
   });
+  // Signed by Contoso's release certificate, with an SPDX SBOM (issue 15).
+  apiIndex.index.referrers = [
+    signatureReferrer('contosoprod/team/api|1.8.0', [DEMO_APPROVED_SIGNERS[0]!, DEMO_CA]),
+    { digest: digestOf('sbom|contosoprod/team/api|1.8.0'), artifactType: 'application/spdx+json', size: 1841 },
+  ];
+  // Signed, but by a certificate nobody approved; 1.7.1 and 1.5.0 are not signed at all.
+  const prodApiUnknownSigner = p('prod', 'team/api', '1.7.2', ['1.7.2'], 35, 89);
+  prodApiUnknownSigner.referrers = [signatureReferrer('contosoprod/team/api|1.7.2', [DEMO_UNKNOWN_SIGNER])];
+  const prodApiUnsigned = p('prod', 'team/api', '1.7.1', ['1.7.1'], 71, 89);
   const prodApiStale = p('prod', 'team/api', '1.5.0', ['1.5.0'], 152, 88);
   const prodApiUntagged = p('prod', 'team/api', 'untagged-a', [], 262, 87);
   const prodWebFresh = p('prod', 'team/web', '2.1.0', ['2.1.0', '2.1'], 12, 64);
@@ -210,8 +236,8 @@ function buildContent(now: Date): Built {
           [
             apiIndex.index,
             ...apiIndex.children.map((c) => c.item),
-            p('prod', 'team/api', '1.7.2', ['1.7.2'], 35, 89),
-            p('prod', 'team/api', '1.7.1', ['1.7.1'], 71, 89),
+            prodApiUnknownSigner,
+            prodApiUnsigned,
             prodApiStale,
             prodApiUntagged,
           ],
@@ -280,6 +306,8 @@ function buildContent(now: Date): Built {
       stale: [prodApiStale.digest, invoiceStale.digest, ciRunnerStale.digest, sandboxStale.digest, archiveOld[0]!.digest],
       fresh: [apiIndex.index.digest, prodWebFresh.digest, workerFresh.digest, labeled.item.digest],
       untaggedOld: [prodApiUntagged.digest, prodWebUntagged.digest, platformBaseUntagged.digest, sandboxUntagged.digest, archiveOld[2]!.digest],
+      unknownSigner: prodApiUnknownSigner.digest,
+      unsigned: prodApiUnsigned.digest,
     },
     vulnerable: { payments: paymentsVulnerable.digest, webMediumOnly: prodWebFresh.digest, ciRunnerUnfixed: ciRunnerLatest.digest },
   };
@@ -806,6 +834,17 @@ export const DEMO_EXPECTATIONS: Readonly<Record<string, RuleExpectation>> = {
   'registry.admin-user-disabled': { fail: regs('platform', 'dev', 'shadow'), pass: regs('prod', 'qa', 'archive', 'edge') },
   'registry.anonymous-pull-disabled': { fail: regs('dev'), pass: regs('prod', 'platform', 'qa', 'archive', 'edge', 'shadow') },
   'registry.public-network-restricted': { fail: regs('dev', 'qa', 'archive', 'shadow'), pass: regs('prod', 'platform', 'edge') },
+  // Registry hardening (issue 13). SKUs: prod, platform, edge Premium; dev, archive Standard; qa, shadow Basic.
+  'registry.arm-audience-tokens-disabled': { fail: regs('platform', 'dev', 'qa', 'archive', 'shadow'), pass: regs('prod', 'edge') },
+  'registry.abac-permissions-enabled': { fail: regs('platform', 'dev', 'qa', 'archive', 'edge', 'shadow'), pass: regs('prod') },
+  'registry.public-network-disabled': { fail: regs('platform', 'dev', 'qa', 'archive', 'shadow'), pass: regs('prod', 'edge') },
+  'registry.private-link-used': { fail: regs('platform', 'dev', 'qa', 'archive', 'shadow'), pass: regs('prod', 'edge') },
+  'registry.private-endpoints-trusted': { fail: regs('edge'), pass: regs('prod'), notApplicable: regs('platform', 'dev', 'qa', 'archive', 'shadow') },
+  'registry.exports-disabled': { fail: regs('platform', 'edge'), pass: regs('prod'), notApplicable: regs('dev', 'qa', 'archive', 'shadow') },
+  'registry.quarantine-enabled': { fail: regs('platform', 'edge'), pass: regs('prod'), notApplicable: regs('dev', 'qa', 'archive', 'shadow') },
+  'registry.retention-enabled': { fail: regs('platform', 'edge'), pass: regs('prod'), notApplicable: regs('dev', 'qa', 'archive', 'shadow') },
+  'registry.cmk-encrypted': { fail: regs('platform', 'edge'), pass: regs('prod'), notApplicable: regs('dev', 'qa', 'archive', 'shadow') },
+  'registry.dedicated-data-endpoints': { fail: regs('platform', 'edge'), pass: regs('prod'), notApplicable: regs('dev', 'qa', 'archive', 'shadow') },
   'registry.audit-logs-enabled': { fail: regs('qa', 'archive', 'shadow'), pass: regs('prod', 'platform', 'dev', 'edge') },
   // Admin disabled passes (the account cannot be used); shadowbuilds has admin enabled but its logs
   // go nowhere -> cannot be decided (not applicable, inconclusive).
@@ -819,6 +858,26 @@ export const DEMO_EXPECTATIONS: Readonly<Record<string, RuleExpectation>> = {
     fail: imgs(FIXED.images.unapprovedBase.digest),
     pass: imgs(FIXED.images.labeled.digest, FIXED.images.multiArch.digest),
     notApplicable: imgs(FIXED.images.unlabeled.digest),
+  },
+  // Supply chain (issue 15), with DEMO_SIGNATURE_REQUIRED and DEMO_APPROVED_SIGNERS: contosoprod team/api 1.8.0 is
+  // signed by the approved signer (and has an SBOM), 1.7.2 by an unknown signer, 1.7.1 and 1.5.0 not at all.
+  'registry.content-trust-migrated': { fail: regs('platform'), pass: regs('prod', 'dev', 'qa', 'archive', 'edge', 'shadow') },
+  'image.signed': {
+    fail: imgs(FIXED.digests.unsigned, FIXED.digests.stale[0]!, FIXED.digests.devApiBeta),
+    pass: imgs(FIXED.images.multiArch.digest, FIXED.digests.unknownSigner),
+    // Untagged; a repository where signatures are not required.
+    notApplicable: imgs(FIXED.digests.untaggedOld[0]!, FIXED.digests.fresh[1]!),
+  },
+  // Strict profile: 1.8.0 carries an SPDX SBOM; 1.7.2 is signed but has no attestation.
+  'image.attested': {
+    fail: imgs(FIXED.digests.unknownSigner, FIXED.digests.unsigned),
+    pass: imgs(FIXED.images.multiArch.digest),
+    notApplicable: imgs(FIXED.digests.untaggedOld[0]!, FIXED.digests.fresh[1]!),
+  },
+  'image.signed-by-approved-signer': {
+    fail: imgs(FIXED.digests.unknownSigner, FIXED.digests.unsigned),
+    pass: imgs(FIXED.images.multiArch.digest),
+    notApplicable: imgs(FIXED.digests.untaggedOld[0]!, FIXED.digests.fresh[1]!),
   },
   'workload.image-fresh': {
     fail: workloadSubjectsOf(['stale', 'tag-not-found']),
@@ -928,21 +987,34 @@ export function demoEstate(now: Date): EstateDocument {
       creationDate: daysAgo(now, 912), adminUserEnabled: false, publicNetworkAccess: 'Disabled', networkRuleSet: { defaultAction: 'Deny' },
       privateEndpoints: [{ name: 'pe-contosoprod', subnetResourceGroup: 'rg-network-prod', vnet: 'vnet-prod' }], retentionDays: 30, zoneRedundancy: true,
       systemIdentityPrincipalId: guidOf('contoso|mi|acr-prod'), tags: { env: 'prod', owner: 'platform-team', costCenter: 'CC-1001' },
+      // Registry hardening (issue 13): every setting of the strict profile on.
+      armAudienceTokens: 'disabled', exportsEnabled: false, quarantine: true, cmkKeyUri: 'https://kv-contoso-prod.vault.azure.net/keys/acr-cmk',
+      dataEndpointEnabled: true, roleAssignmentMode: 'AbacRepositoryPermissions',
     }),
     reg('platform', {
       creationDate: daysAgo(now, 1034), adminUserEnabled: true, publicNetworkAccess: 'Enabled',
       networkRuleSet: { defaultAction: 'Deny', ipRules: ['20.61.113.0/24', '203.0.113.10'] }, tags: { env: 'shared', owner: 'platform-team' },
+      // Still on Docker Content Trust, which ACR removes on 2028-03-31 (issue 15: registry.content-trust-migrated fails).
+      contentTrust: true,
+      // Exports switched off, but with public access on Azure does not apply it (registry.exports-disabled fails).
+      exportsEnabled: false,
     }),
     reg('dev', { creationDate: daysAgo(now, 640), adminUserEnabled: true, anonymousPullEnabled: true, publicNetworkAccess: 'Enabled', tags: { env: 'dev', owner: 'dev-productivity' } }),
     reg('qa', { creationDate: daysAgo(now, 402), adminUserEnabled: false, publicNetworkAccess: 'Enabled', tags: { env: 'qa' } }),
     reg('archive', { creationDate: daysAgo(now, 1460), adminUserEnabled: false, publicNetworkAccess: 'Enabled', tags: { env: 'shared', lifecycle: 'archive' } }),
     reg('edge', {
       creationDate: daysAgo(now, 6), adminUserEnabled: false, publicNetworkAccess: 'Disabled', networkRuleSet: { defaultAction: 'Deny' },
-      privateEndpoints: [{ name: 'pe-contosoedge', subnetResourceGroup: 'rg-network-prod', vnet: 'vnet-edge' }], tags: { env: 'prod', owner: 'edge-team' },
+      privateEndpoints: [
+        { name: 'pe-contosoedge', subnetResourceGroup: 'rg-network-prod', vnet: 'vnet-edge' },
+        // A connection requested from a subscription outside the estate, still pending (registry.private-endpoints-trusted fails).
+        { name: 'pe-partner-sync', subnetResourceGroup: 'rg-partner', vnet: 'vnet-partner', subscriptionId: DEMO_FOREIGN_SUBSCRIPTION, status: 'Pending' },
+      ],
+      tags: { env: 'prod', owner: 'edge-team' }, armAudienceTokens: 'disabled',
       // Locked down without letting trusted Azure services through: Defender's scanner cannot reach it.
       networkRuleBypassOptions: 'None',
     }),
-    reg('shadow', { creationDate: daysAgo(now, 210), adminUserEnabled: true, publicNetworkAccess: 'Enabled', tags: {} }),
+    // An older API shape without azureADAuthenticationAsArmPolicy (absent counts as enabled).
+    reg('shadow', { creationDate: daysAgo(now, 210), adminUserEnabled: true, publicNetworkAccess: 'Enabled', tags: {}, armAudienceTokens: 'absent' }),
   ];
 
   const workspaces = Object.values(WORKSPACES).map((w) => workspaceRow({ tenantId: t, location: 'westeurope', createdDate: daysAgo(now, 1100), ...w }));

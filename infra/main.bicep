@@ -72,12 +72,44 @@ param vulnIncludeUnfixed bool = false
 @description('AUDITOR_ALLOWED_CAPABILITIES: comma-separated Linux capabilities an ACI container may add; empty: none.')
 param allowedCapabilities string = ''
 
+@description('AUDITOR_SIGNATURE_REQUIRED: comma-separated repository patterns whose tagged images must be signed (Notation); empty: none.')
+param signatureRequired string = ''
+
+@minValue(0)
+@maxValue(10080)
+@description('AUDITOR_SIGNATURE_GRACE_MINUTES: minutes after a push before a missing signature fails.')
+param signatureGraceMinutes int = 30
+
+@description('AUDITOR_APPROVED_SIGNERS: comma-separated SHA-256 thumbprints of approved signing certificates.')
+param approvedSigners string = ''
+
 @allowed([
   'tag'
   'digest'
 ])
 @description('AUDITOR_PIN_POLICY: how workload.image-pinned wants images pinned.')
 param pinPolicy string = 'tag'
+
+@allowed([
+  'baseline'
+  'strict'
+])
+@description('AUDITOR_PROFILE: rule profile; strict adds the rules that are opinions (no public endpoint, private link, integrity and recovery).')
+param ruleProfile string = 'baseline'
+
+@description('AUDITOR_RULES_ENABLED: comma-separated rule ids or globs to run whatever their profile.')
+param rulesEnabled string = ''
+
+@description('AUDITOR_RULES_DISABLED: comma-separated rule ids or globs not to run (their open findings are kept as suppressed).')
+param rulesDisabled string = ''
+
+@minValue(0)
+@maxValue(365)
+@description('AUDITOR_RETENTION_MAX_DAYS: longest untagged-manifest retention accepted by registry.retention-enabled.')
+param retentionMaxDays int = 30
+
+@description('AUDITOR_TRUSTED_SUBSCRIPTIONS: comma-separated subscriptions whose private endpoints may connect to registries (besides the audited ones).')
+param trustedSubscriptionIds string = ''
 
 @description('AUDITOR_SUBSCRIPTION_IDS: comma-separated subscriptions to audit; empty: every subscription the identity can read.')
 param auditedSubscriptionIds string = ''
@@ -291,6 +323,14 @@ var auditorSettings = {
   AUDITOR_VULN_INCLUDE_UNFIXED: vulnIncludeUnfixed ? 'true' : 'false'
   AUDITOR_ALLOWED_CAPABILITIES: allowedCapabilities
   AUDITOR_PIN_POLICY: pinPolicy
+  AUDITOR_SIGNATURE_REQUIRED: signatureRequired
+  AUDITOR_SIGNATURE_GRACE_MINUTES: string(signatureGraceMinutes)
+  AUDITOR_APPROVED_SIGNERS: approvedSigners
+  AUDITOR_PROFILE: ruleProfile
+  AUDITOR_RULES_ENABLED: rulesEnabled
+  AUDITOR_RULES_DISABLED: rulesDisabled
+  AUDITOR_RETENTION_MAX_DAYS: string(retentionMaxDays)
+  AUDITOR_TRUSTED_SUBSCRIPTIONS: trustedSubscriptionIds
   AUDITOR_SUBSCRIPTION_IDS: auditedSubscriptionIds
   AUDITOR_STORAGE__tableServiceUri: storage.outputs.tableEndpoint
   AUDITOR_STORAGE__queueServiceUri: storage.outputs.queueEndpoint

@@ -8,6 +8,8 @@ import { RULE_IDS } from './rules/catalog.js';
 import { isSeverity, type Severity } from './domain/severity.js';
 import { ruleParams, type RuleParams } from './rules/params.js';
 import { TABLES } from './names.js';
+import { isRulePattern, rulePatternMatches, type RuleSelection } from './rules/selection.js';
+import { RULE_PROFILES, type RuleProfile } from './rules/kit.js';
 import type { WaiverSpec } from './findings/waivers.js';
 
 export interface SettingSpec {
@@ -41,8 +43,24 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'true: CVEs without an available fix count too. Default false: only CVEs Defender reports with a fix (FixAvailable) count.' },
   { name: 'AUDITOR_ALLOWED_CAPABILITIES', readBy: 'app', default: '', example: 'NET_BIND_SERVICE',
     description: 'Comma-separated Linux capabilities a Container Instances container may add (securityContext.capabilities.add; CAP_ prefix optional). Empty: any added capability fails workload.not-privileged.' },
+  { name: 'AUDITOR_SIGNATURE_REQUIRED', readBy: 'app', default: '', example: 'team/*,platform/*',
+    description: 'Comma-separated repository patterns (`*` matches any run of characters, `/` included) whose tagged images must carry a Notary Project signature (image.signed, image.signed-by-approved-signer). Empty: the signing rules are not applicable and no referrers are read.' },
+  { name: 'AUDITOR_SIGNATURE_GRACE_MINUTES', readBy: 'app', default: '30',
+    description: 'Minutes after a push during which a missing signature is inconclusive, not a failure (Notation signs after the push); the nightly audit decides later.' },
+  { name: 'AUDITOR_APPROVED_SIGNERS', readBy: 'app', default: '', example: 'B7A69A70992AE4F9FF103EBE04A2C3BA6C777E439253CE36562E6E98375068C3',
+    description: 'Comma-separated SHA-256 certificate thumbprints (64 hex digits) of approved signers: a signature whose certificate chain includes one passes image.signed-by-approved-signer. Presence and signer identity only: signatures are not verified cryptographically. Empty: that rule is not applicable.' },
   { name: 'AUDITOR_PIN_POLICY', readBy: 'app', default: 'tag',
     description: 'How workload.image-pinned wants images pinned: `tag` (a tag other than latest, or a digest) or `digest` (a digest).' },
+  { name: 'AUDITOR_PROFILE', readBy: 'app', default: 'baseline',
+    description: 'Rule profile: `baseline` (the default) or `strict` (also the rules that are opinions: no public endpoint at all, private link, integrity and recovery settings). docs/rules.md lists each rule\'s profile.' },
+  { name: 'AUDITOR_RULES_ENABLED', readBy: 'app', default: '', example: 'registry.private-link-used',
+    description: 'Comma-separated rule ids or globs (`registry.*`) to run whatever their profile.' },
+  { name: 'AUDITOR_RULES_DISABLED', readBy: 'app', default: '', example: 'registry.abac-permissions-enabled',
+    description: 'Comma-separated rule ids or globs not to run (wins over the profile and AUDITOR_RULES_ENABLED; audit.scope-readable always runs). A disabled rule evaluates and resolves nothing: its open findings are kept as suppressed ("rule disabled").' },
+  { name: 'AUDITOR_RETENTION_MAX_DAYS', readBy: 'app', default: '30',
+    description: 'registry.retention-enabled: the longest retention (days, 0-365) of untagged manifests accepted before they are purged.' },
+  { name: 'AUDITOR_TRUSTED_SUBSCRIPTIONS', readBy: 'app', default: '', example: '<subscription id>',
+    description: 'Comma-separated subscription ids whose private endpoints may connect to a registry (registry.private-endpoints-trusted), besides the registry\'s own subscription and AUDITOR_SUBSCRIPTION_IDS.' },
   { name: 'AUDITOR_SUBSCRIPTION_IDS', readBy: 'app', default: '', description: 'Comma-separated subscription ids to audit. Empty: every subscription the identity can read.' },
   { name: 'AUDITOR_STORAGE', readBy: 'app+host', secret: true, localOnly: true,
     description: 'Storage connection string (Azurite or local use). In Azure use the identity-based AUDITOR_STORAGE__* settings instead.' },
@@ -103,6 +121,8 @@ export type Waiver = WaiverSpec;
 
 export interface AuditorConfig {
   params: RuleParams;
+  /** Which rules run (AUDITOR_PROFILE, AUDITOR_RULES_ENABLED, AUDITOR_RULES_DISABLED). */
+  ruleSelection: RuleSelection;
   /** Valid but probably unintended settings, to show the user. */
   warnings: string[];
   /** The raw strings, for display. */
@@ -334,6 +354,20 @@ export function loadConfig(env: Env = environment(), overrides: Env = {}): Audit
   if (pinPolicy !== 'tag' && pinPolicy !== 'digest') problems.push(`AUDITOR_PIN_POLICY: expected digest or tag, got ${showValue(pinPolicy)}`);
   const workloadParams = { allowedCapabilities, pinPolicy: pinPolicy === 'digest' ? ('digest' as const) : ('tag' as const) };
 
+  // Supply chain (issue 15).
+  const signatureRequired = list(get('AUDITOR_SIGNATURE_REQUIRED'));
+  for (const p of signatureRequired) if (!/^[a-z0-9*._/-]{1,256}$/.test(p)) problems.push(`AUDITOR_SIGNATURE_REQUIRED: ${showValue(p)} is not a repository pattern (a-z, 0-9, . _ - / *)`);
+  const approvedSigners = list(get('AUDITOR_APPROVED_SIGNERS'));
+  for (const t of approvedSigners) if (!/^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i.test(t)) problems.push(`AUDITOR_APPROVED_SIGNERS: ${showValue(t)} is not a SHA-256 thumbprint (64 hex digits)`);
+  const supplyChainParams = { signatureRequired, approvedSigners, signatureGraceMinutes: int('AUDITOR_SIGNATURE_GRACE_MINUTES', 0, 10_080) };
+
+  // Registry hardening (issue 13).
+  const retentionMaxDays = int('AUDITOR_RETENTION_MAX_DAYS', 0, 365);
+  const trustedSubscriptions = list(get('AUDITOR_TRUSTED_SUBSCRIPTIONS')).map((s) => s.toLowerCase());
+  for (const s of trustedSubscriptions) if (!GUID.test(s)) problems.push(`AUDITOR_TRUSTED_SUBSCRIPTIONS: ${showValue(s)} is not a subscription id (GUID)`);
+  const inScope = list(get('AUDITOR_SUBSCRIPTION_IDS')).map((s) => s.toLowerCase());
+  const registryParams = { retentionMaxDays, trustedSubscriptions: [...inScope, ...trustedSubscriptions].filter((s) => GUID.test(s)) };
+
   let params: RuleParams = ruleParams();
   try {
     // Validate each pattern on its own so that every bad one is named.
@@ -352,11 +386,24 @@ export function loadConfig(env: Env = environment(), overrides: Env = {}): Audit
       }
     }
     if (!problems.length) {
-      params = ruleParams({ approvedRegistries, approvedBaseImages, staleAfterDays, staleOverrides, adminLookbackDays, ...vulnParams, ...workloadParams });
+      params = ruleParams({ approvedRegistries, approvedBaseImages, staleAfterDays, staleOverrides, adminLookbackDays, ...vulnParams, ...workloadParams, ...registryParams, ...supplyChainParams });
     }
   } catch (e) {
     problems.push(`rule parameters: ${e instanceof Error ? e.message : String(e)}`);
   }
+
+  const profile = (get('AUDITOR_PROFILE') ?? 'baseline').toLowerCase();
+  if (!(RULE_PROFILES as readonly string[]).includes(profile)) problems.push(`AUDITOR_PROFILE: expected ${RULE_PROFILES.join(' or ')}, got ${showValue(profile)}`);
+  const rulePatterns = (name: 'AUDITOR_RULES_ENABLED' | 'AUDITOR_RULES_DISABLED'): string[] => {
+    const out: string[] = [];
+    for (const p of list(get(name)).map((x) => x.toLowerCase())) {
+      if (!isRulePattern(p)) problems.push(`${name}: ${showValue(p)} is not a rule id or glob (a-z, 0-9, '.', '-', '*')`);
+      else if (!RULE_IDS.some((id) => rulePatternMatches(p, id))) problems.push(`${name}: ${showValue(p)} matches no rule; rules: ${RULE_IDS.join(', ')}`);
+      else out.push(p);
+    }
+    return out;
+  };
+  const ruleSelection: RuleSelection = { profile: profile === 'strict' ? 'strict' : ('baseline' as RuleProfile), enabled: rulePatterns('AUDITOR_RULES_ENABLED'), disabled: rulePatterns('AUDITOR_RULES_DISABLED') };
 
   const subscriptionIds = list(get('AUDITOR_SUBSCRIPTION_IDS')).map((s) => s.toLowerCase());
   for (const s of subscriptionIds) if (!GUID.test(s)) problems.push(`AUDITOR_SUBSCRIPTION_IDS: ${showValue(s)} is not a subscription id (GUID)`);
@@ -425,6 +472,7 @@ export function loadConfig(env: Env = environment(), overrides: Env = {}): Audit
   if (problems.length) throw new ConfigError(problems);
   return {
     params,
+    ruleSelection,
     warnings,
     approvedRegistries,
     subscriptionIds,

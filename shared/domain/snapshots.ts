@@ -35,6 +35,44 @@ export interface RegistrySnapshot {
   tags: Record<string, string>;
   /** `AzureServices` or `None`, as ARM reports it (absent: not reported). Defender's scanner needs `AzureServices` behind a firewall. */
   networkRuleBypassOptions?: string;
+  /**
+   * Registry hardening facts of the ARM document (issue 13; Microsoft.ContainerRegistry 2025-04-01 /
+   * 2025-11-01 `RegistryProperties`). Each is absent when the document does not carry it (an older API
+   * version, a snapshot built before they existed): each rule says what absence means.
+   */
+  policies?: RegistryPolicyFacts;
+  /** `encryption.status` (`enabled` with a customer-managed key) and whether a Key Vault key is set. */
+  encryption?: { status: string; keyVaultKey: boolean; keyRotationEnabled?: boolean };
+  /** `dataEndpointEnabled`: dedicated data endpoints (Premium). */
+  dataEndpointEnabled?: boolean;
+  /** `roleAssignmentMode`: `LegacyRegistryPermissions` or `AbacRepositoryPermissions` (or a newer value). */
+  roleAssignmentMode?: string;
+  /** `privateEndpointConnections` (at most MAX_PRIVATE_ENDPOINT_CONNECTIONS; `privateEndpointCount` has the real count). */
+  privateEndpointConnections?: PrivateEndpointConnectionFacts[];
+}
+
+/** Registry policies (`properties.policies`): each `status` as ARM sent it (`enabled` / `disabled`, any case). */
+export interface RegistryPolicyFacts {
+  quarantine?: string;
+  retention?: { status: string; days?: number };
+  export?: string;
+  /** `azureADAuthenticationAsArmPolicy.status`: whether ACR accepts Entra tokens with the ARM audience. */
+  armAudienceTokens?: string;
+  /** `trustPolicy.status`: Docker Content Trust, which ACR retires on 2028-03-31 (issue 15). */
+  trust?: string;
+}
+
+export const MAX_PRIVATE_ENDPOINT_CONNECTIONS = 100;
+
+/** One private endpoint connection of a registry. */
+export interface PrivateEndpointConnectionFacts {
+  name: string;
+  /** ARM id of the private endpoint (absent: not reported). */
+  privateEndpointId?: string;
+  /** The private endpoint's subscription (lower-case), parsed from its id. */
+  subscriptionId?: string;
+  /** `privateLinkServiceConnectionState.status`: Approved, Pending, Rejected, Disconnected. */
+  status: string;
 }
 
 /** One diagnostic setting on a registry, reduced to what the audit-logs rule needs. */
@@ -88,6 +126,8 @@ export interface RegistryFacts {
   adminLogins?: AdminLoginFacts | null;
   adminPush?: AdminPushFacts;
   adminUserChange?: AdminUserChangeFacts;
+  /** Workloads that pull from this registry with its admin account (user name = registry name): count and a bounded list of ids. Undefined: not read. */
+  adminCredentialWorkloads?: { count: number; workloads: string[] };
   /** Defender for Containers plan of the registry's subscription (undefined: not read in this audit). */
   defenderPlan?: DefenderPlanFacts;
 }
@@ -135,9 +175,26 @@ export interface ProvenanceFacts {
   children: ProvenanceFacts[];
 }
 
+/**
+ * One referrer of a manifest, as the OCI 1.1 referrers API lists it (an OCI image index whose descriptors
+ * carry the referrer's `artifactType` and `annotations`: OCI distribution spec, "Listing Referrers"). A Notary
+ * Project signature has artifact type `application/vnd.cncf.notary.signature` (shared/rules/supplyChain.ts).
+ */
+export interface ReferrerFacts {
+  digest: string;
+  mediaType: string;
+  artifactType?: string;
+  annotations: Record<string, string>;
+}
+
 export interface ImageFacts {
   registry: RegistrySnapshot;
   manifest: ManifestSnapshot;
+  /**
+   * The manifest's referrers (signatures, SBOMs, attestations), read only where a signing rule applies and
+   * only for tagged manifests (issue 15). Undefined: not read in this audit (the signing rules are inconclusive).
+   */
+  referrers?: ReferrerFacts[];
   /** Present when the manifest content was read (push-time audit). */
   provenance?: ProvenanceFacts;
   /** Present when Defender's results were read (nightly audit). */

@@ -310,8 +310,12 @@ export function siteContainerOf(raw: unknown, i: number): WorkloadContainer {
   const auth = (str(p.authType) ?? 'Anonymous').toLowerCase();
   const username = str(p.userName);
   const identity = auth === 'userassigned' ? str(p.userManagedIdentityClientId) ?? 'user-assigned' : auth === 'systemidentity' ? 'system' : undefined;
+  // The registry a sitecontainer pulls from is its image's host (no separate server field): needed to name admin-credential pulls.
+  const first = image.split('/')[0]!;
+  const server = image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first.toLowerCase() : undefined;
+  const at = server ? { server } : {};
   const pull: RegistryPullFacts =
-    auth === 'usercredentials' ? { method: 'password', ...(username ? { username } : {}) } : identity ? { method: 'managed-identity', identity } : { method: 'anonymous' };
+    auth === 'usercredentials' ? { ...at, method: 'password', ...(username ? { username } : {}) } : identity ? { ...at, method: 'managed-identity', identity } : { ...at, method: 'anonymous' };
   return { name, role: p.isMain === true ? 'main' : 'sidecar', image, pull, env: envOf(p.environmentVariables, `${path}.properties.environmentVariables`, 'reference') };
 }
 

@@ -3,7 +3,7 @@
  * malformed field is a `MappingError` naming the field: never silently "compliant".
  */
 import { parseRegistryId as parseArmRegistryId, type RegistryIdParts } from '../domain/armIds.js';
-import type { DiagnosticSettingFacts, RegistrySnapshot, WorkloadContainer, WorkloadSettings, WorkloadSnapshot } from '../domain/snapshots.js';
+import { MAX_PRIVATE_ENDPOINT_CONNECTIONS, type DiagnosticSettingFacts, type RegistrySnapshot, type WorkloadContainer, type WorkloadSettings, type WorkloadSnapshot } from '../domain/snapshots.js';
 import { unreadSettings, WORKLOAD_KINDS, WorkloadFieldError, workloadKindOfType, type WorkloadKindDefinition } from '../domain/workloadKinds.js';
 
 export class MappingError extends Error {
@@ -90,7 +90,71 @@ export function toRegistrySnapshot(raw: unknown): RegistrySnapshot {
     privateEndpointCount: Array.isArray(p.privateEndpointConnections) ? p.privateEndpointConnections.length : 0,
     tags: tags(raw.tags),
     ...(typeof p.networkRuleBypassOptions === 'string' && p.networkRuleBypassOptions.length <= 64 ? { networkRuleBypassOptions: p.networkRuleBypassOptions } : {}),
+    ...hardeningFacts(p),
   };
+}
+
+/** A short enum-like string as Azure sent it (bounded), else undefined. */
+function word(x: unknown): string | undefined {
+  return typeof x === 'string' && x.length > 0 && x.length <= 64 ? x : undefined;
+}
+
+/** `policies.<name>.status` of the wire shape and of the SDK model (both keep the nesting). */
+function policyStatus(policies: Obj, name: string): string | undefined {
+  const v = policies[name];
+  return isObj(v) ? word(v.status) : undefined;
+}
+
+/**
+ * Issue 13's registry facts: policies, encryption, data endpoints, role assignment mode, private endpoint
+ * connections. Wire shape (`properties` of each connection) and SDK model (flattened) alike. Absent fields
+ * stay absent; the rules decide what absence means.
+ */
+function hardeningFacts(p: Obj): Pick<RegistrySnapshot, 'policies' | 'encryption' | 'dataEndpointEnabled' | 'roleAssignmentMode' | 'privateEndpointConnections'> {
+  const out: Pick<RegistrySnapshot, 'policies' | 'encryption' | 'dataEndpointEnabled' | 'roleAssignmentMode' | 'privateEndpointConnections'> = {};
+  if (isObj(p.policies)) {
+    const pol = p.policies;
+    const policies: NonNullable<RegistrySnapshot['policies']> = {};
+    const quarantine = policyStatus(pol, 'quarantinePolicy');
+    if (quarantine) policies.quarantine = quarantine;
+    const exportStatus = policyStatus(pol, 'exportPolicy');
+    if (exportStatus) policies.export = exportStatus;
+    const arm = policyStatus(pol, 'azureADAuthenticationAsArmPolicy');
+    if (arm) policies.armAudienceTokens = arm;
+    const trust = policyStatus(pol, 'trustPolicy');
+    if (trust) policies.trust = trust;
+    const retention = policyStatus(pol, 'retentionPolicy');
+    if (retention) {
+      const days = isObj(pol.retentionPolicy) ? pol.retentionPolicy.days : undefined;
+      policies.retention = { status: retention, ...(typeof days === 'number' && Number.isFinite(days) ? { days } : {}) };
+    }
+    out.policies = policies;
+  }
+  if (isObj(p.encryption)) {
+    const status = word(p.encryption.status);
+    const kv = isObj(p.encryption.keyVaultProperties) ? p.encryption.keyVaultProperties : undefined;
+    if (status) {
+      out.encryption = {
+        status,
+        keyVaultKey: typeof kv?.keyIdentifier === 'string' && kv.keyIdentifier.length > 0,
+        ...(typeof kv?.keyRotationEnabled === 'boolean' ? { keyRotationEnabled: kv.keyRotationEnabled } : {}),
+      };
+    }
+  }
+  if (typeof p.dataEndpointEnabled === 'boolean') out.dataEndpointEnabled = p.dataEndpointEnabled;
+  const mode = word(p.roleAssignmentMode);
+  if (mode) out.roleAssignmentMode = mode;
+  if (Array.isArray(p.privateEndpointConnections)) {
+    out.privateEndpointConnections = p.privateEndpointConnections.slice(0, MAX_PRIVATE_ENDPOINT_CONNECTIONS).filter(isObj).map((c) => {
+      const cp: Obj = isObj(c.properties) ? c.properties : c;
+      const pe = isObj(cp.privateEndpoint) && typeof cp.privateEndpoint.id === 'string' ? cp.privateEndpoint.id.slice(0, 1000) : undefined;
+      const sub = pe ? /^\/subscriptions\/([^/]+)\//i.exec(pe)?.[1]?.toLowerCase() : undefined;
+      const state = isObj(cp.privateLinkServiceConnectionState) ? word(cp.privateLinkServiceConnectionState.status) : undefined;
+      const name = typeof c.name === 'string' ? c.name.slice(0, 200) : typeof c.id === 'string' ? c.id.split('/').pop()!.slice(0, 200) : '(unnamed)';
+      return { name, ...(pe ? { privateEndpointId: pe } : {}), ...(sub ? { subscriptionId: sub } : {}), status: state ?? 'Unknown' };
+    });
+  }
+  return out;
 }
 
 /** A diagnostic setting from the ARM wire shape (`properties`) or the flattened SDK model. */

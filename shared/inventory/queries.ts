@@ -3,7 +3,7 @@
  * each with the Kusto language service, and the loopback emulator answers exactly these shapes.
  * Scope (which subscriptions) is passed in the request's `subscriptions`, never in the text.
  */
-import { RESOURCE_GRAPH_COLUMNS, WORKLOAD_KIND_DEFINITIONS, WORKLOAD_ROW_COLUMNS, type WorkloadKindDefinition } from '../domain/workloadKinds.js';
+import { RESOURCE_GRAPH_COLUMNS, WORKLOAD_KIND_DEFINITIONS, WORKLOAD_KINDS, WORKLOAD_ROW_COLUMNS, type WorkloadKindDefinition } from '../domain/workloadKinds.js';
 import { kqlDays, kqlString } from './kql.js';
 
 /**
@@ -46,6 +46,14 @@ export function workloadsQuery(kinds: readonly WorkloadKindDefinition[] = WORKLO
 
 /** Every workload that runs container images (ACI groups, Container Apps and jobs, App Service sites, ...). */
 export const WORKLOADS_QUERY = workloadsQuery();
+
+/**
+ * The workloads whose registry credentials are in their Resource Graph row (ACI `imageRegistryCredentials`,
+ * Container Apps and jobs `configuration.registries`): read once per run by the planner, to name on each
+ * registry's `registry.admin-user-disabled` finding the workloads that pull with its admin account.
+ * App Service pulls are site config and sitecontainers (ARM only): not in this query.
+ */
+export const REGISTRY_CREDENTIALS_QUERY = workloadsQuery([WORKLOAD_KINDS.containerGroup, WORKLOAD_KINDS.containerApp, WORKLOAD_KINDS.containerAppJob]);
 
 /**
  * Container Apps environments (tracked resources, so in Resource Graph's `resources` table): their network

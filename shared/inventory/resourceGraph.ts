@@ -5,12 +5,13 @@
  */
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { AdminUserChangeFacts, ManagedEnvironmentFacts, RegistrySnapshot, WorkloadSnapshot } from '../domain/snapshots.js';
+import { WORKLOAD_KINDS, workloadKindOfType } from '../domain/workloadKinds.js';
 import type { ResourceGraphPort } from '../usecases/ports.js';
 import { sleep } from '../util/concurrency.js';
 import { armClientOptions, isObj, type AzureConnection, type Obj } from './connection.js';
 import { classifyAzureError, ScopeReadError } from './errors.js';
 import { MappingError, toRegistrySnapshot, toWorkloadSnapshot } from './mappers.js';
-import { ADMIN_USER_CHANGES_QUERY, MANAGED_ENVIRONMENTS_QUERY, REGISTRIES_QUERY, SUBSCRIPTIONS_QUERY, WORKLOADS_QUERY, WORKSPACES_QUERY } from './queries.js';
+import { ADMIN_USER_CHANGES_QUERY, MANAGED_ENVIRONMENTS_QUERY, REGISTRIES_QUERY, REGISTRY_CREDENTIALS_QUERY, SUBSCRIPTIONS_QUERY, WORKLOADS_QUERY, WORKSPACES_QUERY } from './queries.js';
 
 const ARG_PAGE = 1000;
 const ARG_SUBSCRIPTION_BATCH = 1000;
@@ -127,6 +128,25 @@ export class ResourceGraphSource implements ResourceGraphPort {
       });
     }
     return map;
+  }
+
+  /**
+   * Registry pulls with a user name, of every workload whose credentials are in its row (ACI, Container Apps
+   * and jobs), read through the kinds' settings extractors: one query for the run (the planner's).
+   */
+  async workloadPasswordPulls(subscriptions?: readonly string[]): Promise<Array<{ workloadId: string; server: string; username: string }>> {
+    const out: Array<{ workloadId: string; server: string; username: string }> = [];
+    for await (const row of this.query(REGISTRY_CREDENTIALS_QUERY, subscriptions)) {
+      const kind = typeof row.type === 'string' ? workloadKindOfType(row.type) : undefined;
+      const settings = kind ? (WORKLOAD_KINDS[kind] as { settings?: (p: Obj, r: Obj) => { registryPulls: { state: string; value?: unknown } } }).settings : undefined;
+      if (typeof row.id !== 'string' || !settings) continue;
+      const pulls = settings(isObj(row.properties) ? row.properties : {}, row).registryPulls;
+      if (pulls.state !== 'read' || !Array.isArray(pulls.value)) continue;
+      for (const p of pulls.value as Array<{ method: string; server?: string; username?: string }>) {
+        if (p.method === 'password' && p.server && p.username) out.push({ workloadId: row.id, server: p.server, username: p.username });
+      }
+    }
+    return out;
   }
 
   /** Workspace ARM id (lower-case) -> customer id, for the Log Analytics query API. */

@@ -9,9 +9,23 @@ import { registryAnonymousPullDisabled } from './registry.anonymous-pull-disable
 import { registryPublicNetworkRestricted } from './registry.public-network-restricted.js';
 import { registryAuditLogsEnabled } from './registry.audit-logs-enabled.js';
 import { registryAdminUserUnused } from './registry.admin-user-unused.js';
+import { registryArmAudienceTokensDisabled } from './registry.arm-audience-tokens-disabled.js';
+import { registryAbacPermissionsEnabled } from './registry.abac-permissions-enabled.js';
+import { registryPublicNetworkDisabled } from './registry.public-network-disabled.js';
+import { registryPrivateLinkUsed } from './registry.private-link-used.js';
+import { registryPrivateEndpointsTrusted } from './registry.private-endpoints-trusted.js';
+import { registryExportsDisabled } from './registry.exports-disabled.js';
+import { registryQuarantineEnabled } from './registry.quarantine-enabled.js';
+import { registryRetentionEnabled } from './registry.retention-enabled.js';
+import { registryCmkEncrypted } from './registry.cmk-encrypted.js';
+import { registryDedicatedDataEndpoints } from './registry.dedicated-data-endpoints.js';
 import { imageProvenanceLabeled } from './image.provenance-labeled.js';
 import { imageBaseApproved } from './image.base-approved.js';
 import { imageFresh } from './image.fresh.js';
+import { imageSigned } from './image.signed.js';
+import { imageAttested } from './image.attested.js';
+import { registryContentTrustMigrated } from './registry.content-trust-migrated.js';
+import { imageSignedByApprovedSigner } from './image.signed-by-approved-signer.js';
 import { workloadImageFromApprovedRegistry } from './workload.image-from-approved-registry.js';
 import { workloadImageFresh } from './workload.image-fresh.js';
 import { workloadImagePinned } from './workload.image-pinned.js';
@@ -35,9 +49,23 @@ export const RULES: readonly Rule[] = Object.freeze([
   registryPublicNetworkRestricted,
   registryAuditLogsEnabled,
   registryAdminUserUnused,
+  registryArmAudienceTokensDisabled,
+  registryAbacPermissionsEnabled,
+  registryPublicNetworkDisabled,
+  registryPrivateLinkUsed,
+  registryPrivateEndpointsTrusted,
+  registryExportsDisabled,
+  registryQuarantineEnabled,
+  registryRetentionEnabled,
+  registryCmkEncrypted,
+  registryDedicatedDataEndpoints,
   imageProvenanceLabeled,
   imageBaseApproved,
   imageFresh,
+  registryContentTrustMigrated,
+  imageSigned,
+  imageSignedByApprovedSigner,
+  imageAttested,
   workloadImageFromApprovedRegistry,
   workloadImageFresh,
   workloadImagePinned,

@@ -1,7 +1,7 @@
 /** Renders the rule catalog as Markdown (docs/rules.md). Pure and deterministic: same catalog, same text. */
 import { RULES } from './catalog.js';
 import { ACR_GUIDANCE, FRAMEWORKS, MCSB, controlsForRule } from './frameworks/index.js';
-import type { Rule } from './kit.js';
+import { profileOf, type Rule } from './kit.js';
 
 const TARGET_NAMES: Record<Rule['target'], string> = {
   registry: 'registry',
@@ -34,6 +34,7 @@ function ruleSection(rule: Rule): string {
     `| Target | ${TARGET_NAMES[rule.target]} |`,
     `| Severity | ${rule.severity} |`,
     `| Modes | ${rule.modes.join(', ')} |`,
+    `| Profile | ${profileOf(rule)} |`,
     `| Guidance | ${cell(guidance.length ? guidance.join('; ') : rule.guidance)} |`,
     `| MCSB | ${cell(mcsb.length ? mcsb.join('; ') : rule.mcsb.join(', ') || '—')} |`,
     '',
@@ -62,11 +63,15 @@ export function renderRulesMarkdown(rules: readonly Rule[] = RULES): string {
     `${rules.length} rules. A rule answers pass, fail, not applicable (conclusive, or inconclusive when the data was not ` +
       'collected: such a result never resolves a finding) or error (the rule threw: never a pass).',
     '',
-    '| Rule | Title | Target | Severity | Modes | MCSB |',
-    '|---|---|---|---|---|---|',
+    'A rule runs when its profile is on: `baseline` rules always, `strict` rules with `AUDITOR_PROFILE=strict`; ' +
+      '`AUDITOR_RULES_ENABLED` adds rules and `AUDITOR_RULES_DISABLED` removes them (rule ids or globs). A disabled rule ' +
+      'evaluates and resolves nothing: its open findings are kept as suppressed ("rule disabled").',
+    '',
+    '| Rule | Title | Target | Severity | Modes | Profile | MCSB |',
+    '|---|---|---|---|---|---|---|',
     ...rules.map(
       (r) =>
-        `| [\`${r.id}\`](#${anchor(r.id)}) | ${cell(r.title)} | ${TARGET_NAMES[r.target]} | ${r.severity} | ${r.modes.join(', ')} | ${r.mcsb.join(', ') || '—'} |`,
+        `| [\`${r.id}\`](#${anchor(r.id)}) | ${cell(r.title)} | ${TARGET_NAMES[r.target]} | ${r.severity} | ${r.modes.join(', ')} | ${profileOf(r)} | ${r.mcsb.join(', ') || '—'} |`,
     ),
     '',
     '## Rules',

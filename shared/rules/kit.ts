@@ -28,6 +28,15 @@ export type GuidanceSection =
   | 'vulnerability-scanning'
   | 'audit-coverage';
 
+/** Rule profiles, from the least to the most demanding: a profile includes the ones before it. */
+export const RULE_PROFILES = ['baseline', 'strict'] as const;
+export type RuleProfile = (typeof RULE_PROFILES)[number];
+
+/** The profile of a rule's metadata (`baseline` when unset). */
+export function profileOf(rule: Pick<RuleMetadata, 'profile'>): RuleProfile {
+  return rule.profile ?? 'baseline';
+}
+
 export interface RuleMetadata<T extends RuleTarget = RuleTarget> {
   /** `<target>.<compliant-condition>`, stable forever, equal to the file name. */
   id: string;
@@ -44,6 +53,11 @@ export interface RuleMetadata<T extends RuleTarget = RuleTarget> {
   references: string[];
   /** Where the rule runs: the push-time audit, the nightly audit, or both. */
   modes: Array<'push' | 'nightly'>;
+  /**
+   * The profile that turns the rule on (default `baseline`): `strict` rules are opinions (e.g. no public
+   * endpoint at all) that run only with AUDITOR_PROFILE=strict or when AUDITOR_RULES_ENABLED names them.
+   */
+  profile?: RuleProfile;
   /**
    * What a push-time result may do to the rule's finding. `'any'` (the default): a pass resolves it like
    * a nightly pass. `'fail-only'`: a push can open or refresh the finding but never resolve it, because

@@ -25,6 +25,15 @@ export const ruleParamsSchema = z.object({
   /** Workload hardening (issue 14): Linux capabilities a container may add (upper case, CAP_ prefix optional), and how images must be pinned. */
   allowedCapabilities: z.array(z.string().regex(/^(CAP_)?[A-Z_]{2,32}$/)).max(64).default([]),
   pinPolicy: z.enum(['digest', 'tag']).default('tag'),
+  /** Registry hardening (issue 13): the longest untagged-manifest retention accepted, and subscriptions whose private endpoints are trusted. */
+  retentionMaxDays: z.number().int().min(0).max(365).default(30),
+  trustedSubscriptions: z.array(z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)).max(1000).default([]),
+  /** Supply chain (issue 15): repositories whose tagged images must be signed (patterns, `*` spans `/`); none by default. */
+  signatureRequired: z.array(z.string().min(1).max(256)).max(256).default([]),
+  /** Minutes after a push during which a missing signature is not yet a failure (Notation signs after the push). */
+  signatureGraceMinutes: z.number().int().min(0).max(10_080).default(30),
+  /** SHA-256 thumbprints of approved signing certificates (any certificate of a signature's chain). */
+  approvedSigners: z.array(z.string().regex(/^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/, 'expected a SHA-256 thumbprint (64 hex digits)')).max(256).default([]),
 });
 
 export type RuleParamsInput = z.input<typeof ruleParamsSchema>;
@@ -40,6 +49,14 @@ export interface RuleParams {
   /** Capability names without the CAP_ prefix, upper case. */
   allowedCapabilities: string[];
   pinPolicy: 'digest' | 'tag';
+  retentionMaxDays: number;
+  /** Lower-case subscription ids (AUDITOR_SUBSCRIPTION_IDS and AUDITOR_TRUSTED_SUBSCRIPTIONS). */
+  trustedSubscriptions: string[];
+  /** Repository patterns where signatures are required (issue 15), matched in linear time. */
+  signatureRequired: Array<{ pattern: string; matches: (repository: string) => boolean }>;
+  signatureGraceMinutes: number;
+  /** Upper-case hex, no separators. */
+  approvedSigners: string[];
 }
 
 /** Validates and compiles parameters; throws `PatternError` / `ZodError` naming what is wrong. */
@@ -57,7 +74,17 @@ export function ruleParams(input: RuleParamsInput = {}): RuleParams {
     vulnerabilities: { minSeverity: p.vulnMinSeverity, graceDays: { ...p.vulnGraceDays }, includeUnfixed: p.vulnIncludeUnfixed },
     allowedCapabilities: p.allowedCapabilities.map(capabilityName),
     pinPolicy: p.pinPolicy,
+    retentionMaxDays: p.retentionMaxDays,
+    trustedSubscriptions: [...new Set(p.trustedSubscriptions.map((s) => s.toLowerCase()))],
+    signatureRequired: p.signatureRequired.map((pattern) => ({ pattern, matches: glob(pattern) })),
+    signatureGraceMinutes: p.signatureGraceMinutes,
+    approvedSigners: p.approvedSigners.map((t) => t.replace(/:/g, '').toUpperCase()),
   };
+}
+
+/** The first signature-required pattern matching a repository, if any (issue 15). */
+export function signatureRequiredBy(params: RuleParams, repository: string): string | undefined {
+  return params.signatureRequired.find((p) => p.matches(repository))?.pattern;
 }
 
 /** The stale limit for one repository: the first matching override, else the default. */

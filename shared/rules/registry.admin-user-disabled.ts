@@ -32,7 +32,7 @@ export const registryAdminUserDisabled = defineRule({
     'https://learn.microsoft.com/azure/container-registry/security-baseline',
   ],
   modes: ['push', 'nightly'],
-  evaluate({ registry, adminUserChange }) {
+  evaluate({ registry, adminUserChange, adminCredentialWorkloads }) {
     if (registry.adminUserEnabled === false) {
       return pass('admin user is disabled', { adminUserEnabled: false });
     }
@@ -42,7 +42,10 @@ export const registryAdminUserDisabled = defineRule({
       evidence.enabledAt = adminUserChange.timestamp;
       if (adminUserChange.clientType !== undefined) evidence.clientType = adminUserChange.clientType;
     }
+    // Workloads pulling with the admin account (workload.registry-pull-managed-identity names them too): they block turning it off.
+    if (adminCredentialWorkloads?.count) evidence.workloadsPullingWithAdmin = { count: adminCredentialWorkloads.count, workloads: adminCredentialWorkloads.workloads.slice(0, 20) };
     const who = adminUserChange?.changedBy ? ` (enabled by ${adminUserChange.changedBy} at ${adminUserChange.timestamp})` : '';
-    return fail(`admin user is enabled${who}`, evidence);
+    const blocking = adminCredentialWorkloads?.count ? `; ${adminCredentialWorkloads.count} workload(s) pull with it` : '';
+    return fail(`admin user is enabled${who}${blocking}`, evidence);
   },
 });

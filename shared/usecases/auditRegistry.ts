@@ -17,6 +17,8 @@ import { MappingError } from '../inventory/mappers.js';
 import { COVERAGE_RULE_ID, EVENT_SUBJECT_PREFIX } from '../rules/audit.scope-readable.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import { registryScope } from '../rules/subjects.js';
+import { referrersNeeded } from '../rules/supplyChain.js';
+import type { ReferrerFacts } from '../domain/snapshots.js';
 import { mapLimit } from '../util/concurrency.js';
 import { coverageResults, persistScope, rulesFor, type AuditDeps, type ScopeOutcome } from './common.js';
 import { imageVulnerabilityFacts, readRegistryDefender } from './defenderFacts.js';
@@ -29,6 +31,8 @@ export interface RegistryShardInput {
   workspaces: Record<string, string>;
   /** Who turned the admin user on and when (resourcechanges, read once per run by the planner). */
   adminUserChange?: AdminUserChangeFacts;
+  /** Workloads that pull with the admin account (the planner's run-level query). */
+  adminCredentialWorkloads?: { count: number; workloads: string[] };
 }
 
 const LOGIN_CATEGORIES = ['ContainerRegistryLoginEvents', 'allLogs', 'audit'];
@@ -65,6 +69,7 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
 
   if (registry.adminUserEnabled) {
     if (input.adminUserChange) facts.adminUserChange = input.adminUserChange;
+    if (input.adminCredentialWorkloads) facts.adminCredentialWorkloads = input.adminCredentialWorkloads;
     if (facts.diagnosticSettings) {
       const workspaceIds = [
         ...new Set(
@@ -130,6 +135,21 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
 
   const imageRules = rulesFor(deps, 'nightly', 'image');
   const imageRuleIds = new Set(imageRules.map((r) => r.id));
+  // Referrers (issue 15): one call per tagged manifest of a repository where a signing rule applies, once per
+  // digest in this run (a digest's referrers only grow); a failed read leaves the signing rules inconclusive.
+  const referrersByDigest = new Map<string, Promise<ReferrerFacts[] | undefined>>();
+  const readReferrers = (repository: string, digest: string): Promise<ReferrerFacts[] | undefined> => {
+    const key = `${repository}@${digest}`;
+    let p = referrersByDigest.get(key);
+    if (!p) {
+      p = deps.azure.registry.listReferrers(registry.loginServer, repository, digest).catch((e: unknown) => {
+        gaps.push(gapFromError(e, `${registry.loginServer}/${repository}@${digest} referrers`));
+        return undefined;
+      });
+      referrersByDigest.set(key, p);
+    }
+    return p;
+  };
   /** Repositories listed in full, with when the listing started: proof of absence for their manifests. */
   const listedRepos = new Map<string, string>();
   /** Repositories the data plane says do not exist (404 NAME_UNKNOWN), with when that was read. */
@@ -149,7 +169,8 @@ export async function auditRegistry(input: RegistryShardInput, deps: AuditDeps):
       try {
         for await (const manifest of deps.azure.registry.listManifests(registry.loginServer, repository)) {
           const vulnerabilities = imageVulnerabilityFacts(registry, defender.plan, defender.byDigest, manifest.digest, manifest.lastUpdateTime);
-          for (const r of evaluateRules(imageRules, 'image', [{ registry, manifest, ...(vulnerabilities ? { vulnerabilities } : {}) }], ctx)) {
+          const referrers = referrersNeeded(imageRuleIds, deps.config.params, manifest) ? await readReferrers(repository, manifest.digest) : undefined;
+          for (const r of evaluateRules(imageRules, 'image', [{ registry, manifest, ...(vulnerabilities ? { vulnerabilities } : {}), ...(referrers ? { referrers } : {}) }], ctx)) {
             evaluated++;
             const id = findingId(r.ruleId, r.resourceId, r.subject);
             touched.add(id);

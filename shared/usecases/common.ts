@@ -7,7 +7,8 @@ import { findingId } from '../findings/keys.js';
 import { compileWaivers, type WaiverMatcher } from '../findings/waivers.js';
 import type { AzureSources, FindingsStore } from './ports.js';
 import { COVERAGE_RULE_ID } from '../rules/audit.scope-readable.js';
-import { ruleById } from '../rules/catalog.js';
+import { RULES, ruleById } from '../rules/catalog.js';
+import { isRuleEnabled, type RuleSelection } from '../rules/selection.js';
 import { evaluateRules } from '../rules/evaluate.js';
 import type { Rule } from '../rules/kit.js';
 
@@ -44,6 +45,54 @@ export interface ScopeOutcome {
 
 export function waiversOf(deps: AuditDeps): WaiverMatcher {
   return deps.waivers ?? compileWaivers(deps.config.waivers);
+}
+
+/** The suppression a disabled rule's open findings carry (no configured waiver: the rule selection). */
+export const RULE_DISABLED = Object.freeze({ waiverId: 'rule-disabled', reason: 'rule disabled' });
+
+const disabledCache = new WeakMap<RuleSelection, ReadonlySet<string>>();
+
+/** Catalogued rules the configured selection turns off. */
+export function disabledRuleIds(deps: Pick<AuditDeps, 'config'>): ReadonlySet<string> {
+  const selection = deps.config.ruleSelection;
+  let out = disabledCache.get(selection);
+  if (!out) {
+    out = new Set(RULES.filter((r) => !isRuleEnabled(selection, r)).map((r) => r.id));
+    disabledCache.set(selection, out);
+  }
+  return out;
+}
+
+/**
+ * A disabled rule evaluates and resolves nothing. Its open findings are re-stated as they are (same
+ * message, evidence and severity) with a synthetic waiver, so the unchanged diff marks them `suppressed`
+ * ("rule disabled"); switching the rule back on then unsuppresses or resolves them instead of opening
+ * them again as new.
+ */
+function withDisabledRules(disabled: ReadonlySet<string>, results: readonly RuleResult[], existing: readonly StoredFinding[], waivers: WaiverMatcher, now: Date): { results: RuleResult[]; waivers: WaiverMatcher } {
+  const kept = results.filter((r) => !disabled.has(r.ruleId));
+  const restated: RuleResult[] = existing
+    // Open ones, and the ones already suppressed for it (re-confirmed: `still_suppressed`, never undecided).
+    .filter((f) => disabled.has(f.ruleId) && (f.status === 'open' || (f.status === 'suppressed' && f.suppression?.waiverId === RULE_DISABLED.waiverId)))
+    .map((f) => ({
+      scopeId: f.scopeId,
+      resourceId: f.resourceId,
+      subject: f.subject,
+      ...(f.subscriptionId ? { subscriptionId: f.subscriptionId } : {}),
+      ...(f.registry ? { registry: f.registry } : {}),
+      ...(f.owner ? { owner: f.owner } : {}),
+      ruleId: f.ruleId,
+      status: 'fail',
+      message: f.message,
+      evidence: f.evidence,
+      severity: f.severity,
+      conclusive: true,
+      observedAt: now.toISOString(),
+    }));
+  return {
+    results: [...kept, ...restated],
+    waivers: { match: (f, at) => (disabled.has(f.ruleId) ? { ...RULE_DISABLED } : waivers.match(f, at)) },
+  };
 }
 
 export function titleOf(ruleId: string): string {
@@ -113,8 +162,15 @@ const MAX_CONFLICT_ROUNDS = 6;
  */
 export async function persistScope(deps: AuditDeps, input: PersistInput): Promise<PersistOutcome> {
   let existing = input.existing ?? (await deps.findings.listScope(input.scopeId));
+  const disabled = disabledRuleIds(deps);
+  let waivers = waiversOf(deps);
   let results = input.results;
+  if (disabled.size) ({ results, waivers } = withDisabledRules(disabled, input.results, existing, waivers, deps.clock()));
   let absence = input.absence;
+  if (disabled.size && absence) {
+    const given = absence;
+    absence = (f) => (disabled.has(f.ruleId) ? undefined : given(f));
+  }
   const committed = new Map<string, FindingChange>();
   const out: PersistOutcome = { changes: [], stale: 0, failed: [], deferred: 0, undecided: [] };
   for (let round = 0; ; round++) {
@@ -124,7 +180,7 @@ export async function persistScope(deps: AuditDeps, input: PersistInput): Promis
       results,
       existing,
       titleOf,
-      waivers: waiversOf(deps),
+      waivers,
       ...(absence ? { absence } : {}),
       ...(input.trackNewerObservations ? { trackNewerObservations: true } : {}),
       ...(input.deferUnchanged ? { deferUnchanged: nightlyOnly, volatileEvidence } : {}),

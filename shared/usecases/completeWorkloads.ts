@@ -77,7 +77,9 @@ export async function completeWorkloads(deps: AuditDeps, subscriptionId: string,
           const cfg = await deps.azure.arm.getSiteConfig(w.id);
           const mi = cfg.acrUseManagedIdentityCreds === true;
           const server = main.image.split('/')[0]!;
-          settings.registryPulls = {
+          // Older site config shapes carry no acrUseManagedIdentityCreds: how an ACR pull authenticates is then
+          // unknown (inconclusive), never a pass and not a password pull (test/cli/workloadShapes.test.ts).
+          settings.registryPulls = cfg.acrUseManagedIdentityCreds === undefined && isAcr(main.image) ? { state: 'unread', reason: 'site config (config/web) does not say acrUseManagedIdentityCreds (older API shape)' } : {
             state: 'read',
             value: mi
               ? [{ server, method: 'managed-identity', identity: cfg.acrUserManagedIdentityID ?? 'system' }]

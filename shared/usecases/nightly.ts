@@ -21,6 +21,7 @@ import type { AdminUserChangeFacts, Gap, RegistrySnapshot } from '../domain/snap
 import type { StoredFinding } from '../findings/diff.js';
 import { classifyAzureError, isConfirmedDeletion, ScopeReadError } from '../inventory/errors.js';
 import type { TableRunStore } from '../runs/tableRunStore.js';
+import { isAdminCredentialPull } from '../rules/workload.registry-pull-managed-identity.js';
 import { registryScope, subscriptionScope } from '../rules/subjects.js';
 import { auditRegistry } from './auditRegistry.js';
 import { auditWorkloads } from './auditWorkloads.js';
@@ -298,6 +299,26 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
     }
   }
 
+  // Which workloads pull with a registry's admin account (user name = registry name): one Resource Graph query
+  // for the run, kept in the run's context for the registry shards. Evidence only: a failed read leaves it out.
+  const adminCredentialWorkloads: Record<string, { count: number; workloads: string[] }> = {};
+  if (registries.some((r) => r.adminUserEnabled) && deps.azure.graph.workloadPasswordPulls) {
+    try {
+      const byServer = new Map(registries.map((r) => [r.loginServer.toLowerCase(), r.id.toLowerCase()]));
+      const found = new Map<string, Set<string>>();
+      for (const p of await deps.azure.graph.workloadPasswordPulls(subscriptions)) {
+        const registryId = byServer.get(p.server.toLowerCase());
+        if (!registryId || !isAdminCredentialPull({ method: 'password', server: p.server, username: p.username })) continue;
+        const set = found.get(registryId) ?? new Set<string>();
+        set.add(p.workloadId);
+        found.set(registryId, set);
+      }
+      for (const [id, set] of found) adminCredentialWorkloads[id] = { count: set.size, workloads: [...set].sort().slice(0, 20).map((w) => bounded(w, 512)!) };
+    } catch (e) {
+      deps.log.warn('could not read which workloads pull with admin credentials', { reason: e instanceof ScopeReadError ? e.classified.reason : String(e) });
+    }
+  }
+
   const registryIds = [...registries.map((r) => r.id), ...extraShards];
   const messages: ShardMessage[] = [
     ...registryIds.map((registryId) => ({ v: 2 as const, runId, kind: 'registry' as const, registryId })),
@@ -313,6 +334,7 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
       unreadableRegistries: [...unreadable.values()],
       subscriptions: [...subscriptions, ...invisible],
       adminChanges,
+      adminCredentialWorkloads,
     },
     messages.map((m) => ({ key: shardKey(m), kind: m.kind, message: JSON.stringify(m) })),
   );
@@ -391,7 +413,11 @@ export async function processShard(deps: NightlyDeps, message: ShardMessage, att
     const context = await deps.runs.getContext(message.runId);
     if (message.kind === 'registry') {
       const adminUserChange = context.adminChanges?.[message.registryId.toLowerCase()];
-      outcome = await auditRegistry({ auditId: message.runId, registryId: message.registryId, workspaces: context.workspaces, ...(adminUserChange ? { adminUserChange } : {}) }, shardDeps);
+      const adminCredentialWorkloads = context.adminCredentialWorkloads?.[message.registryId.toLowerCase()];
+      outcome = await auditRegistry(
+        { auditId: message.runId, registryId: message.registryId, workspaces: context.workspaces, ...(adminUserChange ? { adminUserChange } : {}), ...(adminCredentialWorkloads ? { adminCredentialWorkloads } : {}) },
+        shardDeps,
+      );
     } else {
       outcome = await auditWorkloads(
         { auditId: message.runId, subscriptionId: message.subscriptionId, registries: context.registries, unreadableRegistries: context.unreadableRegistries ?? [] },

@@ -11,6 +11,7 @@ import type {
   ManagedEnvironmentFacts,
   ManifestSnapshot,
   ProvenanceFacts,
+  ReferrerFacts,
   RegistrySnapshot,
   WorkloadContainer,
   WorkloadSnapshot,
@@ -32,6 +33,8 @@ export interface ResourceGraphPort {
   workspaceCustomerIds(subscriptions?: readonly string[]): Promise<Map<string, string>>;
   /** Registry ARM id (lower-case) -> the latest change that turned its admin user on. */
   adminUserEnabledChanges(subscriptions?: readonly string[]): Promise<Map<string, AdminUserChangeFacts>>;
+  /** Registry pulls with a user name of the workloads whose credentials are in their row (ACI, Container Apps, jobs). Optional: fakes may omit it. */
+  workloadPasswordPulls?(subscriptions?: readonly string[]): Promise<Array<{ workloadId: string; server: string; username: string }>>;
 }
 
 /** ARM: a resource's current state, and the authoritative answer to "does it still exist". */
@@ -59,6 +62,15 @@ export interface RegistryPort {
   getProvenance(loginServer: string, repository: string, digest: string): Promise<ProvenanceFacts | undefined>;
   /** False only on the data plane's 404 for the repository. */
   repositoryExists(loginServer: string, repository: string): Promise<boolean>;
+  /**
+   * The OCI 1.1 referrers of a manifest (`GET /v2/<repository>/referrers/<digest>`, every page), optionally
+   * filtered by artifact type. Undefined when the registry answers 404 (unknown manifest). Throws ScopeReadError.
+   */
+  listReferrers(loginServer: string, repository: string, digest: string, options?: ListReferrersOptions): Promise<ReferrerFacts[] | undefined>;
+}
+
+export interface ListReferrersOptions {
+  artifactType?: string;
 }
 
 /** Log Analytics. */

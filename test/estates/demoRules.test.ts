@@ -5,7 +5,8 @@
  * directly on the estate document.
  */
 import { describe, expect, it } from 'vitest';
-import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_EXPECTATIONS, demoEstate } from '../../estates/demo.js';
+import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_APPROVED_SIGNERS, DEMO_EXPECTATIONS, DEMO_SIGNATURE_REQUIRED, demoEstate } from '../../estates/demo.js';
+import { referrersNeeded } from '../../shared/rules/supplyChain.js';
 import { DAY_MS, type JsonObject, type RepositoryContent } from '../../estates/build.js';
 import type { ImageFacts, ManagedEnvironmentFacts, ProvenanceFacts, RegistryFacts, ResolvedImage, WorkloadFacts, WorkloadImageFacts } from '../../shared/domain/snapshots.js';
 import { tryParseImageReference } from '../../shared/domain/imageReference.js';
@@ -24,7 +25,7 @@ import { imageVulnerabilityFacts, scanningOf } from '../../shared/usecases/defen
 
 const NOW = new Date('2026-03-15T09:30:00.000Z');
 const estate = demoEstate(NOW);
-const ctx = { now: NOW, params: ruleParams({ approvedRegistries: DEMO_APPROVED_REGISTRIES, approvedBaseImages: DEMO_APPROVED_BASE_IMAGES }) };
+const ctx = { now: NOW, params: ruleParams({ approvedRegistries: DEMO_APPROVED_REGISTRIES, approvedBaseImages: DEMO_APPROVED_BASE_IMAGES, signatureRequired: DEMO_SIGNATURE_REQUIRED, approvedSigners: DEMO_APPROVED_SIGNERS }) };
 const LOOKBACK = 30;
 
 /** Defender plans of the demo subscriptions, from the estate's pricings rows. */
@@ -110,9 +111,15 @@ function imageFacts(registries: RegistryFacts[], vulns: Map<string, Map<string, 
       repo.manifests.map((m) => {
         const provenance = provenanceOf(repo, m.digest);
         const vulnerabilities = imageVulnerabilityFacts(registry, defenderPlan, vulns.get(registry.loginServer) ?? new Map(), m.digest, m.lastUpdateTime);
+        const manifest = { repository, digest: m.digest, tags: m.tags, createdTime: m.createdTime, lastUpdateTime: m.lastUpdateTime };
+        // The referrers API's descriptors, read where the auditor reads them (signing required, tagged).
+        const referrers = referrersNeeded(RULES.map((r) => r.id), ctx.params, manifest)
+          ? (m.referrers ?? []).map((r) => ({ digest: r.digest, mediaType: r.mediaType ?? 'application/vnd.oci.image.manifest.v1+json', ...(r.artifactType ? { artifactType: r.artifactType } : {}), annotations: r.annotations ?? {} }))
+          : undefined;
         return {
           registry,
-          manifest: { repository, digest: m.digest, tags: m.tags, createdTime: m.createdTime, lastUpdateTime: m.lastUpdateTime },
+          manifest,
+          ...(referrers ? { referrers } : {}),
           ...(provenance ? { provenance } : {}),
           ...(vulnerabilities ? { vulnerabilities } : {}),
         };

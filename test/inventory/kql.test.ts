@@ -58,6 +58,7 @@ const CASES: ReadonlyArray<{ name: string; target: Target; text: () => string; o
   },
   // Container Apps environments (issue 14): tracked resources, in the `resources` table like the workloads.
   { name: 'MANAGED_ENVIRONMENTS_QUERY', target: 'resource-graph', text: () => queries.MANAGED_ENVIRONMENTS_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
+  { name: 'REGISTRY_CREDENTIALS_QUERY', target: 'resource-graph', text: () => queries.REGISTRY_CREDENTIALS_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
   { name: 'DEFENDER_PLANS_QUERY', target: 'resource-graph', text: () => queries.DEFENDER_PLANS_QUERY, operators: ['FilterOperator', 'FilterOperator', 'ProjectOperator', 'SortOperator'] },
   {
     name: 'imageVulnerabilitiesQuery',

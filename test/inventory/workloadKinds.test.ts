@@ -199,13 +199,15 @@ describe('siteContainerOf (Microsoft.Web/sites/sitecontainers, ARM list item)', 
 
   it('reads the image, the main flag, how it pulls and its variables (names of app settings, never values)', () => {
     expect(siteContainerOf(item('main', { image: IMG('m'), isMain: true, authType: 'SystemIdentity' }), 0)).toEqual({
-      name: 'main', role: 'main', image: IMG('m'), pull: { method: 'managed-identity', identity: 'system' }, env: [],
+      name: 'main', role: 'main', image: IMG('m'), pull: { server: 'contoso.azurecr.io', method: 'managed-identity', identity: 'system' }, env: [],
     });
     expect(
       siteContainerOf(item('proxy', { image: IMG('p'), isMain: false, authType: 'UserCredentials', userName: 'contoso', environmentVariables: [{ name: 'DB_PASSWORD', value: 'DbPasswordSetting' }] }), 1),
-    ).toEqual({ name: 'proxy', role: 'sidecar', image: IMG('p'), pull: { method: 'password', username: 'contoso' }, env: [{ name: 'DB_PASSWORD', source: 'reference' }] });
-    expect(siteContainerOf(item('uami', { image: IMG('u'), authType: 'UserAssigned', userManagedIdentityClientId: 'client-1' }), 2).pull).toEqual({ method: 'managed-identity', identity: 'client-1' });
-    expect(siteContainerOf(item('anon', { image: IMG('a') }), 3).pull).toEqual({ method: 'anonymous' });
+    ).toEqual({ name: 'proxy', role: 'sidecar', image: IMG('p'), pull: { server: 'contoso.azurecr.io', method: 'password', username: 'contoso' }, env: [{ name: 'DB_PASSWORD', source: 'reference' }] });
+    expect(siteContainerOf(item('uami', { image: IMG('u'), authType: 'UserAssigned', userManagedIdentityClientId: 'client-1' }), 2).pull).toEqual({ server: 'contoso.azurecr.io', method: 'managed-identity', identity: 'client-1' });
+    expect(siteContainerOf(item('anon', { image: IMG('a') }), 3).pull).toEqual({ server: 'contoso.azurecr.io', method: 'anonymous' });
+    // The pull names the registry (the image's host), so a sidecar pulling with the admin account is named as such.
+    expect(siteContainerOf(item('hub', { image: 'nginx:1.27', authType: 'Anonymous' }), 5).pull).toEqual({ method: 'anonymous' });
   });
 
   it('refuses an item without an image, naming the field', () => {

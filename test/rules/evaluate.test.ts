@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RULES } from '../../shared/rules/catalog.js';
 import { evaluateRules } from '../../shared/rules/evaluate.js';
 import { defineRule, pass } from '../../shared/rules/kit.js';
-import { anImage, ctx, registryFacts } from './builders.js';
+import { anImage, ctx, registryFacts, SUBSCRIPTION } from './builders.js';
 
 const throwing = defineRule({
   id: 'registry.throws',
@@ -37,7 +37,15 @@ describe('evaluateRules with the catalog', () => {
   it('evaluates every catalog rule of a target against a compliant subject without errors', () => {
     // Compliant for every registry rule, the Defender one included: plan on, and the firewall lets trusted services through.
     const compliant = registryFacts({
-      registry: { networkRuleBypassOptions: 'AzureServices' },
+      registry: {
+        networkRuleBypassOptions: 'AzureServices',
+        // Registry hardening (issue 13): every policy on, the only private endpoint from the registry's own subscription.
+        policies: { armAudienceTokens: 'disabled', export: 'disabled', quarantine: 'enabled', retention: { status: 'enabled', days: 7 } },
+        encryption: { status: 'enabled', keyVaultKey: true },
+        dataEndpointEnabled: true,
+        roleAssignmentMode: 'AbacRepositoryPermissions',
+        privateEndpointConnections: [{ name: 'pe', status: 'Approved', subscriptionId: SUBSCRIPTION }],
+      },
       diagnosticSettings: [{ name: 'a', destinations: { workspaceId: 'w' }, enabledCategories: ['audit'] }],
       defenderPlan: { subscriptionId: 'sub', pricingTier: 'Standard', registryScanningExtension: true },
     });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_EXPECTATIONS, DEMO_REGISTRIES, DEMO_SUBSCRIPTIONS, demoEstate } from '../../estates/demo.js';
+import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_APPROVED_SIGNERS, DEMO_SIGNATURE_REQUIRED, DEMO_EXPECTATIONS, DEMO_REGISTRIES, DEMO_SUBSCRIPTIONS, demoEstate } from '../../estates/demo.js';
 import { runNightlyLocally } from '../../cli/localQueue.js';
 import { findingId } from '../../shared/findings/keys.js';
 import { RULES } from '../../shared/rules/catalog.js';
@@ -10,6 +10,10 @@ const NOW = new Date('2026-11-22T02:00:00Z');
 const SETTINGS = {
   AUDITOR_APPROVED_REGISTRIES: DEMO_APPROVED_REGISTRIES.join(','),
   AUDITOR_APPROVED_BASE_IMAGES: DEMO_APPROVED_BASE_IMAGES.join(','),
+  AUDITOR_SIGNATURE_REQUIRED: DEMO_SIGNATURE_REQUIRED.join(','),
+  AUDITOR_APPROVED_SIGNERS: DEMO_APPROVED_SIGNERS.join(','),
+  // Every catalogued rule runs, the strict ones (issue 13) included, so each expectation is checked end to end.
+  AUDITOR_PROFILE: 'strict',
 };
 
 async function all(h: Harness): Promise<StoredFinding[]> {

@@ -17,6 +17,7 @@ export const MCSB_DEFINITION: FrameworkDefinition = {
     { id: 'IM-3', title: 'Manage application identities securely and automatically' },
     { id: 'IM-8', title: 'Restrict the exposure of credentials and secrets' },
     { id: 'DP-3', title: 'Encrypt sensitive data in transit' },
+    { id: 'DP-5', title: 'Use customer-managed key option in data at rest encryption when required' },
     { id: 'PV-4', title: 'Audit and enforce secure configurations for compute resources' },
     { id: 'IM-1', title: 'Use centralized identity and authentication system' },
     { id: 'PA-1', title: 'Separate and limit highly privileged/administrative users' },

@@ -2,17 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../cli/main.js';
+import { main } from '../../cli/main.js';
 import { demoEstate, DEMO_APPROVED_REGISTRIES } from '../../estates/demo.js';
 import { demoPushEvents } from '../../estates/demoEvents.js';
 import { startLocalTeamsReceiver } from '../../shared/notify/local.js';
+import { cliEnvironment, capturedIo } from '../support/cli.js';
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = { out: (s) => out.push(s), err: (s) => err.push(s), isTty: false };
-  return { value, out, err };
-}
+const io = capturedIo;
 
 const dir = mkdtempSync(join(tmpdir(), 'acr-auditor-cli-'));
 const NOW = '2026-11-22T02:00:00Z';
@@ -22,8 +18,7 @@ writeFileSync(estateFile, JSON.stringify(demoEstate(new Date(NOW))));
 describe('acr-auditor CLI', () => {
   const saved = { ...process.env };
   beforeEach(() => {
-    for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
-    process.env.AUDITOR_LOCAL_STORE = 'ephemeral'; // the CLI's local store (.acr-auditor/) would carry findings between tests
+    cliEnvironment();
     process.env.AUDITOR_APPROVED_REGISTRIES = DEMO_APPROVED_REGISTRIES.join(',');
   });
   afterEach(() => {

@@ -15,6 +15,7 @@ import type { FindingOut } from '../../cli/output.js';
 import { demoEstate, DEMO_APPROVED_REGISTRIES } from '../../estates/demo.js';
 import { demoPushEvents } from '../../estates/demoEvents.js';
 import { RULES } from '../../shared/rules/catalog.js';
+import { cliEnvironment } from '../support/cli.js';
 
 function io(outIsTty = false) {
   const out: string[] = [];
@@ -41,16 +42,14 @@ describe('acr-auditor outputs', () => {
   const saved = { ...process.env };
   let findings: FindingOut[] = [];
   beforeEach(() => {
-    for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
-    process.env.AUDITOR_LOCAL_STORE = 'ephemeral'; // the CLI's local store (.acr-auditor/) would carry findings between tests
+    cliEnvironment();
     process.env.AUDITOR_APPROVED_REGISTRIES = DEMO_APPROVED_REGISTRIES.join(',');
   });
   afterEach(() => {
     process.env = { ...saved };
   });
   beforeAll(async () => {
-    for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
-    process.env.AUDITOR_LOCAL_STORE = 'ephemeral'; // the CLI's local store (.acr-auditor/) would carry findings between tests
+    cliEnvironment();
     process.env.AUDITOR_APPROVED_REGISTRIES = DEMO_APPROVED_REGISTRIES.join(',');
     const t = io();
     expect(await main(audit('--format', 'json'), t.value), t.err.join('\n')).toBe(0);

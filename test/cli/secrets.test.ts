@@ -12,6 +12,7 @@ import { ConfigError } from '../../shared/config.js';
 import { loadSettings } from '../../shared/host.js';
 import { ALL_SETTINGS } from '../../shared/settingsCatalog.js';
 import { MARK, PLANTED } from '../config.planted.js';
+import { cliEnvironment } from '../support/cli.js';
 const NOW = '2026-11-22T02:00:00Z';
 const dir = mkdtempSync(join(tmpdir(), 'acr-auditor-secrets-'));
 const estateFile = join(dir, 'estate.json');
@@ -20,8 +21,7 @@ writeFileSync(estateFile, JSON.stringify(demoEstate(new Date(NOW))));
 describe('acr-auditor audit with a planted secret in any setting', () => {
   const saved = { ...process.env };
   beforeEach(() => {
-    for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
-    process.env.AUDITOR_LOCAL_STORE = 'ephemeral'; // the CLI's local store (.acr-auditor/) would carry findings between tests
+    cliEnvironment();
     process.env.AUDITOR_APPROVED_REGISTRIES = DEMO_APPROVED_REGISTRIES.join(',');
   });
   afterEach(() => {

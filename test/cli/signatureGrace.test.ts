@@ -12,6 +12,7 @@ import type { FindingOut } from '../../cli/output.js';
 import { demoEstate, demoImages, DEMO_APPROVED_REGISTRIES, DEMO_APPROVED_SIGNERS } from '../../estates/demo.js';
 import { demoPushEvents } from '../../estates/demoEvents.js';
 import { digestOf } from '../../estates/build.js';
+import { cliEnvironment } from '../support/cli.js';
 
 const NOW = new Date('2026-11-22T02:00:00Z');
 const dir = mkdtempSync(join(tmpdir(), 'acr-auditor-signature-grace-'));
@@ -47,8 +48,7 @@ async function event(estate: string, minutesAfterNow: number): Promise<FindingOu
 describe('acr-auditor event: signatures and the grace period', () => {
   const saved = { ...process.env };
   beforeEach(() => {
-    for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
-    process.env.AUDITOR_LOCAL_STORE = 'ephemeral';
+    cliEnvironment();
     process.env.AUDITOR_APPROVED_REGISTRIES = DEMO_APPROVED_REGISTRIES.join(',');
     process.env.AUDITOR_SIGNATURE_REQUIRED = 'platform/*';
     process.env.AUDITOR_APPROVED_SIGNERS = DEMO_APPROVED_SIGNERS.join(',');

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { main, type CliIo } from '../../cli/main.js';
 import { demoEstate, DEMO_APPROVED_REGISTRIES } from '../../estates/demo.js';
 import { startAzurite, type RunningAzurite } from '../../shared/local/azurite.js';
+import { cliEnvironment } from '../support/cli.js';
 
 const NOW = '2026-11-22T02:00:00Z';
 const dir = mkdtempSync(join(tmpdir(), 'acr-auditor-storage-'));
@@ -25,8 +26,7 @@ describe('acr-auditor with a storage account that refuses the SAS', () => {
     await azurite.close();
   });
   beforeEach(() => {
-    for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
-    process.env.AUDITOR_LOCAL_STORE = 'ephemeral'; // the CLI's local store (.acr-auditor/) would carry findings between tests
+    cliEnvironment();
     process.env.AUDITOR_APPROVED_REGISTRIES = DEMO_APPROVED_REGISTRIES.join(',');
   });
   afterEach(() => {

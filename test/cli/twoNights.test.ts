@@ -9,16 +9,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type CliIo } from '../../cli/main.js';
+import { main } from '../../cli/main.js';
 import { demoEstate, DEMO_APPROVED_REGISTRIES, DEMO_REGISTRIES } from '../../estates/demo.js';
 import { startAzurite, type RunningAzurite } from '../../shared/local/azurite.js';
+import { cliEnvironment, capturedIo } from '../support/cli.js';
 
-function io() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const value: CliIo = { out: (s) => out.push(s), err: (s) => err.push(s), isTty: false };
-  return { value, out, err };
-}
+const io = capturedIo;
 
 interface Row { id: string; ruleId: string; status: string; resourceId: string; subject: string; resolution?: string | null }
 
@@ -28,8 +24,7 @@ describe('two nights through the CLI against one store', () => {
   let azurite: RunningAzurite;
   beforeAll(async () => {
     azurite = await startAzurite();
-    for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
-    process.env.AUDITOR_LOCAL_STORE = 'ephemeral'; // the CLI's local store (.acr-auditor/) would carry findings between tests
+    cliEnvironment();
     process.env.AUDITOR_APPROVED_REGISTRIES = DEMO_APPROVED_REGISTRIES.join(',');
     process.env.AUDITOR_STORAGE = azurite.connectionString;
   });

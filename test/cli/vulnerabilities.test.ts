@@ -13,6 +13,7 @@ import {
   armId, containerAppRow, containerGroupRow, containersPricingRow, daysAgo, digestOf, guidOf, registryRow, subAssessmentRow,
   type ManifestItem, type SubAssessmentInput,
 } from '../../estates/build.js';
+import { cliEnvironment } from '../support/cli.js';
 
 const NOW = new Date('2026-11-22T02:00:00Z');
 const T = guidOf('fabrikam|tenant');
@@ -83,8 +84,7 @@ describe('vulnerability rules through `acr-auditor audit --estate X --format jso
   const saved = { ...process.env };
   let findings: Row[] = [];
   beforeAll(async () => {
-    for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
-    process.env.AUDITOR_LOCAL_STORE = 'ephemeral'; // the CLI's local store (.acr-auditor/) would carry findings between tests
+    cliEnvironment();
     process.env.AUDITOR_APPROVED_REGISTRIES = 'fab*.azurecr.io';
     const file = join(mkdtempSync(join(tmpdir(), 'acr-auditor-vuln-')), 'fabrikam-vuln.json');
     writeFileSync(file, JSON.stringify(estate()));

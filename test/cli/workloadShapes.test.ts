@@ -35,6 +35,7 @@ import {
   type JsonObject,
 } from '../../estates/build.js';
 import { startAzurite, type RunningAzurite } from '../../shared/local/azurite.js';
+import { cliEnvironment } from '../support/cli.js';
 
 const NIGHT1 = new Date('2026-11-22T02:00:00Z');
 const NIGHT2 = new Date('2026-11-23T02:00:00Z');
@@ -292,8 +293,7 @@ describe('workload rules on newest and older API shapes through `acr-auditor aud
 
   beforeAll(async () => {
     azurite = await startAzurite();
-    for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
-    process.env.AUDITOR_LOCAL_STORE = 'ephemeral';
+    cliEnvironment();
     process.env.AUDITOR_STORAGE = azurite.connectionString;
     process.env.AUDITOR_APPROVED_REGISTRIES = 'nwreg.azurecr.io';
     night1 = (JSON.parse(await audit(1, NIGHT1)) as { findings: Row[] }).findings;

@@ -20,6 +20,7 @@ import { startLocalSmtpServer, startLocalTeamsReceiver, type LocalSmtpServer, ty
 import type { OutboxRecord } from '../../shared/notify/outbox.js';
 import type { StoredFinding } from '../../shared/findings/diff.js';
 import { startHarness, type Harness } from '../support/harness.js';
+import { cliEnvironment } from '../support/cli.js';
 
 const NOW = new Date('2026-11-22T02:00:00Z');
 /** A random marker in every planted value: a hit anywhere is a leak, whatever the value's shape. */
@@ -161,8 +162,7 @@ describe('planted credential values never leave the workload settings (issue 14)
     const file = join(dir, 'estate.json');
     writeFileSync(file, JSON.stringify(estate));
     const saved = { ...process.env };
-    for (const k of Object.keys(process.env)) if (k.startsWith('AUDITOR_')) delete process.env[k];
-    process.env.AUDITOR_LOCAL_STORE = 'ephemeral';
+    cliEnvironment();
     process.env.AUDITOR_APPROVED_REGISTRIES = DEMO_APPROVED_REGISTRIES.join(',');
     const out: string[] = [];
     const io: CliIo = { out: (s) => out.push(s), err: (s) => out.push(s), isTty: false };

@@ -27,6 +27,8 @@ export interface FindingOut {
   firstSeen: string;
   lastSeen: string;
   resolvedAt: string | null;
+  /** Why a resolved finding resolved: `passed`, `not_applicable` or `gone` (null while open or suppressed). */
+  resolution: string | null;
 }
 
 export interface AuditReport {
@@ -48,6 +50,7 @@ export function toFindingOut(f: StoredFinding): FindingOut {
     firstSeen: f.firstSeen,
     lastSeen: f.lastSeen,
     resolvedAt: f.resolvedAt ?? null,
+    resolution: f.status === 'resolved' ? (f.resolution ?? null) : null,
   };
 }
 

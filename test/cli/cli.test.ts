@@ -36,9 +36,10 @@ describe('acr-auditor CLI', () => {
     expect(Object.keys(doc.run.counts).sort()).toEqual(['opened', 'resolved', 'stillOpen', 'suppressed']);
     expect(doc.findings.length).toBe(doc.run.counts.opened);
     for (const f of doc.findings) {
-      expect(Object.keys(f).sort()).toEqual(['evidence', 'firstSeen', 'id', 'lastSeen', 'message', 'resolvedAt', 'resourceId', 'ruleId', 'severity', 'status', 'subject', 'title'].sort());
+      expect(Object.keys(f).sort()).toEqual(['evidence', 'firstSeen', 'id', 'lastSeen', 'message', 'resolution', 'resolvedAt', 'resourceId', 'ruleId', 'severity', 'status', 'subject', 'title'].sort());
       expect(f.status).toBe('open');
       expect(f.resolvedAt).toBeNull();
+      expect(f.resolution).toBeNull();
     }
     const rules = new Set(doc.findings.map((f: { ruleId: string }) => f.ruleId));
     for (const r of ['registry.approved', 'registry.admin-user-disabled', 'registry.anonymous-pull-disabled', 'registry.public-network-restricted']) expect(rules.has(r), r).toBe(true);

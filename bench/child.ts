@@ -19,9 +19,19 @@ export type Quotas = {
   armReads?: { burst: number; refillPerSecond: number };
 };
 
+/**
+ * The nightly sizes: the synthetic presets, and `large-slice`, a fifth of the large estate with the same
+ * registries (40 repositories x 50 manifests, 5 sub-assessments each) and workloads per subscription, so a
+ * shard holds what a large shard holds (per-shard memory as at large, in a fifth of the time).
+ */
+export const BENCH_SIZES = {
+  ...SYNTHETIC_SIZES,
+  'large-slice': { ...SYNTHETIC_SIZES.large, subscriptions: 4, registries: 20, workloads: 2_000 },
+} as const;
+
 export type ChildSpec =
   | { kind: 'azurite' }
-  | { kind: 'emulator'; estate: { preset: 'push'; seed: number; images: number } | { preset: keyof typeof SYNTHETIC_SIZES }; now: string; latencyMs?: Latency; quotas?: Quotas };
+  | { kind: 'emulator'; estate: { preset: 'push'; seed: number; images: number } | { preset: keyof typeof BENCH_SIZES }; now: string; latencyMs?: Latency; quotas?: Quotas };
 
 export type ChildRequest =
   | { id: number; op: 'calls' | 'resetCalls' | 'usage' | 'stop' }
@@ -73,7 +83,9 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     let doc: EstateDocument;
     if (spec.estate.preset === 'push') doc = pushEstate({ seed: spec.estate.seed, images: spec.estate.images, now }).estate;
-    else doc = syntheticEstate({ ...SYNTHETIC_SIZES[spec.estate.preset], now });
+    // BENCH_SUBASSESSMENTS=N overrides the preset's sub-assessments per manifest (0: the nightly run without Defender rows, to measure their cost).
+    // BENCH_SIGNING=P (npm run bench -- --signing P): P% of the repositories sign their tagged images (issue 15).
+    else doc = syntheticEstate({ ...BENCH_SIZES[spec.estate.preset], now, ...(process.env.BENCH_SUBASSESSMENTS !== undefined ? { subAssessmentsPerManifest: Number(process.env.BENCH_SUBASSESSMENTS) } : {}), ...(process.env.BENCH_SIGNING ? { signingPercent: Number(process.env.BENCH_SIGNING) } : {}) });
     doc.emulator = { ...(spec.latencyMs ? { latencyMs: spec.latencyMs } : {}), ...(spec.quotas ? { quotas: spec.quotas } : {}) };
     const estate = loadEstate(doc, `bench ${spec.estate.preset}`);
     const generatedMs = performance.now() - t0;

@@ -5,7 +5,9 @@ import type https from 'node:https';
 import { loopbackAgent } from './agent.js';
 import type { ChildRequest, ChildSpec, Latency } from './child.js';
 
-const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+// From TypeScript (tsx) or from a compiled build (bench/run.ts TS_LOADER).
+const FROM_TS = import.meta.url.endsWith('.ts');
+const CHILD = fileURLToPath(new URL(FROM_TS ? './child.ts' : './child.js', import.meta.url));
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -17,7 +19,7 @@ interface Child {
 
 async function spawnChild<R>(spec: ChildSpec, maxOldSpaceMb?: number): Promise<{ child: Child; ready: R }> {
   const proc = fork(CHILD, [], {
-    execArgv: ['--import', 'tsx', ...(maxOldSpaceMb ? [`--max-old-space-size=${maxOldSpaceMb}`] : [])],
+    execArgv: [...(FROM_TS ? ['--import', 'tsx'] : []), ...(maxOldSpaceMb ? [`--max-old-space-size=${maxOldSpaceMb}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let next = 1;

@@ -6,14 +6,15 @@
  * heap of this process, and findings written per second.
  */
 import { runNightlyLocally } from '../cli/localQueue.js';
-import { SYNTHETIC_APPROVED_REGISTRIES, type SYNTHETIC_SIZES } from '../estates/synthetic.js';
+import { SYNTHETIC_APPROVED_REGISTRIES, syntheticSigningSettings } from '../estates/synthetic.js';
+import type { BENCH_SIZES } from './child.js';
 import { createServices, managedIdentityCredential } from '../shared/services.js';
 import type { Logger } from '../shared/usecases/common.js';
 import { startAzuriteChild, startEmulatorChild, type AzuriteChild, type EmulatorCalls, type EmulatorChild } from './children.js';
 import { computeFloor, type Floor, type FloorInputs } from './floor.js';
-import { memorySampler, observeHttp, round, type ObservedRequest } from './stats.js';
+import { memorySampler, observeHttp, round, type MemoryPeaks, type ObservedRequest } from './stats.js';
 
-export type SizeName = keyof typeof SYNTHETIC_SIZES;
+export type SizeName = keyof typeof BENCH_SIZES;
 
 export const NIGHTLY_LATENCY = { arm: 30, resourceGraph: 200, registry: 20, logs: 300 };
 /** STACK.md "Quotas that bound the audit". */
@@ -65,9 +66,12 @@ export interface NightReport {
   /** Finding rows handed to `save`, by `ruleId lastChange` (what the writes were). */
   findingRowsByRule: Record<string, number>;
   storageRequests: { total: number; byMethod: Record<string, number>; batches: number };
-  memory: { peakRssMb: number; peakHeapUsedMb: number; startRssMb: number };
+  memory: NightMemory;
   floorSeconds: number;
 }
+
+/** Peaks of the auditor (bench) process during one night (bench/stats.ts memorySampler). */
+export type NightMemory = Omit<MemoryPeaks, 'samples' | 'snapshot'> & { startRssMb: number; snapshot?: string };
 
 export interface NightlyReport {
   size: SizeName;
@@ -85,13 +89,15 @@ export interface NightlyReport {
   storageRequests: number;
   /** Registry 401 challenges; token round trips (`/oauth2/exchange` + `/oauth2/token`), of which exchanges; repositories in the estate. */
   registryAuth: { challenges401: number; tokenRequests: number; exchanges: number; repositories: number };
-  /** Registry calls answered other than 401, by route: catalog pages, manifest-list pages, single-manifest reads (workload images), other. */
-  registryByRoute: { catalog: number; manifestLists: number; manifestReads: number; other: number };
+  /** Registry calls answered other than 401, by route: catalog pages, manifest-list pages, single-manifest reads (workload images), tag-list pages and referrers (issue 15), other. */
+  registryByRoute: { catalog: number; manifestLists: number; manifestReads: number; tagLists: number; referrers: number; other: number };
+  /** Percentage of repositories signing and requiring signatures (issue 15; BENCH_SIGNING). */
+  signingPercent: number;
   floor: Floor;
   ratioToFloor: number;
   /** Wall time over the stricter floor (no one-minute ACR burst). */
   ratioToStrictFloor: number;
-  memory: { peakRssMb: number; peakHeapUsedMb: number; baselineRssMb: number };
+  memory: NightMemory & { baselineRssMb: number };
   cpuSeconds: { auditor: number; emulatorChild: number; azuriteChild: number };
   /** Finding rows actually written on the first night (store wrapper). */
   findingsWritten: number;
@@ -109,6 +115,8 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
   const nights = Math.max(1, o.nights ?? 3);
   const nightMs = (o.nightHours ?? 24) * 3_600_000;
   const changeFraction = o.changeFraction ?? 0.01;
+  // Issue 15: the percentage of repositories that sign and require signatures (BENCH_SIGNING, npm run bench -- --signing P).
+  const signingPercent = Number(process.env.BENCH_SIGNING ?? 0);
   const now = new Date();
   let emulator: EmulatorChild | undefined;
   let azurite: AzuriteChild | undefined;
@@ -116,6 +124,13 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
   const marks: { firstShardCall?: number } = {};
   let storage = { total: 0, byMethod: {} as Record<string, number>, batches: 0 };
   let runRows = 0;
+  const interned = new Map<string, string>();
+  const intern = (x: string): string => {
+    const known = interned.get(x);
+    if (known !== undefined) return known;
+    interned.set(x, x);
+    return x;
+  };
   const stopObserving = observeHttp((r) => {
     if (r.service === 'storage') {
       storage.total++;
@@ -125,8 +140,8 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
       return;
     }
     if (r.service === 'other' || r.service === 'identity') return;
-    // Only what the floor needs: keep the request small.
-    requests.push({ service: r.service, host: r.host, method: r.method, path: r.path, ...(r.status !== undefined ? { status: r.status } : {}) });
+    // Only what the floor needs, with repeated strings shared: the bench's own memory counts in the auditor's RSS.
+    requests.push({ service: r.service, host: intern(r.host), method: intern(r.method), path: intern(r.path), ...(r.status !== undefined ? { status: r.status } : {}) });
     if (marks.firstShardCall === undefined && r.service !== 'resourceGraph') marks.firstShardCall = performance.now();
   });
   try {
@@ -167,7 +182,13 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
       const calls: Record<Svc, number> = { arm: 0, resourceGraph: 0, registry: 0, logs: 0 };
       // Fresh services each night (as a new Functions instance would have): cold caches, new SDK clients.
       const services = createServices({
-        env: { AUDITOR_STORAGE: azurite.connectionString, AUDITOR_APPROVED_REGISTRIES: SYNTHETIC_APPROVED_REGISTRIES.join(',') },
+        env: {
+          AUDITOR_STORAGE: azurite.connectionString,
+          AUDITOR_APPROVED_REGISTRIES: SYNTHETIC_APPROVED_REGISTRIES.join(','),
+          ...syntheticSigningSettings(signingPercent),
+          // Rule selection from the bench's environment: measures what a set of rules costs (e.g. AUDITOR_RULES_DISABLED=<the new ones>).
+          ...Object.fromEntries(['AUDITOR_PROFILE', 'AUDITOR_RULES_ENABLED', 'AUDITOR_RULES_DISABLED'].flatMap((k) => (process.env[k] !== undefined ? [[k, process.env[k]!]] : []))),
+        },
         credential: managedIdentityCredential(),
         agent: emulator.agent,
         onCall: (s) => { calls[s]++; },
@@ -206,7 +227,11 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
       const emUsage0 = await emulator.usage();
       const azUsage0 = await azurite.usage();
       const cpu0 = process.cpuUsage();
-      const mem = memorySampler(50);
+      // BENCH_HEAP_SNAPSHOT=DIR [BENCH_HEAP_SNAPSHOT_MB=N] [BENCH_HEAP_SNAPSHOT_NIGHT=K]: one heap snapshot (of night K) when the live heap first exceeds N MB after a full GC.
+      const mem = memorySampler(50, {
+        ...(process.env.BENCH_HEAP_SNAPSHOT && (!process.env.BENCH_HEAP_SNAPSHOT_NIGHT || Number(process.env.BENCH_HEAP_SNAPSHOT_NIGHT) === n) ? { snapshotDir: process.env.BENCH_HEAP_SNAPSHOT, snapshotAboveMb: Number(process.env.BENCH_HEAP_SNAPSHOT_MB ?? 0), snapshotLabel: `${o.size}-night${n}` } : {}),
+      });
+      const allocations = process.env.BENCH_ALLOC_PROF ? await startAllocationSampling() : undefined;
       const started = performance.now();
       let lastReport = started;
       const result = await runNightlyLocally(services.deps, { queue: services.shardQueue, poison: services.shardPoisonQueue }, {
@@ -223,7 +248,9 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
         },
       });
       const wallSeconds = (performance.now() - started) / 1000;
-      const memory = mem.stop();
+      if (allocations) log(`nightly ${o.size} night ${n}: allocation profile ${await allocations.stop(process.env.BENCH_ALLOC_PROF!, `${o.size}-night${n}`)}`);
+      const { samples: _samples, ...memory } = mem.stop();
+      const nightMemory: NightMemory = { ...memory, startRssMb: round(startRss / 1048576, 1) };
       const cpu = process.cpuUsage(cpu0);
       const [emUsage1, azUsage1, served] = await Promise.all([emulator.usage(), azurite.usage(), emulator.calls()]);
       await emulator.resetCalls();
@@ -246,10 +273,10 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
         night: n, label, clock: clock.toISOString(), changedManifests, status: result.run.status,
         wallSeconds: round(wallSeconds, 2), cpuSeconds: cpuChildren, calls: { ...calls, total }, registryAuth,
         counts: { ...runCounts }, tableWrites: writes, findingRowsByRule: byRule, storageRequests: storage,
-        memory: { peakRssMb: memory.peakRssMb, peakHeapUsedMb: memory.peakHeapUsedMb, startRssMb: round(startRss / 1048576, 1) },
+        memory: nightMemory,
         floorSeconds: floor.seconds,
       });
-      log(`nightly ${o.size} night ${n} (${label}): ${round(wallSeconds, 1)} s, CPU ${round(cpuSeconds, 1)} s, finding rows written ${writes.findingRows}, scope-audit rows ${writes.scopeAuditRows}, peak RSS ${memory.peakRssMb} MB`);
+      log(`nightly ${o.size} night ${n} (${label}): ${round(wallSeconds, 1)} s, CPU ${round(cpuSeconds, 1)} s, finding rows written ${writes.findingRows}, scope-audit rows ${writes.scopeAuditRows}, peak RSS ${memory.peakRssMb} MB, heap ${memory.peakHeapUsedMb} MB, live after full GC ${memory.peakLiveHeapMb} MB${memory.snapshot ? `, snapshot ${memory.snapshot}` : ''}`);
       if (n > 1) continue;
       const throttled: Record<Svc, number> = { arm: 0, resourceGraph: 0, registry: 0, logs: 0 };
       for (const r of requests) if (r.status === 429 && r.service in throttled) throttled[r.service as Svc]++;
@@ -270,10 +297,11 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
         storageRequests: storage.total,
         registryAuth: { ...registryAuth, exchanges: requests.filter((r) => r.service === 'registry' && r.path === '/oauth2/exchange').length, repositories: summary.repositories },
         registryByRoute: registryByRoute(requests),
+        signingPercent,
         floor,
         ratioToFloor: round(wallSeconds / floor.seconds, 2),
         ratioToStrictFloor: round(wallSeconds / floor.strictSeconds, 2),
-        memory: { peakRssMb: memory.peakRssMb, peakHeapUsedMb: memory.peakHeapUsedMb, baselineRssMb: round(baselineRss / 1048576, 1) },
+        memory: { ...nightMemory, baselineRssMb: round(baselineRss / 1048576, 1) },
         cpuSeconds: cpuChildren,
         findingsWritten: writes.findingRows,
         findingsPerSecond: round(writes.findingRows / wallSeconds, 1),
@@ -289,13 +317,41 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
   }
 }
 
+/**
+ * BENCH_ALLOC_PROF=DIR: V8's sampling heap profiler over one night, counting objects already collected
+ * too (`includeObjectsCollectedByMajorGC/MinorGC`), so the profile shows where the night allocates, garbage
+ * included (what drives the heap's growth between collections), not only what is live at the end.
+ * Chrome DevTools protocol HeapProfiler.startSampling; the .heapprofile opens in DevTools.
+ */
+async function startAllocationSampling(): Promise<{ stop(dir: string, label: string): Promise<string> }> {
+  const { Session } = await import('node:inspector');
+  const { writeFile } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', { samplingInterval: 65_536, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return {
+    async stop(dir, label) {
+      const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+      session.disconnect();
+      const file = path.join(dir, `${label}-${Date.now()}.heapprofile`);
+      await writeFile(file, JSON.stringify(profile));
+      return file;
+    },
+  };
+}
+
 function registryByRoute(requests: ObservedRequest[]): NightlyReport['registryByRoute'] {
-  const out = { catalog: 0, manifestLists: 0, manifestReads: 0, other: 0 };
+  const out = { catalog: 0, manifestLists: 0, manifestReads: 0, tagLists: 0, referrers: 0, other: 0 };
   for (const r of requests) {
     if (r.service !== 'registry' || r.status === 401 || r.path.startsWith('/oauth2/')) continue;
     if (r.path === '/acr/v1/_catalog') out.catalog++;
     else if (/\/_manifests$/.test(r.path)) out.manifestLists++;
     else if (/\/_manifests\/[^/]+$/.test(r.path)) out.manifestReads++;
+    else if (/\/_tags$/.test(r.path)) out.tagLists++;
+    else if (/\/referrers\/[^/]+$/.test(r.path)) out.referrers++;
     else out.other++;
   }
   return out;

@@ -60,10 +60,10 @@ export function formatNightly(rs: NightlyReport[]): string {
     rs.map((r) => [r.size, r.calls.resourceGraph, r.calls.arm, r.calls.registry, r.calls.logs, `${r.throttled.resourceGraph}/${r.throttled.arm}/${r.throttled.registry}`, r.storageRequests, r.registryAuth.challenges401, r.registryAuth.tokenRequests, `${r.cpuSeconds.auditor}/${r.cpuSeconds.emulatorChild}/${r.cpuSeconds.azuriteChild}`])));
   out.push('');
   out.push('-- nights (same emulator, Azurite and findings table; night 3 after re-pushing 1% of the manifests)');
-  out.push(table(['size', 'night', 'changed manifests', 'wall s', 'CPU s (ours/emulator/azurite)', 'ARM/RG/registry/logs calls', 'finding rows written', 'scope-audit rows', 'change rows', 'run rows', 'storage reqs', 'opened/stillOpen/resolved', 'peak RSS MB', 'peak heap MB'],
+  out.push(table(['size', 'night', 'changed manifests', 'wall s', 'CPU s (ours/emulator/azurite)', 'ARM/RG/registry/logs calls', 'finding rows written', 'scope-audit rows', 'change rows', 'run rows', 'storage reqs', 'opened/stillOpen/resolved', 'peak RSS MB', 'peak heap MB', 'live heap MB (after full GC)', 'non-heap MB at peak RSS'],
     rs.flatMap((r) => (r.nights ?? []).map((n) => [r.size, `${n.night} ${n.label}`, n.changedManifests, n.wallSeconds, `${n.cpuSeconds.auditor}/${n.cpuSeconds.emulatorChild}/${n.cpuSeconds.azuriteChild}`,
       `${n.calls.arm}/${n.calls.resourceGraph}/${n.calls.registry}/${n.calls.logs}`, n.tableWrites.findingRows, n.tableWrites.scopeAuditRows, n.tableWrites.changeRows, n.tableWrites.runRows, n.storageRequests.total,
-      `${n.counts.opened ?? 0}/${n.counts.stillOpen ?? 0}/${n.counts.resolved ?? 0}`, n.memory.peakRssMb, n.memory.peakHeapUsedMb]))));
+      `${n.counts.opened ?? 0}/${n.counts.stillOpen ?? 0}/${n.counts.resolved ?? 0}`, n.memory.peakRssMb, n.memory.peakHeapUsedMb, n.memory.peakLiveHeapMb ?? '-', n.memory.nonHeapAtPeakRssMb ?? '-']))));
   for (const r of rs) {
     const [a, b] = [r.nights?.[0], r.nights?.[1]];
     if (a && b) out.push(`target (${r.size}): unchanged night writes < 1% of the first night's entities: ${b.tableWrites.total} / ${a.tableWrites.total} = ${(100 * b.tableWrites.total / Math.max(1, a.tableWrites.total)).toFixed(2)}% — ${b.tableWrites.total < 0.01 * a.tableWrites.total ? 'MET' : 'MISSED'}`);

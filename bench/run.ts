@@ -1,8 +1,9 @@
 /**
  * `npm run bench` — the push-handler and nightly benchmarks (docs/benchmarks.md).
  *
- *   npm run bench -- [--json] [--only push|nightly] [--sizes small,medium,large] [--events N]
+ *   npm run bench -- [--json] [--only push|nightly] [--sizes small,medium,large,large-slice] [--events N]
  *                    [--throughput-events N] [--workers N] [--concurrency N] [--nights 1|2|3] [--night-hours H]
+ *                    [--signing PERCENT]
  *
  * Nightly: --nights 3 (default) audits the first night, a second night over the unchanged estate and a
  * third after 1% of the images were re-pushed, each H hours (default 24) after the previous one.
@@ -25,7 +26,7 @@ export interface BenchReport {
   nightly?: NightlyReport[];
 }
 
-const SIZES: readonly SizeName[] = ['small', 'medium', 'large'];
+const SIZES: readonly SizeName[] = ['small', 'medium', 'large', 'large-slice'];
 
 export function parseBenchArgs(argv: string[]) {
   const { values } = parseArgs({
@@ -40,6 +41,7 @@ export function parseBenchArgs(argv: string[]) {
       concurrency: { type: 'string', default: '8' },
       nights: { type: 'string', default: '3' },
       'night-hours': { type: 'string', default: '24' },
+      signing: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       job: { type: 'string' },
     },
@@ -55,6 +57,8 @@ export function parseBenchArgs(argv: string[]) {
   const sizes = values.sizes.split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of sizes) if (!SIZES.includes(s as SizeName)) throw new Error(`--sizes: unknown size ${JSON.stringify(s)} (expected ${SIZES.join(', ')})`);
   const throughputEvents = int('throughput-events', values['throughput-events'], 1);
+  const signing = int('signing', values.signing, 0);
+  if (signing !== undefined && signing > 100) throw new Error(`--signing: expected a percentage 0-100, got ${signing}`);
   return {
     json: values.json,
     help: values.help,
@@ -67,6 +71,7 @@ export function parseBenchArgs(argv: string[]) {
     nights: int('nights', values.nights, 1)!,
     nightHours: int('night-hours', values['night-hours'], 0)!,
     ...(values.job !== undefined ? { job: values.job } : {}),
+    ...(signing !== undefined ? { signing } : {}),
   };
 }
 
@@ -75,6 +80,13 @@ export function machine(): BenchReport['machine'] {
 }
 
 type Args = ReturnType<typeof parseBenchArgs>;
+
+/**
+ * Run from TypeScript (`npm run bench`: tsx), the jobs load tsx too; run from a compiled build (`node
+ * <outDir>/bench/run.js`, docs/benchmarks.md "compiled"), they run plain JavaScript as the Function App does:
+ * no loader thread, no transpiled sources and source maps in the heap.
+ */
+export const TS_LOADER: readonly string[] = import.meta.url.endsWith('.ts') ? ['--import', 'tsx'] : [];
 
 /**
  * Each section runs in its own process: MSAL caches managed-identity tokens process-wide, so a second
@@ -91,7 +103,7 @@ function runJob<T>(job: string, args: Args, progress: (line: string) => void): P
   if (process.env.BENCH_CPU_PROF) heap.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`);
   // BENCH_HEAP_PROF=DIR writes a V8 sampling heap profile (what is live at exit is lost: see --nights 1 with a snapshot instead).
   if (process.env.BENCH_HEAP_PROF) heap.push('--heap-prof', `--heap-prof-dir=${process.env.BENCH_HEAP_PROF}`);
-  const proc = fork(fileURLToPath(import.meta.url), argv, { execArgv: ['--import', 'tsx', '--expose-gc', ...heap], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc = fork(fileURLToPath(import.meta.url), argv, { execArgv: [...TS_LOADER, '--expose-gc', ...heap], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return new Promise<T>((resolve, reject) => {
     let result: T | undefined;
     proc.on('message', (m: { progress?: string; result?: T }) => {
@@ -112,9 +124,11 @@ async function jobMain(job: string, args: Args): Promise<void> {
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
+  // --signing P (issue 15): P% of the synthetic repositories sign and require signatures; the jobs and the emulator child inherit it.
+  if (args.signing !== undefined) process.env.BENCH_SIGNING = String(args.signing);
   if (args.job) return jobMain(args.job, args);
   if (args.help) {
-    console.log('usage: npm run bench -- [--json] [--only push|nightly] [--sizes small,medium,large] [--events N] [--throughput-events N] [--workers N] [--concurrency N] [--nights 1|2|3] [--night-hours H]');
+    console.log('usage: npm run bench -- [--json] [--only push|nightly] [--sizes small,medium,large] [--events N] [--throughput-events N] [--workers N] [--concurrency N] [--nights 1|2|3] [--night-hours H] [--signing PERCENT]');
     return;
   }
   const progress = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);

@@ -1,6 +1,9 @@
 /** Small measuring tools: percentiles, a memory sampler, and an observer of this process's outgoing HTTP requests. */
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import path from 'node:path';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
+import v8 from 'node:v8';
 
 export interface Distribution {
   n: number;
@@ -20,24 +23,80 @@ export function distribution(values: readonly number[]): Distribution {
 
 export const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
-/** Samples RSS and heapUsed every `everyMs` until stopped; reports the peaks. */
-export function memorySampler(everyMs = 50): { stop(): { peakRssMb: number; peakHeapUsedMb: number; samples: number } } {
+export interface MemoryPeaks {
+  peakRssMb: number;
+  peakHeapUsedMb: number;
+  /** The largest heapUsed seen right after a full (mark-compact) GC: the live set, without the garbage V8 had not collected yet. */
+  peakLiveHeapMb: number;
+  /** Full GCs during the sampling. */
+  majorGcs: number;
+  /** RSS minus V8's committed heap at the RSS peak (code, native buffers, the loader). */
+  nonHeapAtPeakRssMb: number;
+  /** External (ArrayBuffer, Buffer) memory at the RSS peak. */
+  externalAtPeakRssMb: number;
+  samples: number;
+  /** Heap snapshot written during the run (BENCH_HEAP_SNAPSHOT), if any. */
+  snapshot?: string;
+}
+
+export interface MemorySamplerOptions {
+  /**
+   * Write one V8 heap snapshot into this directory at the first full GC after which the live heap exceeds
+   * `snapshotAboveMb` (diagnosis only: writing it stops the process for seconds and doubles its memory).
+   */
+  snapshotDir?: string;
+  snapshotAboveMb?: number;
+  snapshotLabel?: string;
+}
+
+/**
+ * Samples RSS and heapUsed every `everyMs` until stopped; reports the peaks, and the live heap after
+ * each full GC (a PerformanceObserver on `gc` entries: heapUsed read when the entry is delivered, right
+ * after the collection).
+ */
+export function memorySampler(everyMs = 50, o: MemorySamplerOptions = {}): { stop(): MemoryPeaks } {
   let peakRss = 0;
   let peakHeap = 0;
+  let peakLive = 0;
+  let majorGcs = 0;
+  let nonHeapAtPeak = 0;
+  let externalAtPeak = 0;
   let samples = 0;
+  let snapshot: string | undefined;
   const sample = () => {
     const m = process.memoryUsage();
     samples++;
-    if (m.rss > peakRss) peakRss = m.rss;
+    if (m.rss > peakRss) {
+      peakRss = m.rss;
+      nonHeapAtPeak = m.rss - m.heapTotal;
+      externalAtPeak = m.external;
+    }
     if (m.heapUsed > peakHeap) peakHeap = m.heapUsed;
   };
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (((e as PerformanceEntry & { detail?: { kind?: number } }).detail)?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      majorGcs++;
+      const live = process.memoryUsage().heapUsed;
+      if (live > peakLive) peakLive = live;
+      if (o.snapshotDir && snapshot === undefined && live > (o.snapshotAboveMb ?? 0) * 1048576) {
+        snapshot = v8.writeHeapSnapshot(path.join(o.snapshotDir, `${o.snapshotLabel ?? 'bench'}-${Math.round(live / 1048576)}MB-${Date.now()}.heapsnapshot`));
+      }
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
   sample();
   const t = setInterval(sample, everyMs);
   return {
     stop() {
       clearInterval(t);
+      gc.disconnect();
       sample();
-      return { peakRssMb: round(peakRss / 1048576, 1), peakHeapUsedMb: round(peakHeap / 1048576, 1), samples };
+      const mb = (x: number) => round(x / 1048576, 1);
+      return {
+        peakRssMb: mb(peakRss), peakHeapUsedMb: mb(peakHeap), peakLiveHeapMb: mb(peakLive), majorGcs, nonHeapAtPeakRssMb: mb(nonHeapAtPeak), externalAtPeakRssMb: mb(externalAtPeak), samples,
+        ...(snapshot ? { snapshot } : {}),
+      };
     },
   };
 }

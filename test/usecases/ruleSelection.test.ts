@@ -23,6 +23,12 @@ function memoryStore(): FindingsStore & { rows: Map<string, StoredFinding> } {
     async listScope(scopeId) {
       return [...rows.values()].filter((f) => f.scopeId === scopeId).map((f) => structuredClone(f));
     },
+    async *listScopeIndex(scopeId) {
+      for (const f of rows.values()) if (f.scopeId === scopeId) yield { id: f.id, ruleId: f.ruleId, status: f.status, subject: f.subject };
+    },
+    async listBySubjectPrefix(scopeId, prefix) {
+      return [...rows.values()].filter((f) => f.scopeId === scopeId && f.subject.startsWith(prefix)).map((f) => structuredClone(f));
+    },
     async getFindings(scopeId, ids) {
       return [...rows.values()].filter((f) => f.scopeId === scopeId && ids.includes(f.id)).map((f) => structuredClone(f));
     },

@@ -110,7 +110,7 @@ function encodeRepo(name: string): string {
 }
 
 function manifestItem(m: EstateManifest): Record<string, unknown> {
-  const { content: _content, referrers: _referrers, ...rest } = m;
+  const { content: _content, referrers: _referrers, tagAttributes: _tagAttributes, ...rest } = m;
   return rest;
 }
 
@@ -226,11 +226,15 @@ function serveAcr(ctx: RequestContext, repo: EstateRepository, name: string, wha
     }
     return sendJson(ctx.res, 200, { ...base, manifests: page.map(manifestItem) }, headers);
   }
-  // _tags
+  // _tags: TagAttributesBase (azure-rest-api-specs specification/containerregistry/data-plane/Azure.ContainerRegistry/
+  // stable/2021-07-01, examples/GetTagList.json and GetTagAttributes.json): each tag with ITS OWN changeableAttributes
+  // (`tagAttributes` in the estate, ACR's all-true default otherwise), never its manifest's: locking a manifest by digest
+  // does not lock its tags (learn.microsoft.com/azure/container-registry/container-registry-image-lock), and reporting
+  // a tag locked because its manifest is would be more lenient than ACR.
   const tagItem = (t: { name: string; manifest: EstateManifest }): Record<string, unknown> => ({
     name: t.name, digest: t.manifest.digest, createdTime: t.manifest.createdTime,
     lastUpdateTime: t.manifest.lastUpdateTime ?? t.manifest.createdTime, signed: false,
-    changeableAttributes: { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true, ...t.manifest.changeableAttributes },
+    changeableAttributes: { deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true, ...t.manifest.tagAttributes?.[t.name] },
   });
   if (ref !== undefined) {
     const m = idx.byTag.get(ref);
@@ -246,7 +250,8 @@ function serveAcr(ctx: RequestContext, repo: EstateRepository, name: string, wha
     tags = [...tags].sort((a, b) => (orderby === 'timedesc' ? t(b) - t(a) : t(a) - t(b)) || (a.name < b.name ? -1 : 1));
   }
   const { n, last } = pageParams(url);
-  const start = last === undefined ? 0 : tags.findIndex((t) => t.name === last) + 1;
+  // Unordered listings are by name: `last` continues after that name even when the tag is gone since (no restart at the top).
+  const start = last === undefined ? 0 : orderby === 'timedesc' || orderby === 'timeasc' ? tags.findIndex((t) => t.name === last) + 1 : upperBound(tags.map((t) => t.name), last);
   const page = tags.slice(start, start + n);
   if (start + n < tags.length) {
     headers['link'] = linkHeader(`/acr/v1/${encodeRepo(name)}/_tags`, { last: page[page.length - 1]!.name, n: String(n), ...(orderby ? { orderby } : {}), ...(digest ? { digest } : {}) });

@@ -49,12 +49,55 @@ export interface SyntheticOptions {
    * Low, 30% Medium, 30% High, 10% Critical; 80% with a fix; 1% exempted).
    */
   subAssessmentsPerManifest?: number;
+  /**
+   * Supply chain (issue 15): the percentage of repositories (0-100, default 0) whose signatures are required and whose tagged
+   * manifests carry a Notary Project signature referrer by SYNTHETIC_SIGNER (nine in ten; the tenth is left unsigned).
+   * Chosen by repository index (syntheticSigningRepository), so the rest of the estate is unchanged; the bench sets
+   * AUDITOR_SIGNATURE_REQUIRED to the same repositories (syntheticSigningSettings).
+   */
+  signingPercent?: number;
   latencyMs?: { arm?: number; resourceGraph?: number; registry?: number; logs?: number };
   quotas?: {
     resourceGraph?: { requests: number; perSeconds: number };
     registryReadsPerMinute?: { Basic?: number; Standard?: number; Premium?: number };
   };
 }
+
+/** The name of a synthetic estate's j-th repository (the same in every registry). */
+export function syntheticRepositoryName(j: number): string {
+  return `${TEAMS[j % TEAMS.length]}/${COMPONENTS[Math.floor(j / TEAMS.length) % COMPONENTS.length]}${j >= TEAMS.length * COMPONENTS.length ? `-${j}` : ''}`;
+}
+
+/** The approved signer of synthetic signatures (a SHA-256 thumbprint). */
+export const SYNTHETIC_SIGNER = '3F7A1C9E5B2D4A6F8E0C1B3D5F7A9C2E4B6D8F0A1C3E5B7D9F2A4C6E8B0D1F3A';
+
+/** Whether the j-th repository signs, for `percent` of repositories signing: every (100 / percent)-th index, all at 100. */
+export function syntheticSigningRepository(j: number, percent: number): boolean {
+  if (percent <= 0) return false;
+  if (percent >= 100) return true;
+  return j % Math.max(1, Math.round(100 / percent)) === 0;
+}
+
+/**
+ * The settings that make the auditor require signatures where the synthetic estate signs: the signing repositories' names
+ * (of the first `maxRepositoriesPerRegistry` indexes; `*` at 100%) and SYNTHETIC_SIGNER. Empty at 0%.
+ */
+export function syntheticSigningSettings(percent: number, maxRepositoriesPerRegistry = 200): Record<string, string> {
+  if (percent <= 0) return {};
+  const required = percent >= 100 ? ['*'] : Array.from({ length: maxRepositoriesPerRegistry }, (_, j) => j).filter((j) => syntheticSigningRepository(j, percent)).map(syntheticRepositoryName);
+  return { AUDITOR_SIGNATURE_REQUIRED: required.join(','), AUDITOR_APPROVED_SIGNERS: SYNTHETIC_SIGNER };
+}
+
+/** A Notary Project signature referrer by SYNTHETIC_SIGNER (certificate chain thumbprints, leaf first). */
+function syntheticSignature(n: number): NonNullable<ManifestItem['referrers']>[number] {
+  return {
+    digest: `sha256:${n.toString(16).padStart(64, '5')}`,
+    artifactType: 'application/vnd.cncf.notary.signature',
+    size: 728,
+    annotations: { 'io.cncf.notary.x509chain.thumbprint#S256': SIGNATURE_CHAIN },
+  };
+}
+const SIGNATURE_CHAIN = JSON.stringify([SYNTHETIC_SIGNER, '932EB6F5598435D4EF23F97B0B5ACB515FAE2B8D8FAC046AB813DDC419DD5E89']);
 
 /** Allow-list for synthetic estates: `partnerNNN` registries (about 5%) are off it. */
 export const SYNTHETIC_APPROVED_REGISTRIES = ['contoso*.azurecr.io', 'mcr.microsoft.com'];
@@ -209,7 +252,8 @@ export function syntheticEstate(o: SyntheticOptions): EstateDocument {
     const repositories: RegistryContent['repositories'] = {};
     const repos: SynRegistry['repos'] = [];
     for (let j = 0; j < o.repositoriesPerRegistry; j++) {
-      const repoName = `${TEAMS[j % TEAMS.length]}/${COMPONENTS[Math.floor(j / TEAMS.length) % COMPONENTS.length]}${j >= TEAMS.length * COMPONENTS.length ? `-${j}` : ''}`;
+      const repoName = syntheticRepositoryName(j);
+      const signing = syntheticSigningRepository(j, o.signingPercent ?? 0);
       const stale = r() < staleFraction;
       const manifests: ManifestItem[] = new Array(o.manifestsPerRepository);
       // Newest first (as `orderby=timedesc` lists them).
@@ -230,6 +274,7 @@ export function syntheticEstate(o: SyntheticOptions): EstateDocument {
           mediaType: MEDIA_TYPES.ociManifest,
           tags: tagged ? [`${major}.${version}.0`] : [],
           changeableAttributes: DEFAULT_ATTRIBUTES,
+          ...(signing && tagged && k % 10 !== 9 ? { referrers: [syntheticSignature(manifests.length * j + k)] } : {}),
         };
         if (defender) defender.rows(securityresources, perManifest, { id: row.id as string, subscriptionId: sub.subscriptionId, resourceGroup: `rg-acr-${i % 7}`, loginServer }, repoName, manifests[k]!.digest, manifests[k]!.tags, time);
         age += 1 + r() * 9;

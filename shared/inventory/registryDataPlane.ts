@@ -5,7 +5,7 @@
  */
 import { ContainerRegistryClient, ContainerRegistryContentClient } from '@azure/container-registry';
 import { createPipelineRequest, RestError, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
-import type { ManifestSnapshot, ProvenanceFacts, ReferrerFacts } from '../domain/snapshots.js';
+import type { ManifestSnapshot, ProvenanceFacts, ReferrerFacts, TagAttributeFacts } from '../domain/snapshots.js';
 import type { ListReferrersOptions, RegistryPort } from '../usecases/ports.js';
 import { clientOptions, isObj, type AzureConnection } from './connection.js';
 import { classifyAzureError, ScopeReadError } from './errors.js';
@@ -20,6 +20,18 @@ const CONTENT_CLIENT_CACHE = 4096;
 /** Referrer pages followed per manifest, and referrers kept: bounds what estate content can make one call cost. */
 const MAX_REFERRER_PAGES = 20;
 const MAX_REFERRERS = 1000;
+/** Annotations kept per referrer, and the longest value kept (the thumbprint chain of a signature is ~70 characters per certificate). */
+const MAX_ANNOTATIONS = 32;
+const MAX_ANNOTATION_CHARS = 16_384;
+/**
+ * Referrer listings reused within a run (ListReferrersOptions.runId): the runs kept (a new run drops the oldest), and the
+ * characters of referrer data kept per run (least recently used dropped beyond it). Bounds the cache whatever the estate.
+ */
+const REFERRER_CACHE_RUNS = 2;
+const REFERRER_CACHE_CHARS = 16_000_000;
+/** Tags asked per `_tags` page (ACR pages with `n`/`last` and a Link header; it may answer fewer), and pages followed per repository. */
+const TAG_PAGE_SIZE = 1000;
+const MAX_TAG_PAGES = 200;
 
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
 
@@ -28,6 +40,8 @@ export class RegistryDataPlane implements RegistryPort {
   private readonly contentClients = new Map<string, ContainerRegistryContentClient>();
   /** ACR tokens by registry and scope, shared by every client (issue 18: no re-challenge per call). */
   private readonly tokens: AcrTokenCache;
+  /** Referrer listings by run, then by `loginServer/repository@digest` (issue 15: one call per digest per run). */
+  private readonly referrerRuns = new Map<string, { entries: Map<string, { value: Promise<ReferrerFacts[] | undefined>; chars: number }>; chars: number }>();
 
   constructor(private readonly conn: AzureConnection, tokenOptions: AcrTokenCacheOptions = {}) {
     this.tokens = new AcrTokenCache(conn, tokenOptions);
@@ -74,12 +88,30 @@ export class RegistryDataPlane implements RegistryPort {
     }
   }
 
-  /** Manifests of one repository, newest first, streamed page by page. */
+  /**
+   * Manifests of one repository, newest first, streamed page by page. The SDK's ArtifactManifestProperties drop the
+   * listing's `mediaType` and `configMediaType` (ManifestAttributesBase, ACR data plane 2021-07-01; the SDK's recordings
+   * show them on every item of `GET /acr/v1/{name}/_manifests`): they are read from the same page, as the SDK's
+   * deserializer keeps unknown properties, through the operation's `onResponse` (no extra call).
+   */
   async *listManifests(loginServer: string, repository: string): AsyncIterable<ManifestSnapshot> {
+    const raw = new Map<string, { mediaType?: string; configMediaType?: string }>();
+    const onResponse = (_raw: unknown, flat: unknown) => {
+      raw.clear();
+      const items = isObj(flat) && Array.isArray(flat.manifests) ? flat.manifests : [];
+      for (const m of items) {
+        if (!isObj(m) || typeof m.digest !== 'string') continue;
+        raw.set(m.digest, {
+          ...(typeof m.mediaType === 'string' && m.mediaType.length <= 256 ? { mediaType: m.mediaType } : {}),
+          ...(typeof m.configMediaType === 'string' && m.configMediaType.length <= 256 ? { configMediaType: m.configMediaType } : {}),
+        });
+      }
+    };
     try {
-      const pages = this.registry(loginServer).getRepository(repository).listManifestProperties({ order: 'LastUpdatedOnDescending' }).byPage({ maxPageSize: 1000 });
+      const pages = this.registry(loginServer).getRepository(repository).listManifestProperties({ order: 'LastUpdatedOnDescending', onResponse }).byPage({ maxPageSize: 1000 });
       for await (const page of pages) {
         for (const m of page) {
+          const extra = raw.get(m.digest);
           yield {
             repository,
             digest: m.digest,
@@ -89,11 +121,69 @@ export class RegistryDataPlane implements RegistryPort {
             ...(m.architecture ? { architecture: m.architecture } : {}),
             ...(m.operatingSystem ? { os: m.operatingSystem } : {}),
             ...(m.sizeInBytes !== undefined ? { imageSize: m.sizeInBytes } : {}),
+            ...(extra?.mediaType ? { mediaType: extra.mediaType } : {}),
+            ...(extra?.configMediaType ? { configMediaType: extra.configMediaType } : {}),
+            ...(m.canDelete !== undefined ? { deleteEnabled: m.canDelete } : {}),
           };
         }
       }
     } catch (e) {
       throw new ScopeReadError(`${loginServer}/${repository}`, classifyAzureError(e), { cause: e });
+    }
+  }
+
+  /**
+   * `GET /acr/v1/{name}/_tags?n=...`, every page (Link header, `last`/`n`), each tag with its own `changeableAttributes`
+   * (TagAttributesBase: name, digest, createdTime, lastUpdateTime, changeableAttributes{deleteEnabled, writeEnabled,
+   * readEnabled, listEnabled}; azure-rest-api-specs specification/containerregistry/data-plane/Azure.ContainerRegistry/
+   * stable/2021-07-01 examples/GetTagList.json). `@azure/container-registry` 1.1 lists tags only per manifest
+   * (`RegistryArtifact.listTagProperties` sends `digest=`), so the request goes through the SDK's own pipeline as
+   * listReferrers does: scope `repository:<name>:metadata_read` from the token cache. An item without a name or a digest
+   * is skipped; attributes that are not booleans are left out (unknown). At most MAX_TAG_PAGES pages.
+   */
+  async *listTags(loginServer: string, repository: string): AsyncIterable<TagAttributeFacts> {
+    const send = sdkPipelineOf(this.content(loginServer, repository));
+    const scope = `${loginServer}/${repository}`;
+    // The repository as one encoded path segment (`team%2Fapi`), as the SDK sends it on /acr/v1 (its recordings).
+    let url: string | undefined = `https://${loginServer}/acr/v1/${encodeURIComponent(repository)}/_tags?n=${TAG_PAGE_SIZE}`;
+    for (let page = 0; url; page++) {
+      if (page >= MAX_TAG_PAGES) throw new ScopeReadError(`${scope} tags`, { kind: 'other', reason: `more than ${MAX_TAG_PAGES} pages of tags: not read to the end` });
+      let res: PipelineResponse;
+      try {
+        res = await send(createPipelineRequest({ url, method: 'GET' }));
+      } catch (e) {
+        throw new ScopeReadError(`${scope} tags`, classifyAzureError(e), { cause: e });
+      }
+      if (res.status >= 400) {
+        const code = errorCode(res.bodyAsText ?? undefined);
+        const e = new RestError(`tags of ${scope}: ${code ?? `HTTP ${res.status}`}`, { statusCode: res.status, ...(code ? { code } : {}) });
+        throw new ScopeReadError(`${scope} tags`, classifyAzureError(e), { cause: e });
+      }
+      const body = safeJson(res.bodyAsText ?? '');
+      if (!isObj(body) || !Array.isArray(body.tags)) throw new ScopeReadError(`${scope} tags`, { kind: 'other', reason: 'the tag listing has no tags array' });
+      for (const t of body.tags) {
+        if (!isObj(t) || typeof t.name !== 'string' || typeof t.digest !== 'string' || t.name.length > 256 || t.digest.length > 256) continue;
+        const a = isObj(t.changeableAttributes) ? t.changeableAttributes : {};
+        yield {
+          name: t.name,
+          digest: t.digest,
+          ...(typeof a.writeEnabled === 'boolean' ? { writeEnabled: a.writeEnabled } : {}),
+          ...(typeof a.deleteEnabled === 'boolean' ? { deleteEnabled: a.deleteEnabled } : {}),
+        };
+      }
+      url = nextLink(res.headers.get('link'), `https://${loginServer}`);
+    }
+  }
+
+  /** A repository's changeable attributes (`GET /acr/v1/{name}`, the SDK's getProperties); undefined on 404 (NAME_UNKNOWN). */
+  async getRepositoryAttributes(loginServer: string, repository: string): Promise<{ writeEnabled?: boolean; deleteEnabled?: boolean } | undefined> {
+    try {
+      const p = await this.registry(loginServer).getRepository(repository).getProperties();
+      return { ...(p.canWrite !== undefined ? { writeEnabled: p.canWrite } : {}), ...(p.canDelete !== undefined ? { deleteEnabled: p.canDelete } : {}) };
+    } catch (e) {
+      const c = classifyAzureError(e);
+      if (c.kind === 'not_found') return undefined;
+      throw new ScopeReadError(`${loginServer}/${repository}`, c, { cause: e });
     }
   }
 
@@ -143,6 +233,42 @@ export class RegistryDataPlane implements RegistryPort {
    * `undefined` on 404 (the manifest is unknown to the registry).
    */
   async listReferrers(loginServer: string, repository: string, digest: string, options: ListReferrersOptions = {}): Promise<ReferrerFacts[] | undefined> {
+    if (options.runId === undefined) return this.readReferrers(loginServer, repository, digest, options);
+    // Within a run, one listing per digest (and filter): a digest's referrers only grow, and the run reads them once.
+    let run = this.referrerRuns.get(options.runId);
+    if (!run) {
+      run = { entries: new Map(), chars: 0 };
+      this.referrerRuns.set(options.runId, run);
+      while (this.referrerRuns.size > REFERRER_CACHE_RUNS) this.referrerRuns.delete(this.referrerRuns.keys().next().value!);
+    }
+    const key = `${loginServer}/${repository}@${digest}${options.artifactType !== undefined ? `?${options.artifactType}` : ''}`;
+    const hit = run.entries.get(key);
+    if (hit) {
+      run.entries.delete(key);
+      run.entries.set(key, hit);
+      return hit.value;
+    }
+    const entry = { value: this.readReferrers(loginServer, repository, digest, options), chars: key.length };
+    const cache = run;
+    cache.entries.set(key, entry);
+    try {
+      const value = await entry.value;
+      entry.chars += (value ?? []).reduce((n, r) => n + r.digest.length + r.mediaType.length + (r.artifactType?.length ?? 0) + Object.entries(r.annotations).reduce((m, [k, v]) => m + k.length + v.length, 0), 0);
+      cache.chars += entry.chars;
+      for (const [k, old] of cache.entries) {
+        if (cache.chars <= REFERRER_CACHE_CHARS) break;
+        cache.entries.delete(k);
+        cache.chars -= old.chars;
+      }
+      return value;
+    } catch (e) {
+      // A failed read is not kept: the next caller reads again.
+      if (cache.entries.get(key) === entry) cache.entries.delete(key);
+      throw e;
+    }
+  }
+
+  private async readReferrers(loginServer: string, repository: string, digest: string, options: ListReferrersOptions): Promise<ReferrerFacts[] | undefined> {
     const send = sdkPipelineOf(this.content(loginServer, repository));
     const scope = `${loginServer}/${repository}@${digest}`;
     const query = options.artifactType !== undefined ? `?${new URLSearchParams({ artifactType: options.artifactType }).toString()}` : '';
@@ -168,7 +294,7 @@ export class RegistryDataPlane implements RegistryPort {
         if (typeof d.digest !== 'string') continue;
         const artifactType = typeof d.artifactType === 'string' ? d.artifactType : undefined;
         if (filtered && artifactType !== options.artifactType) continue;
-        out.push({ digest: d.digest, mediaType: typeof d.mediaType === 'string' ? d.mediaType : '', ...(artifactType !== undefined ? { artifactType } : {}), annotations: stringMap(d.annotations) });
+        out.push({ digest: d.digest, mediaType: typeof d.mediaType === 'string' ? d.mediaType : '', ...(artifactType !== undefined ? { artifactType } : {}), annotations: boundedAnnotations(d.annotations) });
       }
       url = nextLink(res.headers.get('link'), `https://${loginServer}`);
     }
@@ -233,6 +359,19 @@ export class RegistryDataPlane implements RegistryPort {
 function stringMap(x: unknown): Record<string, string> {
   if (!isObj(x)) return {};
   return Object.fromEntries(Object.entries(x).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+}
+
+/** A referrer's annotations, bounded (registry content is untrusted): at most MAX_ANNOTATIONS, values of at most MAX_ANNOTATION_CHARS. */
+function boundedAnnotations(x: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const [k, v] of Object.entries(stringMap(x))) {
+    if (n >= MAX_ANNOTATIONS) break;
+    if (k.length > 256 || v.length > MAX_ANNOTATION_CHARS) continue;
+    out[k] = v;
+    n++;
+  }
+  return out;
 }
 
 function safeJson(s: string): unknown {

@@ -9,6 +9,7 @@ import { lstat, mkdir, readdir, rmdir, unlink, writeFile } from 'node:fs/promise
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_APPROVED_SIGNERS, DEMO_SIGNATURE_REQUIRED, demoEstate } from '../estates/demo.js';
+import { DEMO_APPROVED_PUSHERS, DEMO_REGISTRY_WRITERS } from '../estates/demo.js';
 import { demoPushEvents } from '../estates/demoEvents.js';
 import { parseEventBatch } from '../shared/events/parse.js';
 import { startLocalSmtpServer, startLocalTeamsReceiver } from '../shared/notify/local.js';
@@ -87,6 +88,8 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
         AUDITOR_APPROVED_BASE_IMAGES: DEMO_APPROVED_BASE_IMAGES.join(','),
         AUDITOR_SIGNATURE_REQUIRED: DEMO_SIGNATURE_REQUIRED.join(','),
         AUDITOR_APPROVED_SIGNERS: DEMO_APPROVED_SIGNERS.join(','),
+        AUDITOR_REGISTRY_WRITERS: DEMO_REGISTRY_WRITERS.join(','),
+        AUDITOR_APPROVED_PUSHERS: DEMO_APPROVED_PUSHERS.join(','),
         AUDITOR_SUBSCRIPTION_IDS: '',
         AUDITOR_TEAMS_WEBHOOK_URL: teams.url,
         AUDITOR_SMTP_URL: smtp.url,

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { armError, sendJson, type Headers } from './http.js';
 import type { Authenticated } from './context.js';
-import type { EstateRow } from './estate.js';
+import type { EstateRegistryChildren, EstateRow } from './estate.js';
 import { REGISTRY_TYPE } from './state.js';
 
 const PAGE = 100;
@@ -15,6 +15,11 @@ const REG_LIST_SUB = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.container
 const REG_LIST_RG = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerregistry\/registries$/;
 const GENERIC = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+(\/[^/]+\/[^/]+)+\/?$/i;
 const DIAG = /^(\/subscriptions\/.+?)\/providers\/microsoft\.insights\/diagnosticsettings$/;
+/** Registry child lists (issue 13): ARM only, never Resource Graph. */
+const REG_CHILD = /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.containerregistry\/registries\/[^/]+\/(tokens|cacherules|replications)$/;
+const CHILD_KINDS = { tokens: 'tokens', cacherules: 'cacheRules', replications: 'replications' } as const;
+/** The first API version whose registry document has `policies.softDeletePolicy` (a preview-only policy). */
+const FIRST_SOFT_DELETE_PREVIEW = '2023-01-01-preview';
 
 export function toArmRegistry(row: EstateRow): Record<string, unknown> {
   const { id, name, location, tags, sku, identity, properties } = row;
@@ -23,6 +28,28 @@ export function toArmRegistry(row: EstateRow): Record<string, unknown> {
     id, name, type: 'Microsoft.ContainerRegistry/registries', location, tags: tags ?? {}, sku,
     ...(identity ? { identity } : {}), ...(systemData ? { systemData } : {}), properties: properties ?? {},
   };
+}
+
+/**
+ * The registry document as ARM answers it for one API version. `policies.softDeletePolicy` exists only in preview
+ * API versions (2023-01-01-preview and later previews; the stable 2025-11-01 `Policies` has no such property,
+ * azure-rest-api-specs Microsoft.ContainerRegistry and @azure/arm-containerregistry 12): it is served to those
+ * only. ASSUMED that ARM leaves it out of stable versions' answers; leaving it out is never more lenient.
+ */
+export function registryForApiVersion(doc: Record<string, unknown>, apiVersion: string | null): Record<string, unknown> {
+  if (apiVersion !== null && /^\d{4}-\d{2}-\d{2}-preview$/.test(apiVersion) && apiVersion >= FIRST_SOFT_DELETE_PREVIEW) return doc;
+  const props = doc['properties'] as Record<string, unknown> | undefined;
+  const policies = props?.['policies'];
+  if (typeof policies !== 'object' || policies === null || !('softDeletePolicy' in policies)) return doc;
+  const { softDeletePolicy: _preview, ...stable } = policies as Record<string, unknown>;
+  return { ...doc, properties: { ...props, policies: stable } };
+}
+
+/** The estate's child resources of a registry (key matched case-insensitively). */
+function registryChildrenOf(view: Authenticated['view'], registryId: string): EstateRegistryChildren | undefined {
+  const want = registryId.toLowerCase();
+  for (const [k, v] of Object.entries(view.estate.registryChildren ?? {})) if (k.toLowerCase().replace(/\/+$/, '') === want) return v;
+  return undefined;
 }
 
 /**
@@ -76,7 +103,7 @@ export function handleArm(ctx: Authenticated, path: string, headers: Headers): v
     if (refused(ctx, headers, isCreds ? 'Microsoft.ContainerRegistry/registries/listCredentials/action' : 'Microsoft.ContainerRegistry/registries/read', id, sub, rg)) return;
     const row = view.resourceById(id);
     if (!row || row.type.toLowerCase() !== REGISTRY_TYPE) return resourceNotFound(ctx, headers, id);
-    if (!isCreds) return sendJson(ctx.res, 200, toArmRegistry(row), headers);
+    if (!isCreds) return sendJson(ctx.res, 200, registryForApiVersion(toArmRegistry(row), url.searchParams.get('api-version')), headers);
     if (row.properties?.['adminUserEnabled'] !== true) {
       return armError(ctx.res, 400, 'AdminUserDisabled', 'The admin user is disabled. Enable the admin user on the registry to list its credentials.', headers);
     }
@@ -98,7 +125,7 @@ export function handleArm(ctx: Authenticated, path: string, headers: Headers): v
     rows = rows.filter((r) => !view.forbiddenScope(r.id));
     const skip = Number(url.searchParams.get('$skipToken') ?? '0') || 0;
     const page = rows.slice(skip, skip + PAGE);
-    const body: Record<string, unknown> = { value: page.map(toArmRegistry) };
+    const body: Record<string, unknown> = { value: page.map((r) => registryForApiVersion(toArmRegistry(r), url.searchParams.get('api-version'))) };
     if (skip + PAGE < rows.length) {
       const next = new URL(url.href);
       next.searchParams.set('$skipToken', String(skip + PAGE));
@@ -119,6 +146,43 @@ export function handleArm(ctx: Authenticated, path: string, headers: Headers): v
       return { id: d.id ?? `${resourceId}/providers/microsoft.insights/diagnosticSettings/${d.name}`, type: 'Microsoft.Insights/diagnosticSettings', ...d };
     });
     return sendJson(ctx.res, 200, { value }, headers);
+  }
+
+  // Registry child lists (issue 13): GET {registry id}/tokens | cacheRules | replications (Microsoft.ContainerRegistry
+  // 2025-11-01 TokenList.json, CacheRuleList.json, ReplicationList.json: `{ value, nextLink? }`). Authorized at the
+  // list's scope like any ARM read (a forbidden registry or child path answers 403), then 404 for an unknown
+  // registry; pages of PAGE with `nextLink` (ARM's page size for these lists is not documented: ASSUMED).
+  m = REG_CHILD.exec(lower);
+  if (m && method === 'GET') {
+    const kind = CHILD_KINDS[m[1] as keyof typeof CHILD_KINDS];
+    const listPath = path.replace(/\/+$/, '');
+    const registryId = listPath.slice(0, listPath.lastIndexOf('/'));
+    const segments = registryId.split('/');
+    if (refused(ctx, headers, `Microsoft.ContainerRegistry/registries/${kind}/read`, listPath, segments[2]!, segments[4]!)) return;
+    const row = view.resourceById(registryId);
+    if (!row || row.type.toLowerCase() !== REGISTRY_TYPE) return resourceNotFound(ctx, headers, registryId);
+    const given = registryChildrenOf(view, row.id)?.[kind];
+    let items: Array<Record<string, unknown>>;
+    if (kind === 'replications') {
+      const sku = String((row.sku as { name?: unknown } | undefined)?.name ?? '').toLowerCase();
+      // Geo-replication is Premium only; what ARM answers for another SKU's list is not documented: not served.
+      if (sku !== 'premium') return armError(ctx.res, 404, 'EmulatorNotImplemented', `The acr-auditor emulator does not serve replications of a ${sku || 'non-Premium'} registry (geo-replication needs Premium; Azure's answer is not documented).`, headers);
+      // Absent from the estate: the home region only (ASSUMED: ARM lists the home-region replica of a Premium registry).
+      items = given ?? [{ name: String(row.location ?? 'home').replace(/\s+/g, '').toLowerCase(), location: row.location ?? '', properties: { provisioningState: 'Succeeded', status: { displayStatus: 'Ready' }, regionEndpointEnabled: true, zoneRedundancy: 'Disabled' } }];
+    } else {
+      items = given ?? [];
+    }
+    const skip = Number(url.searchParams.get('$skipToken') ?? '0') || 0;
+    const page = items.slice(skip, skip + PAGE);
+    const body: Record<string, unknown> = {
+      value: page.map((item) => ({ id: `${row.id}/${kind}/${String(item['name'])}`, type: `Microsoft.ContainerRegistry/registries/${kind}`, ...item })),
+    };
+    if (skip + PAGE < items.length) {
+      const next = new URL(url.href);
+      next.searchParams.set('$skipToken', String(skip + PAGE));
+      body['nextLink'] = `https://management.azure.com${next.pathname}${next.search}`;
+    }
+    return sendJson(ctx.res, 200, body, headers);
   }
 
   // Child resources Resource Graph does not index (App Service sitecontainers, config/web): ARM only, from the

@@ -30,6 +30,29 @@ const registryRow = argRow.extend({
   properties: z.looseObject({ loginServer: z.string() }),
 });
 
+/**
+ * A Resource Graph `resourcechanges` row (a `Microsoft.Resources/changes` resource): "Get resource changes"
+ * (learn.microsoft.com/azure/governance/resource-graph/changes/get-resource-changes) and azure-rest-api-specs
+ * Microsoft.Resources/changes 2022-05-01 (ChangeProperties, ChangeAttributes, ChangeBase). Values in `changes`
+ * are strings as Azure renders them (`True`, `Enabled`, `null`), never JSON booleans; `changeType` is Create,
+ * Update or Delete, and only Update records carry the `changes` dictionary (Create and Delete have
+ * `changesCount` 0). Any property path may be declared.
+ */
+const resourceChangeRow = argRow.extend({
+  properties: z.looseObject({
+    targetResourceId: z.string(),
+    targetResourceType: z.string().optional(),
+    changeType: z.enum(['Create', 'Update', 'Delete']),
+    changeAttributes: z.looseObject({ timestamp: z.string().optional(), changedBy: z.string().optional(), clientType: z.string().optional(), operation: z.string().optional() }).optional(),
+    changes: z.record(z.string(), z.looseObject({
+      previousValue: z.string().nullable().optional(),
+      newValue: z.string().nullable().optional(),
+      propertyChangeType: z.enum(['Insert', 'Update', 'Remove']).optional(),
+      changeCategory: z.enum(['User', 'System']).optional(),
+    })).optional(),
+  }).refine((p) => p.changes === undefined || p.changeType === 'Update', { message: 'only Update records carry changes', path: ['changes'] }),
+});
+
 const changeableAttributes = z.looseObject({
   deleteEnabled: z.boolean().optional(),
   writeEnabled: z.boolean().optional(),
@@ -64,6 +87,16 @@ const manifest = z.looseObject({
   content: jsonObject.optional(),
   /** Served by `GET /v2/{repository}/referrers/{digest}` (issue 15); absent: no referrers. */
   referrers: z.array(referrer).optional(),
+  /**
+   * Each tag's own `changeableAttributes` (issue 15), as `GET /acr/v1/{repository}/_tags` lists them: a tag's attributes are
+   * its own, not its manifest's (a manifest locked by digest leaves its tags writable). A tag not named here has every
+   * attribute true (ACR's default). Keys must be tags of this manifest.
+   */
+  tagAttributes: z.record(z.string(), changeableAttributes).optional(),
+}).superRefine((m, ctx) => {
+  for (const tag of Object.keys(m.tagAttributes ?? {})) {
+    if (!(m.tags ?? []).includes(tag)) ctx.addIssue({ code: 'custom', message: `tagAttributes names ${JSON.stringify(tag)}, which is not a tag of this manifest`, path: ['tagAttributes', tag] });
+  }
 });
 
 const repository = z.looseObject({
@@ -76,6 +109,25 @@ const repository = z.looseObject({
 
 const registryContent = z.looseObject({
   repositories: z.record(z.string(), repository),
+});
+
+/**
+ * A registry child resource as an ARM list returns one (issue 13): `name`, `properties`; `id` and `type` are filled
+ * in by the emulator when absent (azure-rest-api-specs Microsoft.ContainerRegistry 2025-11-01 TokenList.json,
+ * CacheRuleList.json, ReplicationList.json).
+ */
+const registryChild = z.looseObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected a resource name (letters, digits, - _ .)'),
+  id: z.string().optional(),
+  type: z.string().optional(),
+  properties: anyRecord.optional(),
+});
+
+const registryChildren = z.strictObject({
+  tokens: z.array(registryChild).optional(),
+  cacheRules: z.array(registryChild).optional(),
+  /** Replications carry their `location` (tracked resources). */
+  replications: z.array(registryChild.extend({ location: z.string() })).optional(),
 });
 
 const service = z.enum(['arm', 'resourceGraph', 'registry', 'logs', 'identity']);
@@ -126,7 +178,7 @@ export const estateSchema = z.strictObject({
   })),
   resources: z.array(argRow).default([]),
   securityresources: z.array(argRow).default([]),
-  resourcechanges: z.array(argRow).default([]),
+  resourcechanges: z.array(resourceChangeRow).default([]),
   authorizationresources: z.array(argRow).default([]),
   diagnosticSettings: z.record(z.string(), z.array(z.looseObject({
     id: z.string().optional(),
@@ -140,6 +192,11 @@ export const estateSchema = z.strictObject({
    * `<site id>/config/web`: the SiteConfigResource. Served by ARM only, never by Resource Graph.
    */
   armOnly: z.record(z.string(), anyRecord).default({}),
+  /**
+   * Registry child resources by registry ARM id (case-insensitive), served by ARM lists only
+   * (`GET {registry id}/tokens|cacheRules|replications`), never by Resource Graph (issue 13).
+   */
+  registryChildren: z.record(z.string(), registryChildren).default({}),
   logs: z.record(z.string(), z.record(z.string(), z.array(anyRecord))).default({}),
   emulator: emulatorSwitches.default({}),
 }).superRefine((estate, ctx) => {
@@ -156,6 +213,7 @@ export const estateSchema = z.strictObject({
 
 export type Estate = z.infer<typeof estateSchema>;
 export type EstateRow = z.infer<typeof argRow>;
+export type EstateRegistryChildren = z.infer<typeof registryChildren>;
 export type EstateManifest = z.infer<typeof manifest>;
 export type EstateRepository = z.infer<typeof repository>;
 export type EstateRegistryContent = z.infer<typeof registryContent>;

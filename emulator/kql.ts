@@ -4,8 +4,12 @@
  * unsupported part, which the emulator answers with 400 like the real services do for bad queries.
  *
  * Supported: `<table> | where <expr> | project a, b = expr | order by <expr> [asc|desc], ... |
- * summarize A = count(), B = min(x), C = max(x), D = make_set(x, n)`; expressions with
- * `and`, `or`, `==`, `!=`, `=~`, `!~`, `<`, `<=`, `>`, `>=`, `in`, `in~`, `!in`, `!in~`,
+ * summarize A = count(), B = min(x), C = max(x), D = make_set(x, n) [by col, ...]` (group-by columns come first in
+ * the output, and no input row gives no output row, as in Kusto: learn.microsoft.com/kusto/query/summarize-operator);
+ * expressions with
+ * `and`, `or`, `==`, `!=`, `=~`, `!~`, `<`, `<=`, `>`, `>=`, `in`, `in~`, `!in`, `!in~`, `contains`
+ * (case-insensitive substring, as KQL defines it: learn.microsoft.com/kusto/query/contains-operator; used in
+ * Microsoft's Resource Graph starter queries, e.g. `where type contains 'publicIPAddresses'`),
  * member access `a.b['c']`, string/number/bool/timespan literals and the functions
  * tolower, toupper, tostring, isnull, isnotnull, isempty, isnotempty, ago, now.
  */
@@ -95,7 +99,7 @@ export type Operator =
   | { op: 'where'; expr: Expr }
   | { op: 'project'; items: { name: string; expr: Expr }[] }
   | { op: 'order'; keys: { expr: Expr; desc: boolean }[] }
-  | { op: 'summarize'; aggs: { name: string; fn: string; args: Expr[] }[] };
+  | { op: 'summarize'; aggs: { name: string; fn: string; args: Expr[] }[]; by?: string[] };
 
 export interface Query {
   table: string;
@@ -182,7 +186,16 @@ class Parser {
           this.expectOp(')');
           aggs.push({ name, fn, args });
         } while (this.isOp(',') && this.next());
-        if (this.isId('by')) throw new KqlError("unsupported: 'summarize ... by'");
+        if (this.isId('by')) {
+          this.next();
+          // Group-by keys: plain column names only (`by bin(...)`, `by x = expr` are not needed by the auditor).
+          const by: string[] = [];
+          do {
+            by.push(this.ident());
+            if (this.isOp('=') || this.isOp('(') || this.isOp('.') || this.isOp('[')) throw new KqlError("unsupported: 'summarize ... by' with an expression (only column names)");
+          } while (this.isOp(',') && this.next());
+          return { op: 'summarize', aggs, by };
+        }
         return { op: 'summarize', aggs };
       }
       default:
@@ -205,6 +218,7 @@ class Parser {
     const l = this.primary();
     const t = this.peek();
     if (t?.t === 'op' && COMPARISONS.has(t.v)) { this.next(); return { k: 'bin', op: t.v, l, r: this.primary() }; }
+    if (t?.t === 'id' && t.v === 'contains') { this.next(); return { k: 'bin', op: 'contains', l, r: this.primary() }; }
     if ((t?.t === 'op' && ['in~', '!in', '!in~'].includes(t.v)) || (t?.t === 'id' && t.v === 'in')) {
       this.next();
       this.expectOp('(');
@@ -340,6 +354,7 @@ export function evaluate(e: Expr, row: Row, ctx: EvalContext): unknown {
         case '!=': return !equal(l, r, false) && l !== null && l !== undefined;
         case '=~': return equal(l, r, true);
         case '!~': return !equal(l, r, true);
+        case 'contains': return kqlToString(l).toLowerCase().includes(kqlToString(r).toLowerCase());
         default: {
           if (l === null || l === undefined || r === null || r === undefined) return false;
           let c: number;
@@ -396,7 +411,11 @@ export function runQuery(q: Query, source: Iterable<Row>, schema: readonly strin
     if (op.op === 'where') check(op.expr, 'where');
     else if (op.op === 'order') op.keys.forEach((k) => check(k.expr, 'order by'));
     else if (op.op === 'project') { op.items.forEach((it) => check(it.expr, 'project')); columns = op.items.map((it) => it.name); }
-    else { op.aggs.forEach((a) => a.args.forEach((x, i) => { if (!(a.fn === 'make_set' && i === 1)) check(x, 'summarize'); })); columns = op.aggs.map((a) => a.name); }
+    else {
+      op.aggs.forEach((a) => a.args.forEach((x, i) => { if (!(a.fn === 'make_set' && i === 1)) check(x, 'summarize'); }));
+      (op.by ?? []).forEach((b) => check({ k: 'col', name: b }, 'summarize by'));
+      columns = [...(op.by ?? []), ...op.aggs.map((a) => a.name)];
+    }
   }
   let rows: Row[] | Iterable<Row> = source;
   for (const op of q.ops) {
@@ -424,9 +443,26 @@ export function runQuery(q: Query, source: Iterable<Row>, schema: readonly strin
       rows = keyed.map((x) => x.r);
     } else {
       const all = [...rows];
-      const o: Row = {};
-      for (const a of op.aggs) o[a.name] = aggregate(a.fn, a.args, all, ctx);
-      rows = [o];
+      if (op.by?.length) {
+        const by = op.by;
+        const groups = new Map<string, Row[]>();
+        for (const r of all) {
+          const key = JSON.stringify(by.map((b) => kqlToString(r[b])));
+          const g = groups.get(key);
+          if (g) g.push(r);
+          else groups.set(key, [r]);
+        }
+        rows = [...groups.values()].map((g) => {
+          const o: Row = {};
+          for (const b of by) o[b] = g[0]![b] === undefined ? null : g[0]![b];
+          for (const a of op.aggs) o[a.name] = aggregate(a.fn, a.args, g, ctx);
+          return o;
+        });
+      } else {
+        const o: Row = {};
+        for (const a of op.aggs) o[a.name] = aggregate(a.fn, a.args, all, ctx);
+        rows = [o];
+      }
     }
   }
   return { columns, rows: Array.isArray(rows) ? rows : [...rows] };

@@ -13,11 +13,15 @@ const SCHEMAS: Record<string, Record<string, string>> = {
     ResultType: 'string', ResultDescription: 'string', CallerIpAddress: 'string', UserAgent: 'string', DurationMs: 'real',
     CorrelationId: 'string', SourceSystem: 'string', Type: 'string', _ResourceId: 'string',
   },
+  // Every column of the Azure Monitor table reference (learn.microsoft.com/azure/azure-monitor/reference/tables/
+  // containerregistryrepositoryevents; MicrosoftDocs/azure-reference-other azure-monitor-ref/tables/includes/
+  // containerregistryrepositoryevents-include.md): a column not listed there is refused, as Azure refuses it.
   ContainerRegistryRepositoryEvents: {
     TenantId: 'string', TimeGenerated: 'datetime', LoginServer: 'string', OperationName: 'string', Identity: 'string',
-    Repository: 'string', Tag: 'string', Digest: 'string', ArtifactType: 'string', MediaType: 'string', Size: 'long',
-    ResultType: 'string', ResultDescription: 'string', CallerIpAddress: 'string', UserAgent: 'string', DurationMs: 'real',
+    Repository: 'string', Tag: 'string', Digest: 'string', ArtifactType: 'string', MediaType: 'string', Size: 'int',
+    ResultType: 'string', ResultDescription: 'string', CallerIpAddress: 'string', UserAgent: 'string', DurationMs: 'string',
     CorrelationId: 'string', Region: 'string', SourceSystem: 'string', Type: 'string', _ResourceId: 'string',
+    Category: 'string', UserTenantId: 'string', _SubscriptionId: 'string', _BilledSize: 'real', _IsBillable: 'string',
   },
 };
 
@@ -63,7 +67,11 @@ function outputTypes(q: Query, schema: Record<string, string>): Record<string, s
   for (const op of q.ops) {
     if (op.op === 'project') types = Object.fromEntries(op.items.map((it) => [it.name, exprType(it.expr, types)]));
     if (op.op === 'summarize') {
-      types = Object.fromEntries(op.aggs.map((a) => [a.name, a.fn === 'count' ? 'long' : a.fn === 'make_set' ? 'dynamic' : exprType(a.args[0]!, types)]));
+      const before = types;
+      types = Object.fromEntries([
+        ...(op.by ?? []).map((b) => [b, before[b] ?? 'string']),
+        ...op.aggs.map((a) => [a.name, a.fn === 'count' ? 'long' : a.fn === 'make_set' ? 'dynamic' : exprType(a.args[0]!, before)]),
+      ]);
     }
   }
   return types;

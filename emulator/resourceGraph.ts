@@ -15,6 +15,16 @@
  *   is eligible to contain resources. Given: '...'." (body as reported in Azure/aztfexport#491 and, for
  *   a subscription the caller cannot read, Azure/aztfexport#385). The list format after `Given:` for
  *   several subscriptions is ASSUMED (joined with ',').
+ *
+ * `authorizationresources` and `options.authorizationScopeFilter` ("Defines what level of authorization resources
+ * should be returned based on the which subscriptions and management groups are passed as scopes": AtScopeAndBelow
+ * (default), AtScopeAndAbove, AtScopeExact, AtScopeAboveAndBelow; QueryRequestOptions, azure-rest-api-specs
+ * resourcegraph 2022-10-01 and later, @azure/arm-resourcegraph 5 AuthorizationScopeFilter): rows of the root scope
+ * and of management groups carry no subscription; they are returned only with a filter that looks above, and only for
+ * management groups that are ancestors of a requested subscription (the subscription's
+ * `properties.managementGroupAncestorsChain[].name` in the estate, as resourcecontainers serves it: Microsoft's
+ * Resource Graph sample "Count of subscriptions per management group" reads that property). The emulator serves
+ * AtScopeAndBelow and AtScopeAboveAndBelow and refuses the other two (stricter than Azure, never more lenient).
  */
 import { randomUUID } from 'node:crypto';
 import { KqlError, parseQuery, runQuery, type QueryResult } from './kql.js';
@@ -30,7 +40,7 @@ export interface ArgRequest {
   subscriptions?: string[];
   managementGroups?: string[];
   query: string;
-  options?: { $top?: number; $skip?: number; $skipToken?: string; resultFormat?: 'objectArray' | 'table'; allowPartialScopes?: boolean };
+  options?: { $top?: number; $skip?: number; $skipToken?: string; resultFormat?: 'objectArray' | 'table'; allowPartialScopes?: boolean; authorizationScopeFilter?: string };
 }
 
 export type ArgOutcome =
@@ -82,6 +92,11 @@ export class ResourceGraph {
         details: [{ code: 'NoValidSubscriptionsInQueryRequest', message: `There must be at least one subscription that is eligible to contain resources. Given: '${req.subscriptions?.length ? given.join(',') : ''}'.` }] };
     }
     const opts = req.options ?? {};
+    const scopeFilter = opts.authorizationScopeFilter ?? 'AtScopeAndBelow';
+    if (!['AtScopeAndBelow', 'AtScopeAndAbove', 'AtScopeExact', 'AtScopeAboveAndBelow'].includes(scopeFilter)) {
+      return { status: 400, code: 'BadRequest', message: `The value '${String(scopeFilter).slice(0, 64)}' is not valid for authorizationScopeFilter.` };
+    }
+    if (scopeFilter === 'AtScopeAndAbove' || scopeFilter === 'AtScopeExact') return unsupported(`authorizationScopeFilter ${scopeFilter} is not served by the emulator`);
     const top = Math.min(PAGE_MAX, Math.max(1, Math.floor(opts.$top ?? PAGE_MAX)));
     let skip = Math.max(0, Math.floor(opts.$skip ?? 0));
     let result: QueryResult;
@@ -100,7 +115,7 @@ export class ResourceGraph {
       result = cached.result;
     } else {
       try {
-        result = this.execute(req.query, new Set(allowed));
+        result = this.execute(req.query, new Set(allowed), scopeFilter === 'AtScopeAboveAndBelow');
       } catch (err) {
         if (err instanceof KqlError) return unsupported(err.message, err.code);
         throw err;
@@ -142,17 +157,38 @@ export class ResourceGraph {
     return ids.every((id) => !this.view.forbiddenScope(id));
   }
 
+  /** Lower-case names of the management groups above the given subscriptions (their ancestry chains in the estate). */
+  private managementGroupsAbove(subscriptions: Set<string>): Set<string> {
+    const out = new Set<string>();
+    for (const s of this.view.estate.subscriptions) {
+      if (!subscriptions.has(s.subscriptionId.toLowerCase())) continue;
+      const chain = (s['properties'] as { managementGroupAncestorsChain?: Array<{ name?: unknown }> } | undefined)?.managementGroupAncestorsChain;
+      for (const g of Array.isArray(chain) ? chain : []) if (typeof g?.name === 'string') out.add(g.name.toLowerCase());
+    }
+    return out;
+  }
+
+  /** A subscription-less authorization row (root or management-group scope) above one of the requested subscriptions. */
+  private aboveScopeVisible(r: Record<string, unknown>, ancestors: Set<string>): boolean {
+    const id = String(r['id'] ?? '').toLowerCase();
+    if (id.startsWith('/providers/microsoft.authorization/')) return true; // the root scope `/`
+    const mg = /^\/providers\/microsoft\.management\/managementgroups\/([^/]+)\//.exec(id)?.[1];
+    return mg !== undefined && ancestors.has(mg);
+  }
+
   private evict(): void {
     const cutoff = Date.now() - 10 * 60_000;
     for (const [k, v] of this.cache) if (v.at < cutoff || this.cache.size > 32) this.cache.delete(k);
   }
 
-  private execute(text: string, subscriptions: Set<string>): QueryResult {
+  private execute(text: string, subscriptions: Set<string>, above = false): QueryResult {
     const q = parseQuery(text);
     const table = q.table.toLowerCase() as Table;
     if (!TABLES.includes(table)) throw new KqlError(`unsupported table '${q.table}' (supported: ${TABLES.join(', ')})`, 'UnknownTable');
+    const ancestors = above && table === 'authorizationresources' ? this.managementGroupsAbove(subscriptions) : undefined;
     const source = this.rows(table).filter((r) => {
       const sub = (typeof r['subscriptionId'] === 'string' ? (r['subscriptionId'] as string) : subscriptionOf(String(r['id'])) ?? '').toLowerCase();
+      if (!sub && ancestors) return this.aboveScopeVisible(r, ancestors) && this.readable(table, r);
       return subscriptions.has(sub) && this.readable(table, r);
     });
     return runQuery(q, source, ARG_COLUMNS, { now: this.now() });

@@ -49,6 +49,8 @@ export interface ManifestItem {
   content?: JsonObject;
   /** Its OCI 1.1 referrers (signatures, SBOMs), as GET /v2/{repository}/referrers/{digest} lists them (issue 15). */
   referrers?: Array<{ digest: string; artifactType?: string; mediaType?: string; size?: number; annotations?: Record<string, string> }>;
+  /** Each tag's own changeable attributes, as GET /acr/v1/{repository}/_tags lists them (issue 15); unnamed tags: all true. */
+  tagAttributes?: Record<string, Partial<ChangeableAttributes>>;
 }
 
 export interface ChangeableAttributes {

@@ -168,6 +168,9 @@ function buildContent(now: Date): Built {
     signatureReferrer('contosoprod/team/api|1.8.0', [DEMO_APPROVED_SIGNERS[0]!, DEMO_CA]),
     { digest: digestOf('sbom|contosoprod/team/api|1.8.0'), artifactType: 'application/spdx+json', size: 1841 },
   ];
+  // The release tag 1.8.0 is locked (write and delete disabled: image.release-tags-locked passes); `stable` is meant to move.
+  // Every other release tag of the demo (2.1.0, 3.4.1, ...) is writable, ACR's default.
+  apiIndex.index.tagAttributes = { '1.8.0': { writeEnabled: false, deleteEnabled: false } };
   // Signed, but by a certificate nobody approved; 1.7.1 and 1.5.0 are not signed at all.
   const prodApiUnknownSigner = p('prod', 'team/api', '1.7.2', ['1.7.2'], 35, 89);
   prodApiUnknownSigner.referrers = [signatureReferrer('contosoprod/team/api|1.7.2', [DEMO_UNKNOWN_SIGNER])];
@@ -716,8 +719,10 @@ function changeRow(
   now: Date,
   k: RegistryKey,
   daysBack: number,
-  who: { changedBy: string; changedByType: 'User' | 'AppId'; clientType: string },
+  who: { changedBy: string; changedByType: 'User' | 'AppId' | 'Application'; clientType: string },
   changes: Record<string, { previousValue: string; newValue: string }>,
+  /** `Create`: the registry's creation record (no `changes`, `changesCount` 0, no previous snapshot: "Get resource changes"). */
+  changeType: 'Update' | 'Create' = 'Update',
 ): JsonObject {
   const target = registryIdOf(k);
   const ts = new Date(now.getTime() - Math.round(daysBack * 86_400_000));
@@ -742,26 +747,168 @@ function changeRow(
     properties: {
       targetResourceId,
       targetResourceType: 'microsoft.containerregistry/registries',
-      changeType: 'Update',
+      changeType,
       changeAttributes: {
-        previousResourceSnapshotId: snap('prev', ts.getTime() - 3_600_000 * 26),
+        ...(changeType === 'Update' ? { previousResourceSnapshotId: snap('prev', ts.getTime() - 3_600_000 * 26) } : {}),
         newResourceSnapshotId: changeId,
         correlationId: guidOf(`${seed}|corr`),
         changedByType: who.changedByType,
-        changesCount: Object.keys(changes).length,
+        changesCount: changeType === 'Update' ? Object.keys(changes).length : 0,
         clientType: who.clientType,
         changedBy: who.changedBy,
         operation: 'microsoft.containerregistry/registries/write',
         timestamp: ts.toISOString(),
       },
-      changes: Object.fromEntries(
-        Object.entries(changes).map(([path, c]) => [path, { newValue: c.newValue, previousValue: c.previousValue, changeCategory: 'User', propertyChangeType: 'Update', isTruncated: false }]),
-      ) as JsonObject,
+      ...(changeType === 'Update'
+        ? {
+            changes: Object.fromEntries(
+              Object.entries(changes).map(([path, c]) => [path, { newValue: c.newValue, previousValue: c.previousValue, changeCategory: 'User', propertyChangeType: 'Update', isTruncated: false }]),
+            ) as JsonObject,
+          }
+        : {}),
     },
     tags: null,
     identity: null,
     zones: null,
     extendedLocation: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Who can push, and who did push (issue 13): role assignments and definitions (ARG authorizationresources)
+// ---------------------------------------------------------------------------------------------
+
+/** The access story's principals (object ids: role assignment rows carry no names). */
+const ACCESS = {
+  releasePipeline: guidOf('contoso|sp|release-pipeline'),
+  platformAdmins: guidOf('contoso|group|platform-admins'),
+  edgeTeam: guidOf('contoso|group|edge-team'),
+  qaTesters: guidOf('contoso|group|qa-testers'),
+  jdoe: guidOf('contoso|user|j.doe'),
+  alice: guidOf('contoso|user|alice'),
+  auditors: guidOf('contoso|group|auditors'),
+} as const;
+
+/** AUDITOR_REGISTRY_WRITERS for the demo: the release pipeline and the platform admins group. */
+export const DEMO_REGISTRY_WRITERS = [ACCESS.releasePipeline, ACCESS.platformAdmins];
+/** AUDITOR_APPROVED_PUSHERS for the demo: the release pipeline and the dev pipeline (as the logs name them). */
+export const DEMO_APPROVED_PUSHERS = [ACCESS.releasePipeline, PRINCIPALS.devPipeline];
+
+/** The management groups above every demo subscription (resourcecontainers `managementGroupAncestorsChain`, nearest first). */
+const MANAGEMENT_GROUPS = [{ name: 'contoso-platform', displayName: 'Contoso platform' }, { name: DEMO_TENANT_ID, displayName: 'Tenant Root Group' }];
+
+/** Built-in roles the demo assigns (GUIDs and permissions: Microsoft's built-in roles reference, Containers / Privileged / General). */
+const BUILT_IN_ROLES: Record<string, { guid: string; permissions: JsonObject }> = {
+  Owner: { guid: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', permissions: { actions: ['*'], notActions: [], dataActions: [], notDataActions: [] } },
+  Contributor: {
+    guid: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+    permissions: { actions: ['*'], notActions: ['Microsoft.Authorization/*/Delete', 'Microsoft.Authorization/*/Write', 'Microsoft.Authorization/elevateAccess/Action'], dataActions: [], notDataActions: [] },
+  },
+  Reader: { guid: 'acdd72a7-3385-48ef-bd42-f606fba81ae7', permissions: { actions: ['*/read'], notActions: [], dataActions: [], notDataActions: [] } },
+  AcrPull: { guid: '7f951dda-4ed3-4680-a7ca-43fe172d538d', permissions: { actions: ['Microsoft.ContainerRegistry/registries/pull/read'], notActions: [], dataActions: [], notDataActions: [] } },
+  AcrPush: { guid: '8311e382-0749-4cb8-b61a-304f252e45ec', permissions: { actions: ['Microsoft.ContainerRegistry/registries/pull/read', 'Microsoft.ContainerRegistry/registries/push/write'], notActions: [], dataActions: [], notDataActions: [] } },
+  'Container Registry Repository Writer': {
+    guid: '2a1e307c-b015-4ebd-883e-5b7698a07328',
+    permissions: { actions: [], notActions: [], dataActions: ['Microsoft.ContainerRegistry/registries/repositories/metadata/read', 'Microsoft.ContainerRegistry/registries/repositories/content/read', 'Microsoft.ContainerRegistry/registries/repositories/metadata/write', 'Microsoft.ContainerRegistry/registries/repositories/content/write'], notDataActions: [] },
+  },
+  'Container Registry Configuration Reader and Data Access Configuration Reader': {
+    guid: '69b07be0-09bf-439a-b9a6-e73de851bd59',
+    permissions: { actions: ['Microsoft.ContainerRegistry/registries/read', 'Microsoft.ContainerRegistry/registries/listCredentials/action', 'Microsoft.ContainerRegistry/registries/tokens/read', 'Microsoft.ContainerRegistry/registries/scopeMaps/read'], notActions: [], dataActions: [], notDataActions: [] },
+  },
+};
+/** A custom role of contoso-dev: import images into a registry (what data scientists were given for shadowbuilds). */
+const ML_IMPORTER = { guid: guidOf('contoso|role|ml-image-importer'), name: 'Contoso ML Image Importer', permissions: { actions: ['Microsoft.ContainerRegistry/registries/read', 'Microsoft.ContainerRegistry/registries/importImage/action'], notActions: [], dataActions: [], notDataActions: [] } };
+
+const ARG_EMPTY = { kind: '', location: '', managedBy: '', sku: null, plan: null, tags: null, identity: null, zones: null, extendedLocation: null };
+
+/**
+ * A role definition row as Resource Graph serves it: Microsoft.Authorization 2022-04-01 RoleDefinition properties
+ * (roleName, type, description, assignableScopes, permissions). Built-in roles are served per subscription, with the
+ * subscription-scoped id a role assignment names them by (ASSUMED from Microsoft's Resource Graph samples, which join
+ * assignments to definitions on that id).
+ */
+function roleDefinitionRow(subscriptionId: string, guid: string, roleName: string, type: 'BuiltInRole' | 'CustomRole', permissions: JsonObject, now: Date): JsonObject {
+  return {
+    id: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${guid}`, name: guid, type: 'microsoft.authorization/roledefinitions',
+    tenantId: DEMO_TENANT_ID, resourceGroup: '', subscriptionId, ...ARG_EMPTY,
+    properties: {
+      roleName, type, description: type === 'CustomRole' ? 'Import images into the ML registries' : roleName,
+      assignableScopes: [type === 'CustomRole' ? `/subscriptions/${subscriptionId}` : '/'], permissions: [permissions],
+      createdOn: daysAgo(now, 700), updatedOn: daysAgo(now, 90), createdBy: null, updatedBy: null,
+    },
+  };
+}
+
+/** A role assignment row (Microsoft.Authorization 2022-04-01 RoleAssignment properties, as examples/RoleAssignments_Get.json shows them). */
+function roleAssignmentRow(scope: string, roleGuid: string, principalId: string, principalType: 'User' | 'Group' | 'ServicePrincipal', seed: string, now: Date): JsonObject {
+  const name = guidOf(`assignment|${seed}`);
+  const sub = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1] ?? '';
+  const rg = /\/resourceGroups\/([^/]+)/i.exec(scope)?.[1] ?? '';
+  return {
+    id: `${scope === '/' ? '' : scope}/providers/Microsoft.Authorization/roleAssignments/${name}`, name, type: 'microsoft.authorization/roleassignments',
+    tenantId: DEMO_TENANT_ID, resourceGroup: rg.toLowerCase(), subscriptionId: sub, ...ARG_EMPTY,
+    properties: {
+      roleDefinitionId: `${sub ? `/subscriptions/${sub}` : ''}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`,
+      principalId, principalType, scope, condition: null, conditionVersion: null, description: '',
+      createdOn: daysAgo(now, 200), updatedOn: daysAgo(now, 200), createdBy: ACCESS.platformAdmins, updatedBy: ACCESS.platformAdmins,
+      delegatedManagedIdentityResourceId: null,
+    },
+  };
+}
+
+/**
+ * Who can change what (registry.push-access-restricted, with DEMO_REGISTRY_WRITERS): the platform admins own the
+ * `contoso-platform` management group (approved); contosoprod's release pipeline has AcrPush (approved) and a legacy CI
+ * identity still holds AcrPush, which an ABAC-mode registry does not honour; the edge team writes to contosoedge;
+ * j.doe is Contributor on contosoplatform's resource group; the dev pipeline pushes to contosodev; QA testers can list
+ * contosoqa's admin passwords, but its admin user is off; a data scientist imports into shadowbuilds with a custom role.
+ */
+function authorizationRows(now: Date): JsonObject[] {
+  const S = DEMO_SUBSCRIPTIONS;
+  const rgOf = (k: RegistryKey) => `/subscriptions/${REGISTRIES[k].subscriptionId}/resourceGroups/${REGISTRIES[k].resourceGroup}`;
+  const definitions = Object.values(S).flatMap((sub) => Object.entries(BUILT_IN_ROLES).map(([name, r]) => roleDefinitionRow(sub, r.guid, name, 'BuiltInRole', r.permissions, now)));
+  const role = (name: keyof typeof BUILT_IN_ROLES) => BUILT_IN_ROLES[name]!.guid;
+  return [
+    ...definitions,
+    roleDefinitionRow(S.dev, ML_IMPORTER.guid, ML_IMPORTER.name, 'CustomRole', ML_IMPORTER.permissions, now),
+    roleAssignmentRow('/providers/Microsoft.Management/managementGroups/contoso-platform', role('Owner'), ACCESS.platformAdmins, 'Group', 'mg-owner', now),
+    roleAssignmentRow(`/subscriptions/${S.shared}`, role('Reader'), ACCESS.auditors, 'Group', 'shared-reader', now),
+    roleAssignmentRow(registryIdOf('prod'), role('AcrPush'), ACCESS.releasePipeline, 'ServicePrincipal', 'prod-release', now),
+    roleAssignmentRow(registryIdOf('prod'), role('AcrPush'), PRINCIPALS.ciManagedIdentity, 'ServicePrincipal', 'prod-legacy-ci', now),
+    roleAssignmentRow(registryIdOf('prod'), role('AcrPull'), PRINCIPALS.ordersManagedIdentity, 'ServicePrincipal', 'prod-orders-pull', now),
+    roleAssignmentRow(registryIdOf('edge'), role('Container Registry Repository Writer'), ACCESS.edgeTeam, 'Group', 'edge-writer', now),
+    roleAssignmentRow(rgOf('platform'), role('Contributor'), ACCESS.jdoe, 'User', 'platform-jdoe', now),
+    roleAssignmentRow(registryIdOf('platform'), role('AcrPush'), ACCESS.releasePipeline, 'ServicePrincipal', 'platform-release', now),
+    roleAssignmentRow(registryIdOf('dev'), role('AcrPush'), PRINCIPALS.devPipeline, 'ServicePrincipal', 'dev-pipeline', now),
+    roleAssignmentRow(registryIdOf('qa'), role('Container Registry Configuration Reader and Data Access Configuration Reader'), ACCESS.qaTesters, 'Group', 'qa-config-reader', now),
+    roleAssignmentRow(rgOf('shadow'), ML_IMPORTER.guid, ACCESS.alice, 'User', 'shadow-importer', now),
+  ];
+}
+
+/**
+ * Pushes of contosoprod images (ContainerRegistryRepositoryEvents in the platform workspace, where contosoprod sends
+ * allLogs): the release pipeline pushed team/api 1.8.0; alice pushed team/payments 5.2.0 from her laptop.
+ */
+function withAccessPushes(now: Date, built: Built, logs: EstateDocument['logs']): EstateDocument['logs'] {
+  const prod = built.content[loginServerOf('prod')]!.repositories;
+  const row = (repository: string, digest: string, identity: string, ip: string, seed: string) => {
+    const m = prod[repository]!.manifests.find((x) => x.digest === digest)!;
+    return repositoryEventRow({
+      time: m.lastUpdateTime, tenantId: WORKSPACES.platform.customerId, registryId: registryIdOf('prod'), loginServer: loginServerOf('prod'), operation: 'Push',
+      repository, tag: m.tags[0]!, digest, mediaType: m.mediaType, size: 1500, identity, callerIpAddress: ip, userAgent: DOCKER_UA, location: REGISTRIES.prod.location, seed,
+    });
+  };
+  const ws = logs[WORKSPACES.platform.customerId]!;
+  return {
+    ...logs,
+    [WORKSPACES.platform.customerId]: {
+      ...ws,
+      ContainerRegistryRepositoryEvents: [
+        ...(ws.ContainerRegistryRepositoryEvents ?? []),
+        row('team/api', built.images.multiArch.digest, ACCESS.releasePipeline, CI_IP, 'push|prod-api'),
+        row('team/payments', built.vulnerable.payments, PRINCIPALS.alice, LAPTOP_IP, 'push|prod-payments'),
+      ],
+    },
   };
 }
 
@@ -804,6 +951,10 @@ function workloadSubjectsOf(expect: WorkloadImageExpectation[], filter: (i: Demo
 }
 
 const regs = (...keys: RegistryKey[]): ExpectedSubject[] => keys.map((k) => ({ resourceId: R(k), subject: R(k) }));
+/** A token or cache rule of a registry: its ARM id, lower-case (shared/rules/subjects.ts registryChildSubject). */
+const child = (k: RegistryKey, kind: 'tokens' | 'cacheRules', name: string): ExpectedSubject => ({ resourceId: R(k), subject: `${R(k)}/${kind}/${name}`.toLowerCase() });
+/** A repository of a registry: `<loginServer>/<repository>` (shared/rules/subjects.ts repositorySubject). */
+const repoOf = (k: RegistryKey, repository: string): ExpectedSubject => ({ resourceId: R(k), subject: `${loginServerOf(k)}/${repository}` });
 const imgs = (...digests: string[]): ExpectedSubject[] => digests.map(imageSubjectOf);
 const subs = (...keys: Array<keyof typeof DEMO_SUBSCRIPTIONS>): ExpectedSubject[] =>
   keys.map((k) => ({ resourceId: `/subscriptions/${DEMO_SUBSCRIPTIONS[k]}`, subject: `/subscriptions/${DEMO_SUBSCRIPTIONS[k]}` }));
@@ -846,9 +997,26 @@ export const DEMO_EXPECTATIONS: Readonly<Record<string, RuleExpectation>> = {
   'registry.cmk-encrypted': { fail: regs('platform', 'edge'), pass: regs('prod'), notApplicable: regs('dev', 'qa', 'archive', 'shadow') },
   'registry.dedicated-data-endpoints': { fail: regs('platform', 'edge'), pass: regs('prod'), notApplicable: regs('dev', 'qa', 'archive', 'shadow') },
   'registry.audit-logs-enabled': { fail: regs('qa', 'archive', 'shadow'), pass: regs('prod', 'platform', 'dev', 'edge') },
+  // Registry children (issue 13, demoRegistryChildren): one subject per token and cache rule. Soft delete is on for
+  // contosodev; contosoprod has the retention policy and contosoplatform a replica in East US, where ACR does not support it.
+  'registry.scoped-tokens-disabled': {
+    fail: [child('platform', 'tokens', 'partner-pull'), child('platform', 'tokens', 'ci-push'), child('dev', 'tokens', 'legacy-deployer')],
+    pass: [child('prod', 'tokens', 'ci-readonly-2023')],
+  },
+  'registry.token-passwords-expire': {
+    fail: [child('platform', 'tokens', 'partner-pull'), child('dev', 'tokens', 'legacy-deployer')],
+    pass: [child('platform', 'tokens', 'ci-push')],
+    notApplicable: [child('prod', 'tokens', 'ci-readonly-2023')],
+  },
+  'registry.cache-rules-approved': { fail: [child('platform', 'cacheRules', 'dockerhub-ubuntu')], pass: [child('prod', 'cacheRules', 'mcr-azurelinux')] },
+  'registry.soft-delete-enabled': { fail: regs('qa', 'archive', 'edge', 'shadow'), pass: regs('dev'), notApplicable: regs('prod', 'platform') },
   // Admin disabled passes (the account cannot be used); shadowbuilds has admin enabled but its logs
   // go nowhere -> cannot be decided (not applicable, inconclusive).
   'registry.admin-user-unused': { fail: regs('platform'), pass: regs('dev', 'prod', 'qa', 'archive', 'edge'), notApplicable: regs('shadow') },
+  // Who can push (issue 13), with DEMO_REGISTRY_WRITERS: j.doe (Contributor on rg-acr-platform), the edge team (Repository
+  // Writer), the dev pipeline (AcrPush), alice (a custom import role on rg-ml-sandbox) are not approved. contosoprod's legacy
+  // AcrPush is not honoured (ABAC mode); contosoqa's testers can list admin passwords, but its admin user is off.
+  'registry.push-access-restricted': { fail: regs('platform', 'edge', 'dev', 'shadow'), pass: regs('prod', 'qa', 'archive') },
   'image.fresh': { fail: imgs(...FIXED.digests.stale), pass: imgs(...FIXED.digests.fresh), notApplicable: imgs(...FIXED.digests.untaggedOld) },
   'image.provenance-labeled': {
     fail: imgs(FIXED.images.unlabeled.digest),
@@ -878,6 +1046,36 @@ export const DEMO_EXPECTATIONS: Readonly<Record<string, RuleExpectation>> = {
     fail: imgs(FIXED.digests.unknownSigner, FIXED.digests.unsigned),
     pass: imgs(FIXED.images.multiArch.digest),
     notApplicable: imgs(FIXED.digests.untaggedOld[0]!, FIXED.digests.fresh[1]!),
+  },
+  // Who did push (issue 13), with DEMO_APPROVED_PUSHERS, from ContainerRegistryRepositoryEvents: contosoplatform's admin
+  // account pushed platform/base 3.0.20, alice pushed team/payments 5.2.0; the release pipeline pushed team/api 1.8.0 and
+  // the dev pipeline contosodev's team/web RC. Images without a push in the 30-day window are undecided.
+  'image.pushed-by-approved-identity': {
+    fail: imgs(FIXED.images.labeled.digest, FIXED.vulnerable.payments),
+    pass: imgs(FIXED.images.multiArch.digest, FIXED.images.unlabeled.digest),
+    notApplicable: imgs(FIXED.digests.stale[0]!, FIXED.digests.fresh[1]!),
+  },
+  // Release tags (AUDITOR_LOCKED_TAG_PATTERNS, default semantic versions): contosoprod team/api 1.8.0 is locked, team/web 2.1.0
+  // and team/worker 3.4.1 are writable; 1.9.0-beta.1 is not a release tag; an untagged manifest has none.
+  'image.release-tags-locked': {
+    fail: imgs(FIXED.digests.fresh[1]!, FIXED.digests.fresh[2]!),
+    pass: imgs(FIXED.images.multiArch.digest),
+    notApplicable: imgs(FIXED.digests.devApiBeta, FIXED.digests.untaggedOld[0]!),
+  },
+  // Untagged manifests older than 30 days, one subject per repository: contosoplatform platform/base, contosodev
+  // sandbox/experiments and contosoarchive legacy/billing hold some; contosoprod team/api and team/web too, but its retention
+  // policy (30 days) purges them; the other repositories hold none (contosoedge has no repository, so no subject).
+  'registry.untagged-manifests-pruned': {
+    fail: [repoOf('platform', 'platform/base'), repoOf('dev', 'sandbox/experiments'), repoOf('archive', 'legacy/billing')],
+    pass: [repoOf('prod', 'team/api'), repoOf('prod', 'team/worker'), repoOf('platform', 'tools/ci-runner'), repoOf('dev', 'team/api'), repoOf('qa', 'team/web'), repoOf('archive', 'legacy/reporting'), repoOf('shadow', 'ml/trainer')],
+  },
+  // Running images where signatures are required (team/api): ca-orders-api runs 1.8.0, signed by the approved signer;
+  // ca-feature-preview runs contosodev team/api 1.9.0-beta.1 by digest, unsigned. ca-api-canary's tag no longer exists
+  // (inconclusive); other repositories do not require signatures.
+  'workload.image-signed': {
+    fail: workloadSubjectsOf(['fresh'], (i) => inRegistries('dev')(i) && i.image.includes('/team/api@')),
+    pass: workloadSubjectsOf(['fresh'], (i) => i.image === `${loginServerOf('prod')}/team/api:1.8.0`),
+    notApplicable: [...workloadSubjectsOf(['tag-not-found', 'approved-not-in-estate']), ...workloadSubjectsOf(['fresh'], runsPayments)],
   },
   'workload.image-fresh': {
     fail: workloadSubjectsOf(['stale', 'tag-not-found']),
@@ -975,7 +1173,68 @@ export function demoWorkloadImages(now: Date): DemoWorkloadImage[] {
 // The estate
 // ---------------------------------------------------------------------------------------------
 
-export function demoEstate(now: Date): EstateDocument {
+/**
+ * Registry child resources of the demo (issue 13), by registry ARM id, as ARM lists them (docs/estate.md
+ * `registryChildren`): contosoplatform has two enabled tokens (one password that never expires, one within 90
+ * days), a Docker Hub cache rule and a replica in East US; contosodev an enabled token whose only password expired;
+ * contosoprod a disabled token and a cache rule of mcr.microsoft.com.
+ */
+export type RegistryChildrenDocument = { tokens?: JsonObject[]; cacheRules?: JsonObject[]; replications?: JsonObject[] };
+export type DemoEstateDocument = EstateDocument & { registryChildren?: Record<string, RegistryChildrenDocument> };
+
+function demoRegistryChildren(now: Date): Record<string, RegistryChildrenDocument> {
+  const scopeMapId = (k: RegistryKey, name: string) => `${R(k)}/scopeMaps/${name}`;
+  const token = (k: RegistryKey, name: string, status: 'enabled' | 'disabled', scopeMap: string, createdDays: number, passwords: Array<{ name: string; createdDays: number; validDays?: number }>): JsonObject => ({
+    name,
+    properties: {
+      creationDate: daysAgo(now, createdDays),
+      scopeMapId: scopeMapId(k, scopeMap),
+      provisioningState: 'Succeeded',
+      status,
+      credentials: {
+        passwords: passwords.map((p) => ({
+          name: p.name,
+          creationTime: daysAgo(now, p.createdDays),
+          ...(p.validDays !== undefined ? { expiry: daysAgo(now, p.createdDays - p.validDays) } : {}),
+        })),
+      },
+    },
+  });
+  const cacheRule = (name: string, sourceRepository: string, targetRepository: string, createdDays: number, credentialSet?: string): JsonObject => ({
+    name,
+    properties: {
+      sourceRepository,
+      targetRepository,
+      ...(credentialSet ? { credentialSetResourceId: `${R('platform')}/credentialSets/${credentialSet}` } : {}),
+      creationDate: daysAgo(now, createdDays),
+      provisioningState: 'Succeeded',
+    },
+  });
+  const replication = (location: string): JsonObject => ({
+    name: location,
+    location,
+    properties: { provisioningState: 'Succeeded', status: { displayStatus: 'Ready' }, regionEndpointEnabled: true, zoneRedundancy: 'Disabled' },
+  });
+  return {
+    [R('prod')]: {
+      tokens: [token('prod', 'ci-readonly-2023', 'disabled', '_repositories_pull', 800, [{ name: 'password1', createdDays: 800, validDays: 365 }])],
+      cacheRules: [cacheRule('mcr-azurelinux', 'mcr.microsoft.com/azurelinux/base/core', 'base/azurelinux-core', 300)],
+    },
+    [R('platform')]: {
+      tokens: [
+        token('platform', 'partner-pull', 'enabled', 'partner-readonly', 200, [{ name: 'password1', createdDays: 200 }]),
+        token('platform', 'ci-push', 'enabled', 'ci-push', 20, [{ name: 'password1', createdDays: 20, validDays: 90 }]),
+      ],
+      cacheRules: [cacheRule('dockerhub-ubuntu', 'docker.io/library/ubuntu', 'mirror/ubuntu', 45, 'dockerhub-creds')],
+      replications: [replication('westeurope'), replication('eastus')],
+    },
+    [R('dev')]: {
+      tokens: [token('dev', 'legacy-deployer', 'enabled', '_repositories_push', 120, [{ name: 'password1', createdDays: 120, validDays: 90 }])],
+    },
+  };
+}
+
+export function demoEstate(now: Date): DemoEstateDocument {
   const t = DEMO_TENANT_ID;
   const S = DEMO_SUBSCRIPTIONS;
   const built = buildContent(now);
@@ -1016,6 +1275,8 @@ export function demoEstate(now: Date): EstateDocument {
     // An older API shape without azureADAuthenticationAsArmPolicy (absent counts as enabled).
     reg('shadow', { creationDate: daysAgo(now, 210), adminUserEnabled: true, publicNetworkAccess: 'Enabled', tags: {}, armAudienceTokens: 'absent' }),
   ];
+  // Soft delete (issue 13, a preview property): on for contosodev, 14 days (the builder writes it disabled).
+  ((registries.find((r) => r.id === R('dev'))!.properties as JsonObject).policies as JsonObject).softDeletePolicy = { retentionDays: 14, lastUpdatedTime: daysAgo(now, 30), status: 'enabled' };
 
   const workspaces = Object.values(WORKSPACES).map((w) => workspaceRow({ tenantId: t, location: 'westeurope', createdDate: daysAgo(now, 1100), ...w }));
 
@@ -1090,9 +1351,10 @@ export function demoEstate(now: Date): EstateDocument {
   return {
     tenantId: t,
     subscriptions: [
-      { subscriptionId: S.prod, displayName: 'contoso-prod', state: 'Enabled' },
-      { subscriptionId: S.dev, displayName: 'contoso-dev', state: 'Enabled' },
-      { subscriptionId: S.shared, displayName: 'contoso-shared-services', state: 'Enabled' },
+      // The management groups above each subscription (issue 13: role assignments inherited from them).
+      { subscriptionId: S.prod, displayName: 'contoso-prod', state: 'Enabled', properties: { managementGroupAncestorsChain: MANAGEMENT_GROUPS } },
+      { subscriptionId: S.dev, displayName: 'contoso-dev', state: 'Enabled', properties: { managementGroupAncestorsChain: MANAGEMENT_GROUPS } },
+      { subscriptionId: S.shared, displayName: 'contoso-shared-services', state: 'Enabled', properties: { managementGroupAncestorsChain: MANAGEMENT_GROUPS } },
     ],
     resources: [...registries, ...workspaces, ...workloads.rows],
     securityresources: [pricing(S.prod, 'Standard'), pricing(S.shared, 'Standard'), pricing(S.dev, 'Free'), ...subAssessments],
@@ -1106,10 +1368,17 @@ export function demoEstate(now: Date): EstateDocument {
         'properties.publicNetworkAccess': { previousValue: 'Enabled', newValue: 'Disabled' },
         'properties.networkRuleSet.defaultAction': { previousValue: 'Allow', newValue: 'Deny' },
       }),
+      // Who made contosodev non-compliant: anonymous pull switched on in the portal 5 days ago (registry.anonymous-pull-disabled evidence).
+      changeRow(now, 'dev', 5.3, { changedBy: PRINCIPALS.alice, changedByType: 'User', clientType: 'Azure Portal' }, {
+        'properties.anonymousPullEnabled': { previousValue: 'False', newValue: 'True' },
+      }),
+      // contosoedge was created 6 days ago by the infra pipeline and left so: its creation is the evidence of its failing settings.
+      changeRow(now, 'edge', 6, { changedBy: guidOf('contoso|sp|infra-pipeline'), changedByType: 'Application', clientType: 'ARM Template' }, {}, 'Create'),
     ],
-    authorizationresources: [],
+    authorizationresources: authorizationRows(now),
     diagnosticSettings,
     registryContent: built.content,
-    logs: buildLogs(now, built.images),
+    registryChildren: demoRegistryChildren(now),
+    logs: withAccessPushes(now, built, buildLogs(now, built.images)),
   };
 }

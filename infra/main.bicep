@@ -83,6 +83,14 @@ param signatureGraceMinutes int = 30
 @description('AUDITOR_APPROVED_SIGNERS: comma-separated SHA-256 thumbprints of approved signing certificates.')
 param approvedSigners string = ''
 
+@description('AUDITOR_LOCKED_TAG_PATTERNS: comma-separated patterns of tags that must be locked (write and delete disabled); none: no tag.')
+param lockedTagPatterns string = 'v?\\d+\\.\\d+\\.\\d+'
+
+@minValue(1)
+@maxValue(3650)
+@description('AUDITOR_UNTAGGED_MAX_DAYS: age in days after which an untagged manifest is dangling, unless retention purges it.')
+param untaggedMaxDays int = 30
+
 @allowed([
   'tag'
   'digest'
@@ -108,8 +116,19 @@ param rulesDisabled string = ''
 @description('AUDITOR_RETENTION_MAX_DAYS: longest untagged-manifest retention accepted by registry.retention-enabled.')
 param retentionMaxDays int = 30
 
+@minValue(1)
+@maxValue(3650)
+@description('AUDITOR_TOKEN_MAX_DAYS: longest validity (days from creation) of a repository-scoped token password accepted by registry.token-passwords-expire.')
+param tokenMaxDays int = 90
+
 @description('AUDITOR_TRUSTED_SUBSCRIPTIONS: comma-separated subscriptions whose private endpoints may connect to registries (besides the audited ones).')
 param trustedSubscriptionIds string = ''
+
+@description('AUDITOR_REGISTRY_WRITERS: comma-separated object ids (or patterns) of the principals allowed to push, delete or administer registry content; empty: registry.push-access-restricted is not applicable.')
+param registryWriters string = ''
+
+@description('AUDITOR_APPROVED_PUSHERS: comma-separated identities (or patterns) allowed to push images, as ACR records them; empty: image.pushed-by-approved-identity is not applicable.')
+param approvedPushers string = ''
 
 @description('AUDITOR_SUBSCRIPTION_IDS: comma-separated subscriptions to audit; empty: every subscription the identity can read.')
 param auditedSubscriptionIds string = ''
@@ -326,11 +345,16 @@ var auditorSettings = {
   AUDITOR_SIGNATURE_REQUIRED: signatureRequired
   AUDITOR_SIGNATURE_GRACE_MINUTES: string(signatureGraceMinutes)
   AUDITOR_APPROVED_SIGNERS: approvedSigners
+  AUDITOR_LOCKED_TAG_PATTERNS: lockedTagPatterns
+  AUDITOR_UNTAGGED_MAX_DAYS: string(untaggedMaxDays)
   AUDITOR_PROFILE: ruleProfile
   AUDITOR_RULES_ENABLED: rulesEnabled
   AUDITOR_RULES_DISABLED: rulesDisabled
   AUDITOR_RETENTION_MAX_DAYS: string(retentionMaxDays)
+  AUDITOR_TOKEN_MAX_DAYS: string(tokenMaxDays)
   AUDITOR_TRUSTED_SUBSCRIPTIONS: trustedSubscriptionIds
+  AUDITOR_REGISTRY_WRITERS: registryWriters
+  AUDITOR_APPROVED_PUSHERS: approvedPushers
   AUDITOR_SUBSCRIPTION_IDS: auditedSubscriptionIds
   AUDITOR_STORAGE__tableServiceUri: storage.outputs.tableEndpoint
   AUDITOR_STORAGE__queueServiceUri: storage.outputs.queueEndpoint

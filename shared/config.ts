@@ -6,7 +6,8 @@
 import { PatternError } from './domain/patterns.js';
 import { RULE_IDS } from './rules/catalog.js';
 import { isSeverity, type Severity } from './domain/severity.js';
-import { ruleParams, type RuleParams } from './rules/params.js';
+import { DEFAULT_LOCKED_TAG_PATTERN, ruleParams, type RuleParams } from './rules/params.js';
+import { compileTagPattern } from './domain/tagPatterns.js';
 import { TABLES } from './names.js';
 import { isRulePattern, rulePatternMatches, type RuleSelection } from './rules/selection.js';
 import { RULE_PROFILES, type RuleProfile } from './rules/kit.js';
@@ -49,6 +50,10 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Minutes after a push during which a missing signature is inconclusive, not a failure (Notation signs after the push); the nightly audit decides later.' },
   { name: 'AUDITOR_APPROVED_SIGNERS', readBy: 'app', default: '', example: 'B7A69A70992AE4F9FF103EBE04A2C3BA6C777E439253CE36562E6E98375068C3',
     description: 'Comma-separated SHA-256 certificate thumbprints (64 hex digits) of approved signers: a signature whose certificate chain includes one passes image.signed-by-approved-signer. Presence and signer identity only: signatures are not verified cryptographically. Empty: that rule is not applicable.' },
+  { name: 'AUDITOR_LOCKED_TAG_PATTERNS', readBy: 'app', default: DEFAULT_LOCKED_TAG_PATTERN, example: 'v?\\d+\\.\\d+\\.\\d+,release-.+',
+    description: 'Comma-separated patterns of the tags that must be locked (image.release-tags-locked: write and delete disabled). A regular-expression subset matched in linear time against the whole tag: literals, `.`, `\\d`, `\\w`, classes `[a-z]`, groups with `|`, and `?` `*` `+` (no `{m,n}`, look-arounds or back-references); at most 32 patterns of 128 characters. Default: semantic versions. `none`: no tag must be locked.' },
+  { name: 'AUDITOR_UNTAGGED_MAX_DAYS', readBy: 'app', default: '30',
+    description: 'registry.untagged-manifests-pruned: untagged manifests (images no tag points at) last updated more than this many days ago (1-3650) are dangling, unless the registry\'s retention policy purges them within that many days.' },
   { name: 'AUDITOR_PIN_POLICY', readBy: 'app', default: 'tag',
     description: 'How workload.image-pinned wants images pinned: `tag` (a tag other than latest, or a digest) or `digest` (a digest).' },
   { name: 'AUDITOR_PROFILE', readBy: 'app', default: 'baseline',
@@ -59,8 +64,14 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'Comma-separated rule ids or globs not to run (wins over the profile and AUDITOR_RULES_ENABLED; audit.scope-readable always runs). A disabled rule evaluates and resolves nothing: its open findings are kept as suppressed ("rule disabled").' },
   { name: 'AUDITOR_RETENTION_MAX_DAYS', readBy: 'app', default: '30',
     description: 'registry.retention-enabled: the longest retention (days, 0-365) of untagged manifests accepted before they are purged.' },
+  { name: 'AUDITOR_TOKEN_MAX_DAYS', readBy: 'app', default: '90',
+    description: 'registry.token-passwords-expire: the longest validity (days, 1-3650) of a repository-scoped token password, counted from its creation; a password without an expiry, or already expired on an enabled token, fails.' },
   { name: 'AUDITOR_TRUSTED_SUBSCRIPTIONS', readBy: 'app', default: '', example: '<subscription id>',
-    description: 'Comma-separated subscription ids whose private endpoints may connect to a registry (registry.private-endpoints-trusted), besides the registry\'s own subscription and AUDITOR_SUBSCRIPTION_IDS.' },
+    description: 'Comma-separated subscription ids whose private endpoints may connect to a registry (registry.private-endpoints-trusted), besides the registry\'s own subscription and the subscriptions the nightly run audits (AUDITOR_SUBSCRIPTION_IDS, or every readable one when it is empty).' },
+  { name: 'AUDITOR_REGISTRY_WRITERS', readBy: 'app', default: '', example: '<object id of the release pipeline identity>',
+    description: 'Comma-separated principals allowed to push, delete or administer registry content (registry.push-access-restricted): Entra object ids, or patterns (`*` any run of characters, case-insensitive). Role assignments in Resource Graph carry object ids only, so a display-name pattern matches nothing there: list object ids. Empty: that rule is not applicable and role assignments are not read.' },
+  { name: 'AUDITOR_APPROVED_PUSHERS', readBy: 'app', default: '', example: '<object id or user name of the release pipeline>',
+    description: 'Comma-separated identities allowed to push images (image.pushed-by-approved-identity), as ACR records them (Event Grid actor.name, ContainerRegistryRepositoryEvents Identity: a user name, token name or Entra identity), or patterns (`*` any run of characters, case-insensitive). The nightly audit searches the pushes of the last AUDITOR_ADMIN_LOOKBACK_DAYS days. Empty: that rule is not applicable and no push logs are read.' },
   { name: 'AUDITOR_SUBSCRIPTION_IDS', readBy: 'app', default: '', description: 'Comma-separated subscription ids to audit. Empty: every subscription the identity can read.' },
   { name: 'AUDITOR_STORAGE', readBy: 'app+host', secret: true, localOnly: true,
     description: 'Storage connection string (Azurite or local use). In Azure use the identity-based AUDITOR_STORAGE__* settings instead.' },
@@ -360,13 +371,24 @@ export function loadConfig(env: Env = environment(), overrides: Env = {}): Audit
   const approvedSigners = list(get('AUDITOR_APPROVED_SIGNERS'));
   for (const t of approvedSigners) if (!/^([0-9a-f]{2}:?){31}[0-9a-f]{2}$/i.test(t)) problems.push(`AUDITOR_APPROVED_SIGNERS: ${showValue(t)} is not a SHA-256 thumbprint (64 hex digits)`);
   const supplyChainParams = { signatureRequired, approvedSigners, signatureGraceMinutes: int('AUDITOR_SIGNATURE_GRACE_MINUTES', 0, 10_080) };
+  const lockedTagPatterns = lockedTagPatternsOf(get('AUDITOR_LOCKED_TAG_PATTERNS'), problems);
+  const tagParams = { lockedTagPatterns, untaggedMaxDays: int('AUDITOR_UNTAGGED_MAX_DAYS', 1, 3650) };
 
   // Registry hardening (issue 13).
   const retentionMaxDays = int('AUDITOR_RETENTION_MAX_DAYS', 0, 365);
   const trustedSubscriptions = list(get('AUDITOR_TRUSTED_SUBSCRIPTIONS')).map((s) => s.toLowerCase());
   for (const s of trustedSubscriptions) if (!GUID.test(s)) problems.push(`AUDITOR_TRUSTED_SUBSCRIPTIONS: ${showValue(s)} is not a subscription id (GUID)`);
   const inScope = list(get('AUDITOR_SUBSCRIPTION_IDS')).map((s) => s.toLowerCase());
-  const registryParams = { retentionMaxDays, trustedSubscriptions: [...inScope, ...trustedSubscriptions].filter((s) => GUID.test(s)) };
+  const registryParams = { retentionMaxDays, trustedSubscriptions: [...inScope, ...trustedSubscriptions].filter((s) => GUID.test(s)), tokenMaxDays: int('AUDITOR_TOKEN_MAX_DAYS', 1, 3650) };
+  // Who may write and who pushed (issue 13): identities or patterns, each bounded; never echoed unless harmless.
+  const identityList = (name: 'AUDITOR_REGISTRY_WRITERS' | 'AUDITOR_APPROVED_PUSHERS'): string[] => {
+    const out = list(get(name));
+    if (out.length > 256) problems.push(`${name}: ${out.length} entries, at most 256`);
+    // eslint-disable-next-line no-control-regex -- control characters are what this refuses
+    for (const v of out) if (v.length > 256 || /[\u0000-\u001f\u007f]/.test(v)) problems.push(`${name}: ${showValue(v)} is not an identity or pattern (at most 256 printable characters)`);
+    return out.slice(0, 256);
+  };
+  const accessParams = { registryWriters: identityList('AUDITOR_REGISTRY_WRITERS'), approvedPushers: identityList('AUDITOR_APPROVED_PUSHERS') };
 
   let params: RuleParams = ruleParams();
   try {
@@ -386,7 +408,7 @@ export function loadConfig(env: Env = environment(), overrides: Env = {}): Audit
       }
     }
     if (!problems.length) {
-      params = ruleParams({ approvedRegistries, approvedBaseImages, staleAfterDays, staleOverrides, adminLookbackDays, ...vulnParams, ...workloadParams, ...registryParams, ...supplyChainParams });
+      params = ruleParams({ approvedRegistries, approvedBaseImages, staleAfterDays, staleOverrides, adminLookbackDays, ...vulnParams, ...workloadParams, ...registryParams, ...supplyChainParams, ...tagParams, ...accessParams });
     }
   } catch (e) {
     problems.push(`rule parameters: ${e instanceof Error ? e.message : String(e)}`);
@@ -497,6 +519,26 @@ export function parseSeverity(name: string, raw: string | undefined, fallback: S
     return fallback;
   }
   return v;
+}
+
+/**
+ * AUDITOR_LOCKED_TAG_PATTERNS (issue 15): `none` for no pattern, else every pattern compiled on its own so that each bad one
+ * is named, by position and, when it reads like a tag regex, its value (anything else, e.g. a URL pasted by mistake, only described).
+ */
+function lockedTagPatternsOf(raw: string | undefined, problems: string[]): string[] {
+  if (raw?.trim().toLowerCase() === 'none') return [];
+  const patterns = list(raw);
+  if (patterns.length > 32) problems.push(`AUDITOR_LOCKED_TAG_PATTERNS: ${patterns.length} patterns, at most 32`);
+  patterns.forEach((p, i) => {
+    try {
+      compileTagPattern(p);
+    } catch (e) {
+      // Shown when it reads like a tag regex (no URL, credential or key=value characters), else described only.
+      const shown = /^[A-Za-z0-9._\-\\?*+()[\]|^$]{1,64}$/.test(p) && !/[A-Za-z0-9+_=]{24,}/.test(p) ? JSON.stringify(p) : showValue(p);
+      problems.push(`AUDITOR_LOCKED_TAG_PATTERNS: pattern ${i + 1} ${shown} is not a tag pattern: ${e instanceof PatternError ? e.reason : String(e)}`);
+    }
+  });
+  return patterns;
 }
 
 /** A PatternError without echoing a value that could be a secret: the pattern only when harmless. */

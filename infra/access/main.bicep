@@ -87,6 +87,13 @@ var roles = {
 //     Microsoft.Web/sites/config/read (covered). Do NOT add Microsoft.Web/sites/config/list/action
 //     (POST .../config/appsettings/list): it returns app settings and connection strings, i.e.
 //     secrets, which the auditor must not read.
+//   - registry.push-access-restricted (issue 13): role assignments and role definitions from
+//     `authorizationresources` need Microsoft.Authorization/roleAssignments/read and
+//     roleDefinitions/read, both in Reader's */read. Assignments inherited from management groups
+//     are read with authorizationScopeFilter AtScopeAboveAndBelow; whether Reader on the
+//     subscription alone makes them visible is ASSUMED (the portal shows inherited assignments to
+//     readers of a subscription). Where they are not visible, grant Reader on the management group
+//     yourself (this template is subscription-scoped and adds no management-group role).
 // With grantReader = false, grant Reader (or a custom role with these */read actions) on the
 // narrower scopes yourself, or those rules report gaps.
 resource subscriptionReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantReader) {

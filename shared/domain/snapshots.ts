@@ -60,6 +60,14 @@ export interface RegistryPolicyFacts {
   armAudienceTokens?: string;
   /** `trustPolicy.status`: Docker Content Trust, which ACR retires on 2028-03-31 (issue 15). */
   trust?: string;
+  /** `softDeletePolicy` (preview API versions only, e.g. 2025-05-01-preview): status and `retentionDays` (issue 13). */
+  softDelete?: SoftDeletePolicyFacts;
+}
+
+/** `policies.softDeletePolicy`: `status` as ARM sent it, `retentionDays` (1-90, ARM's default 7) when given. */
+export interface SoftDeletePolicyFacts {
+  status: string;
+  retentionDays?: number;
 }
 
 export const MAX_PRIVATE_ENDPOINT_CONNECTIONS = 100;
@@ -116,6 +124,72 @@ export interface AdminUserChangeFacts {
 }
 
 /**
+ * Registry settings whose changes the auditor reads from Resource Graph `resourcechanges` (issue 13, "who
+ * changed it"): the property paths as Resource Graph names them in `properties.changes` (dotted ARM paths,
+ * e.g. `properties.adminUserEnabled`; "Get resource changes", learn.microsoft.com/azure/governance/
+ * resource-graph/changes/get-resource-changes). One entry per property a registry-setting rule reads.
+ */
+export const REGISTRY_SETTING_PATHS = [
+  'properties.adminUserEnabled',
+  'properties.anonymousPullEnabled',
+  'properties.publicNetworkAccess',
+  'properties.networkRuleSet.defaultAction',
+  'properties.networkRuleBypassOptions',
+  'properties.policies.quarantinePolicy.status',
+  'properties.policies.retentionPolicy.status',
+  'properties.policies.retentionPolicy.days',
+  'properties.policies.exportPolicy.status',
+  'properties.policies.trustPolicy.status',
+  'properties.policies.azureADAuthenticationAsArmPolicy.status',
+  'properties.policies.softDeletePolicy.status',
+  'properties.policies.softDeletePolicy.retentionDays',
+  'properties.encryption.status',
+  'properties.encryption.keyVaultProperties.keyIdentifier',
+  'properties.dataEndpointEnabled',
+  'properties.roleAssignmentMode',
+] as const;
+
+/**
+ * Array-valued registry settings: a change is recorded under a key below the path (the index notation of
+ * array elements is ASSUMED, Microsoft's examples show scalar paths only), so these match by prefix and
+ * keep the latest change of any key under them.
+ */
+export const REGISTRY_SETTING_PREFIXES = ['properties.privateEndpointConnections', 'properties.networkRuleSet.ipRules'] as const;
+
+/** The latest change of one registry setting (Resource Graph `resourcechanges`), every string bounded. */
+export interface SettingChangeFacts {
+  /** The changed key as Resource Graph names it (under a prefix path: the element's key). */
+  property: string;
+  /** `changeAttributes.timestamp`. */
+  changedAt: string;
+  /** `changeAttributes.changedBy`: an e-mail address, an application id, or `System`. */
+  changedBy?: string;
+  /** `changeAttributes.changedByType` (User, Application, ManagedIdentity, Unknown). */
+  changedByType?: string;
+  /** `changeAttributes.clientType` (e.g. `Azure Portal`, `ARM Template`, or a client application id). */
+  clientType?: string;
+  /** `changeAttributes.operation`: the permission used, e.g. `microsoft.containerregistry/registries/write`. */
+  operation?: string;
+  /** `propertyChangeType`: Insert, Update or Remove (absent on API shapes without it). */
+  propertyChangeType?: string;
+  previousValue?: string;
+  newValue?: string;
+}
+
+/** A registry's `Create` record (Resource Graph records no property values for it). */
+export type RegistryCreationFacts = Omit<SettingChangeFacts, 'property' | 'propertyChangeType' | 'previousValue' | 'newValue'>;
+
+/**
+ * Who changed a registry's settings in the window Resource Graph keeps (about 14 days): per watched path
+ * (REGISTRY_SETTING_PATHS and REGISTRY_SETTING_PREFIXES), its latest change, and the registry's creation
+ * when it falls in the window. Bounded by construction: one entry per watched path.
+ */
+export interface RegistrySettingChanges {
+  latest: Partial<Record<string, SettingChangeFacts>>;
+  created?: RegistryCreationFacts;
+}
+
+/**
  * Everything collected about one registry in one audit. An optional field that is `undefined` was
  * not collected in this audit (rules answer not_applicable and inconclusive, never pass).
  */
@@ -126,10 +200,158 @@ export interface RegistryFacts {
   adminLogins?: AdminLoginFacts | null;
   adminPush?: AdminPushFacts;
   adminUserChange?: AdminUserChangeFacts;
+  /** Latest changes of the registry's settings (resourcechanges, read once per run by the planner). Undefined: not read. */
+  settingChanges?: RegistrySettingChanges;
   /** Workloads that pull from this registry with its admin account (user name = registry name): count and a bounded list of ids. Undefined: not read. */
   adminCredentialWorkloads?: { count: number; workloads: string[] };
   /** Defender for Containers plan of the registry's subscription (undefined: not read in this audit). */
   defenderPlan?: DefenderPlanFacts;
+  /** The subscriptions this audit covers (the nightly run's; lower-case): "in scope" for registry.private-endpoints-trusted. Undefined: not known (only the settings count). */
+  auditedSubscriptions?: readonly string[];
+  /** Repository-scoped tokens (ARM list of `registries/tokens`, issue 13). Undefined: not read in this audit. */
+  tokens?: TokenSnapshot[];
+  /** Pull-through cache rules (ARM list of `registries/cacheRules`, issue 13). Undefined: not read in this audit. */
+  cacheRules?: CacheRuleSnapshot[];
+  /** Soft delete (issue 13): read with a preview API version. Undefined: not read in this audit. */
+  softDelete?: SoftDeleteFacts;
+  /** Who can change the registry's content (role assignments, read once per run by the planner, issue 13). Undefined: not read. */
+  writers?: RegistryWritersFacts;
+}
+
+/**
+ * What a role assignment lets a principal do to a registry's content (issue 13, registry.push-access-restricted):
+ * push / delete (legacy ACR actions, not honoured on ABAC-mode registries), repository-write / repository-delete
+ * (data actions), administer (registries/write: e.g. enable the admin user), import (importImage, restore deleted),
+ * admin-credentials (list or regenerate the admin passwords: matters while the admin user is enabled), tokens
+ * (create tokens / scope maps or their passwords), tasks (ACR Tasks run with registry push rights), cache-rules,
+ * pipelines (import pipelines), grant-access (roleAssignments/write: can grant itself any of these), and
+ * unresolved-role (the role definition could not be read: it may allow any of them).
+ */
+export type WriteCapability =
+  | 'push' | 'delete' | 'repository-write' | 'repository-delete' | 'administer' | 'import' | 'admin-credentials'
+  | 'tokens' | 'tasks' | 'cache-rules' | 'pipelines' | 'grant-access' | 'unresolved-role';
+
+/** One role assignment that lets a principal change registry content. Strings bounded where built. */
+export interface WriteAssignmentFacts {
+  /** Object id (lower-case): Resource Graph role assignment rows carry no display names. */
+  principalId: string;
+  /** `User`, `Group`, `ServicePrincipal`, `ForeignGroup`, `Device` (absent: not reported). */
+  principalType?: string;
+  roleName: string;
+  /** The assignment's scope as Azure sent it (a registry, its resource group, subscription, a management group or `/`). */
+  scope: string;
+  capabilities: WriteCapability[];
+  /** The assignment has an ABAC condition (typically limiting it to some repositories). */
+  conditional?: true;
+}
+
+/**
+ * The write-capable role assignments that apply to one registry. The planner keeps only those of principals not on
+ * AUDITOR_REGISTRY_WRITERS (approved ones are counted), bounded: `truncated` counts the unapproved ones left out.
+ * `uncertain`: management-group assignments whose ancestry of the registry's subscription was not read.
+ */
+export interface RegistryWritersFacts {
+  assignments: WriteAssignmentFacts[];
+  approvedLeftOut: number;
+  truncated: number;
+  uncertain: WriteAssignmentFacts[];
+  uncertainTruncated: number;
+}
+
+/**
+ * Who pushed an image (issue 13, image.pushed-by-approved-identity): at push time the Event Grid event's `actor.name`,
+ * at night the `Identity` of every successful push of the digest in ContainerRegistryRepositoryEvents within the
+ * look-back window. `unknown`: no push record could be read for the image (why).
+ */
+export type PushedByFacts =
+  | {
+      status: 'read';
+      source: 'event' | 'logs';
+      /** Each identity that pushed the digest, with its latest push (bounded: MAX_PUSHERS). */
+      pushers: Array<{ identity: string; lastPush?: string; pushes?: number; tags?: string[] }>;
+      /** More identities pushed than were kept. */
+      partial?: boolean;
+      lookbackDays?: number;
+    }
+  | { status: 'unknown'; reason: string };
+
+export const MAX_PUSHERS = 20;
+
+/**
+ * One repository-scoped token (`Microsoft.ContainerRegistry/registries/tokens`, 2025-11-01 `TokenProperties`):
+ * names and dates only. Password values are never kept (a list never returns them anyway).
+ */
+export interface TokenSnapshot {
+  name: string;
+  /** `status`: `enabled` / `disabled` as ARM sent it (absent: not reported). */
+  status?: string;
+  /** The scope map's name (last segment of `scopeMapId`). */
+  scopeMap?: string;
+  creationDate?: string;
+  /** `credentials.passwords` (ARM keeps at most two: password1, password2). */
+  passwords: TokenPasswordSnapshot[];
+}
+
+export interface TokenPasswordSnapshot {
+  name: string;
+  creationTime?: string;
+  /** Absent: the password never expires. */
+  expiry?: string;
+}
+
+/** One pull-through cache rule (`Microsoft.ContainerRegistry/registries/cacheRules`, 2025-11-01 `CacheRuleProperties`). */
+export interface CacheRuleSnapshot {
+  name: string;
+  /** The upstream, e.g. `docker.io/library/ubuntu` or `mcr.microsoft.com/*` (absent: not reported). */
+  sourceRepository?: string;
+  targetRepository?: string;
+  /** The credential set's name (last segment of `credentialSetResourceId`): upstream credentials in Key Vault. */
+  credentialSet?: string;
+  creationDate?: string;
+}
+
+/**
+ * Soft delete of a registry: `policy` from a read of the registry with a preview API version (`null`: read,
+ * the document carries no softDeletePolicy), and on Premium the locations of its replications (geo-replicated
+ * registries do not support soft delete; undefined: not read).
+ */
+export interface SoftDeleteFacts {
+  policy: SoftDeletePolicyFacts | null;
+  replicationLocations?: string[];
+}
+
+/** The subject of the token rules: one token of a registry. */
+export interface RegistryTokenFacts {
+  registry: RegistrySnapshot;
+  token: TokenSnapshot;
+}
+
+/** The subject of the cache-rule rules: one cache rule of a registry. */
+export interface CacheRuleFacts {
+  registry: RegistrySnapshot;
+  cacheRule: CacheRuleSnapshot;
+}
+
+/**
+ * Dangling manifests of one repository (registry.untagged-manifests-pruned), tallied from its manifest listing, read in
+ * full: untagged manifests last updated more than `olderThanDays` ago. Manifests that look untagged but are not dangling
+ * are counted apart (`notCounted`): untagged platform manifests in a repository holding a tagged multi-arch index (the
+ * listing cannot tell them from other untagged platform manifests), OCI artifacts such as signatures and SBOMs
+ * (referrers), and manifests locked against deletion (older than the cut-off too).
+ */
+export interface RepositoryUntaggedFacts {
+  olderThanDays: number;
+  count: number;
+  /** The dangling manifest last updated longest ago (undefined when `count` is 0). */
+  oldest?: { digest: string; lastUpdateTime: string };
+  notCounted: { possibleIndexChildren: number; artifacts: number; locked: number };
+}
+
+/** The subject of the repository rules (issue 15): one repository of a registry whose manifest listing completed. */
+export interface RepositoryFacts {
+  registry: RegistrySnapshot;
+  repository: string;
+  untagged: RepositoryUntaggedFacts;
 }
 
 /**
@@ -162,6 +384,37 @@ export interface ManifestSnapshot {
   architecture?: string;
   os?: string;
   imageSize?: number;
+  /** `configMediaType` of the listing (issue 15): an image config, or an artifact's (signature, SBOM) type. */
+  configMediaType?: string;
+  /** The manifest's own `changeableAttributes.deleteEnabled` (a manifest locked against deletion is kept on purpose). */
+  deleteEnabled?: boolean;
+}
+
+/** One tag as `GET /acr/v1/{repository}/_tags` lists it (issue 15): the digest it points at and its own changeable attributes. */
+export interface TagAttributeFacts {
+  name: string;
+  digest: string;
+  /** `changeableAttributes.writeEnabled`: false = the tag cannot be re-pointed (absent: not reported). */
+  writeEnabled?: boolean;
+  /** `changeableAttributes.deleteEnabled`: false = the tag cannot be deleted (absent: not reported). */
+  deleteEnabled?: boolean;
+}
+
+/**
+ * The attributes of the manifest's tags that match AUDITOR_LOCKED_TAG_PATTERNS (image.release-tags-locked),
+ * from the repository's tag listing (read once per repository per audit).
+ */
+export interface ReleaseTagFacts {
+  /**
+   * The locked-pattern tags of the manifest found in the listing pointing at it. A tag missing here (re-pointed since
+   * the manifest listing, or past the tag listing's bound) is unknown.
+   */
+  tags: TagAttributeFacts[];
+  /**
+   * The repository's own attributes (a locked repository locks every tag in it), read only when a tag is writable;
+   * `unread` when that read failed; absent when not needed.
+   */
+  repository?: { writeEnabled?: boolean; deleteEnabled?: boolean } | 'unread';
 }
 
 /** OCI annotations of a manifest (or index) and labels of its image config, for one platform. */
@@ -199,6 +452,10 @@ export interface ImageFacts {
   provenance?: ProvenanceFacts;
   /** Present when Defender's results were read (nightly audit). */
   vulnerabilities?: ImageVulnerabilityFacts;
+  /** Attributes of the manifest's locked-pattern tags (issue 15); undefined: not read (none matches, or the read failed). */
+  releaseTags?: ReleaseTagFacts;
+  /** Who pushed the image (Event Grid actor at push time, repository logs at night). Undefined: not read in this audit. */
+  pushedBy?: PushedByFacts;
 }
 
 export interface WorkloadSnapshot {
@@ -329,6 +586,8 @@ export interface WorkloadImageFacts {
   resolved?: ResolvedImage;
   /** Defender's results for the resolved digest (undefined: not read in this audit). */
   vulnerabilities?: ImageVulnerabilityFacts;
+  /** The OCI referrers of the resolved digest, read where signatures are required (issue 15). Undefined: not read. */
+  referrers?: ReferrerFacts[];
 }
 
 /** A scope the audit could not read: it is reported, and its findings are left untouched. */

@@ -7,12 +7,13 @@ import { subscriptionOf } from '../domain/armIds.js';
 import { createDefaultHttpClient, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import { MonitorClient } from '@azure/arm-monitor';
-import type { DiagnosticSettingFacts, RegistrySnapshot, WorkloadContainer } from '../domain/snapshots.js';
+import type { CacheRuleSnapshot, DiagnosticSettingFacts, RegistrySnapshot, SoftDeletePolicyFacts, TokenSnapshot, WorkloadContainer } from '../domain/snapshots.js';
 import type { ArmPort } from '../usecases/ports.js';
 import { siteContainerOf, WORKLOAD_KIND_DEFINITIONS, WORKLOAD_KINDS, WorkloadFieldError } from '../domain/workloadKinds.js';
 import { armClientOptions, type AzureConnection } from './connection.js';
 import { classifyAzureError, isConfirmedDeletion, ScopeReadError } from './errors.js';
 import { MappingError, parseRegistryId, toDiagnosticSetting, toRegistrySnapshot } from './mappers.js';
+import { RegistryChildrenReader } from './registryChildren.js';
 
 /**
  * API versions used to read one resource by id (GET): each workload kind's own (the workload-kind
@@ -127,6 +128,33 @@ export class ArmSource implements ArmPort {
       apiVersion = next?.searchParams.get('api-version') ?? apiVersion;
     }
     return out;
+  }
+
+  /**
+   * Registry children Resource Graph does not index (tokens, cache rules, replications: ARM lists) and the soft
+   * delete policy (a preview API version): shared/inventory/registryChildren.ts, through this ARM client's pipeline.
+   */
+  private childrenReader?: RegistryChildrenReader;
+  private children(): RegistryChildrenReader {
+    return (this.childrenReader ??= new RegistryChildrenReader(this.conn.cloud.armEndpoint, (subscriptionId, url) =>
+      this.arm(subscriptionId).pipeline.sendRequest(this.httpClient, createPipelineRequest({ url, method: 'GET', ...(this.conn.agent ? { agent: this.conn.agent } : {}) })),
+    ));
+  }
+
+  listRegistryTokens(registryId: string): Promise<TokenSnapshot[]> {
+    return this.children().tokens(registryId);
+  }
+
+  listRegistryCacheRules(registryId: string): Promise<CacheRuleSnapshot[]> {
+    return this.children().cacheRules(registryId);
+  }
+
+  listRegistryReplicationLocations(registryId: string): Promise<string[]> {
+    return this.children().replicationLocations(registryId);
+  }
+
+  getRegistrySoftDeletePolicy(registryId: string): Promise<SoftDeletePolicyFacts | null> {
+    return this.children().softDeletePolicy(registryId);
   }
 
   /** App Service site config: GET {siteId}/config/web (Microsoft.Web 2025-03-01 SiteConfigResource). */

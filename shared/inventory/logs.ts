@@ -1,10 +1,10 @@
 /** Log Analytics adapter (@azure/monitor-query-logs): admin-account logins of a registry. */
 import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import type { AdminLoginFacts } from '../domain/snapshots.js';
-import type { LogsPort } from '../usecases/ports.js';
+import type { ImagePushRecord, LogsPort } from '../usecases/ports.js';
 import { clientOptions, type AzureConnection } from './connection.js';
 import { classifyAzureError, ScopeReadError } from './errors.js';
-import { adminLoginsQuery } from './queries.js';
+import { adminLoginsQuery, imagePushesQuery } from './queries.js';
 
 export class LogAnalyticsSource implements LogsPort {
   private readonly logsClient: LogsQueryClient;
@@ -53,6 +53,54 @@ export class LogAnalyticsSource implements LogsPort {
       userAgents: asList(col('UserAgents')),
     };
   }
+
+  /** Successful pushes to one registry in the look-back window (one query), by `repository@digest` (issue 13). */
+  async imagePushes(workspace: { armId: string; customerId: string }, loginServer: string, lookbackDays: number): Promise<Map<string, ImagePushRecord[]>> {
+    let result;
+    try {
+      result = await this.logsClient.queryWorkspace(workspace.customerId, imagePushesQuery(loginServer, lookbackDays), { duration: `P${lookbackDays}D` });
+    } catch (e) {
+      throw new ScopeReadError(workspace.armId, classifyAzureError(e), { cause: e });
+    }
+    if (result.status !== LogsQueryResultStatus.Success) {
+      throw new ScopeReadError(workspace.armId, { kind: 'other', reason: `partial Log Analytics result: ${result.partialError?.message ?? 'unknown error'}` });
+    }
+    return toImagePushes(result.tables[0]);
+  }
+}
+
+/** Distinct (repository, digest, identity) rows kept per registry: more are dropped (their images stay undecided). */
+export const MAX_PUSH_ROWS = 200_000;
+
+/**
+ * `repository@digest` -> who pushed it, from imagePushesQuery's rows (Repository, Digest, Identity, Pushes, LastPush,
+ * Tags). Every string is bounded; rows without a repository, digest or identity are skipped.
+ */
+export function toImagePushes(table: { columnDescriptors: Array<{ name?: string }>; rows: unknown[][] } | undefined): Map<string, ImagePushRecord[]> {
+  const out = new Map<string, ImagePushRecord[]>();
+  if (!table) return out;
+  const at = (name: string) => table.columnDescriptors.findIndex((c) => c.name === name);
+  const [repo, digest, identity, pushes, last, tags] = ['Repository', 'Digest', 'Identity', 'Pushes', 'LastPush', 'Tags'].map(at) as [number, number, number, number, number, number];
+  const text = (v: unknown, max: number) => (typeof v === 'string' && v !== '' ? v.slice(0, max) : undefined);
+  for (const row of table.rows.slice(0, MAX_PUSH_ROWS)) {
+    const r = text(row[repo], 256);
+    const d = text(row[digest], 256);
+    const who = text(row[identity], 256);
+    if (!r || !d || !who) continue;
+    const n = Number(row[pushes]);
+    const lastPush = row[last] instanceof Date ? (row[last] as Date).toISOString() : text(row[last], 64);
+    const rawTags = typeof row[tags] === 'string' ? safeJson(row[tags] as string) : row[tags];
+    const key = `${r}@${d}`;
+    const list = out.get(key) ?? [];
+    list.push({
+      identity: who,
+      pushes: Number.isFinite(n) ? n : 0,
+      ...(lastPush ? { lastPush } : {}),
+      tags: (Array.isArray(rawTags) ? rawTags : []).filter((t): t is string => typeof t === 'string' && t !== '').slice(0, 10).map((t) => t.slice(0, 128)),
+    });
+    out.set(key, list);
+  }
+  return out;
 }
 
 function safeJson(s: string): unknown {

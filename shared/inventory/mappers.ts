@@ -3,7 +3,7 @@
  * malformed field is a `MappingError` naming the field: never silently "compliant".
  */
 import { parseRegistryId as parseArmRegistryId, type RegistryIdParts } from '../domain/armIds.js';
-import { MAX_PRIVATE_ENDPOINT_CONNECTIONS, type DiagnosticSettingFacts, type RegistrySnapshot, type WorkloadContainer, type WorkloadSettings, type WorkloadSnapshot } from '../domain/snapshots.js';
+import { MAX_PRIVATE_ENDPOINT_CONNECTIONS, REGISTRY_SETTING_PATHS, REGISTRY_SETTING_PREFIXES, type DiagnosticSettingFacts, type RegistrySettingChanges, type RegistrySnapshot, type SettingChangeFacts, type WorkloadContainer, type WorkloadSettings, type WorkloadSnapshot } from '../domain/snapshots.js';
 import { unreadSettings, WORKLOAD_KINDS, WorkloadFieldError, workloadKindOfType, type WorkloadKindDefinition } from '../domain/workloadKinds.js';
 
 export class MappingError extends Error {
@@ -128,6 +128,12 @@ function hardeningFacts(p: Obj): Pick<RegistrySnapshot, 'policies' | 'encryption
       const days = isObj(pol.retentionPolicy) ? pol.retentionPolicy.days : undefined;
       policies.retention = { status: retention, ...(typeof days === 'number' && Number.isFinite(days) ? { days } : {}) };
     }
+    // Preview API versions only (2023-01-01-preview and later previews; not in 2025-11-01): status and retentionDays.
+    const softDelete = policyStatus(pol, 'softDeletePolicy');
+    if (softDelete) {
+      const days = isObj(pol.softDeletePolicy) ? pol.softDeletePolicy.retentionDays : undefined;
+      policies.softDelete = { status: softDelete, ...(typeof days === 'number' && Number.isInteger(days) && days >= 0 && days <= 3650 ? { retentionDays: days } : {}) };
+    }
     out.policies = policies;
   }
   if (isObj(p.encryption)) {
@@ -207,4 +213,66 @@ export function toWorkloadSnapshot(raw: unknown): WorkloadSnapshot {
     settings,
     ...(childContainers ? { childContainers } : {}),
   };
+}
+
+/** Bounds of what a registry-setting change keeps from a `resourcechanges` row (estate content). */
+export const SETTING_CHANGE_BOUNDS = { changedBy: 256, changedByType: 32, clientType: 128, operation: 128, property: 256, value: 128, timestamp: 40 } as const;
+
+const boundedText = (x: unknown, max: number): string | undefined => {
+  const s = typeof x === 'string' ? x : typeof x === 'number' || typeof x === 'boolean' ? String(x) : undefined;
+  if (s === undefined || s === '') return undefined;
+  return s.length > max ? `${s.slice(0, max)}…[truncated]` : s;
+};
+
+/** The registry path a change key falls under (REGISTRY_SETTING_PATHS exactly, REGISTRY_SETTING_PREFIXES by prefix), else undefined. */
+export function watchedSettingPath(key: string): string | undefined {
+  if ((REGISTRY_SETTING_PATHS as readonly string[]).includes(key)) return key;
+  return REGISTRY_SETTING_PREFIXES.find((p) => key === p || key.startsWith(`${p}.`) || key.startsWith(`${p}[`));
+}
+
+/**
+ * Folds one Resource Graph `resourcechanges` row into the per-registry latest changes (lower-case registry
+ * id -> RegistrySettingChanges), keeping per watched path only the newest change and the newest `Create`
+ * record; rows of other types, without a target or a parsable timestamp, and keys of other properties are
+ * ignored. Row shape: "Get resource changes" (learn.microsoft.com/azure/governance/resource-graph/changes/
+ * get-resource-changes) and azure-rest-api-specs Microsoft.Resources/changes 2022-05-01 (ChangeProperties,
+ * ChangeBase{propertyChangeType, previousValue, newValue}) and 2024-06-01-preview (ChangeAttributes{changedBy,
+ * changedByType, clientType, operation}; values nullable, propertyChangeType gone: every field but the
+ * target and the timestamp is optional here). Strings are bounded.
+ */
+export function addSettingChanges(into: Map<string, RegistrySettingChanges>, row: unknown): void {
+  const p = isObj(row) && isObj(row.properties) ? row.properties : undefined;
+  if (!p || typeof p.targetResourceId !== 'string') return;
+  if (typeof p.targetResourceType === 'string' && p.targetResourceType.toLowerCase() !== 'microsoft.containerregistry/registries') return;
+  const target = p.targetResourceId.toLowerCase();
+  const attrs = isObj(p.changeAttributes) ? p.changeAttributes : {};
+  const at = typeof attrs.timestamp === 'string' ? Date.parse(attrs.timestamp) : Number.NaN;
+  if (Number.isNaN(at)) return;
+  const changedAt = new Date(at).toISOString();
+  const who: Omit<SettingChangeFacts, 'property'> = { changedAt };
+  for (const k of ['changedBy', 'changedByType', 'clientType', 'operation'] as const) {
+    const v = boundedText(attrs[k], SETTING_CHANGE_BOUNDS[k]);
+    if (v !== undefined) who[k] = v;
+  }
+  const entry = into.get(target) ?? { latest: {} };
+  const changeType = typeof p.changeType === 'string' ? p.changeType.toLowerCase() : '';
+  if (changeType === 'create') {
+    if (!entry.created || entry.created.changedAt < changedAt) entry.created = who;
+  } else if (changeType === 'update' && isObj(p.changes)) {
+    for (const [key, c] of Object.entries(p.changes)) {
+      const path = watchedSettingPath(key);
+      if (!path || !isObj(c)) continue;
+      const known = entry.latest[path];
+      if (known && known.changedAt >= changedAt) continue;
+      const change: SettingChangeFacts = { property: boundedText(key, SETTING_CHANGE_BOUNDS.property)!, ...who };
+      const type = boundedText(c.propertyChangeType, SETTING_CHANGE_BOUNDS.changedByType);
+      if (type !== undefined) change.propertyChangeType = type;
+      const previous = boundedText(c.previousValue, SETTING_CHANGE_BOUNDS.value);
+      if (previous !== undefined) change.previousValue = previous;
+      const next = boundedText(c.newValue, SETTING_CHANGE_BOUNDS.value);
+      if (next !== undefined) change.newValue = next;
+      entry.latest[path] = change;
+    }
+  } else return;
+  if (entry.created || Object.keys(entry.latest).length) into.set(target, entry);
 }

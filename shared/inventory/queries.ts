@@ -4,6 +4,7 @@
  * Scope (which subscriptions) is passed in the request's `subscriptions`, never in the text.
  */
 import { RESOURCE_GRAPH_COLUMNS, WORKLOAD_KIND_DEFINITIONS, WORKLOAD_KINDS, WORKLOAD_ROW_COLUMNS, type WorkloadKindDefinition } from '../domain/workloadKinds.js';
+import { REGISTRY_SETTING_PATHS, REGISTRY_SETTING_PREFIXES } from '../domain/snapshots.js';
 import { kqlDays, kqlString } from './kql.js';
 
 /**
@@ -75,13 +76,23 @@ export const WORKSPACES_QUERY = [
 ].join('\n');
 
 /**
- * Changes of `adminUserEnabled` on every registry in scope, newest first (ARG keeps about 14 days of
- * changes). One query per run: the planner hands each registry's latest change to its shard.
+ * Changes of the registry settings the rules read (REGISTRY_SETTING_PATHS, REGISTRY_SETTING_PREFIXES) and
+ * registry creations, on every registry in scope, newest first: one query per run, the planner hands each
+ * registry its latest change per setting. Row shape ("Get resource changes", learn.microsoft.com/azure/
+ * governance/resource-graph/changes/get-resource-changes; azure-rest-api-specs Microsoft.Resources/changes
+ * 2022-05-01 and 2024-06-01-preview ChangeProperties): `properties.targetResourceId`, `changeType` (Create, Update, Delete),
+ * `changeAttributes{timestamp, changedBy, changedByType, clientType, operation}`, `changes{<path>:
+ * {previousValue, newValue, propertyChangeType}}` (the `changes` dictionary only on Update). Keys under an
+ * array-valued setting are matched with `contains` over the serialised dictionary (KQL `contains`, as in
+ * Microsoft's Resource Graph starter queries). ARG keeps about 14 days of changes.
+ * (Named for its first use, who enabled the admin user; since issue 13 it covers every registry setting.)
  */
 export const ADMIN_USER_CHANGES_QUERY = [
   'resourcechanges',
   `| where tolower(tostring(properties.targetResourceType)) == ${kqlString(RESOURCE_TYPES.registry)}`,
-  "| where isnotnull(properties.changes['properties.adminUserEnabled'])",
+  "| where tostring(properties.changeType) == 'Create'",
+  ...REGISTRY_SETTING_PATHS.map((p) => `    or isnotnull(properties.changes[${kqlString(p)}])`),
+  ...REGISTRY_SETTING_PREFIXES.map((p) => `    or tostring(properties.changes) contains ${kqlString(p)}`),
   '| project id, properties',
   '| order by tostring(properties.changeAttributes.timestamp) desc',
 ].join('\n');
@@ -145,5 +156,41 @@ export function imageVulnerabilitiesQuery(minSeverity: Parameters<typeof defende
     '    statusCode = tostring(properties.status.code), statusCause = tostring(properties.status.cause),',
     '    statusDescription = tostring(properties.status.description), timeGenerated = tostring(properties.timeGenerated)',
     '| order by id asc',
+  ].join('\n');
+}
+
+/**
+ * Role assignments and every visible role definition, for the run (issue 13, registry.push-access-restricted):
+ * Resource Graph `authorizationresources` (types per Microsoft's Resource Graph samples "Azure RBAC":
+ * microsoft.authorization/roleassignments, microsoft.authorization/roledefinitions), definitions first. Every
+ * definition, not only those mentioning ACR: a definition that was read and grants no write is harmless, one that
+ * was not read leaves its assignments unresolved (inconclusive), so a filtered-out definition must not look unread
+ * (a Key Vault role above a registry made the rule inconclusive: test/cli/registryHardening.test.ts). About 700
+ * built-in definitions: one or two more pages per run.
+ * Sent once per run with authorizationScopeFilter AtScopeAboveAndBelow, so assignments inherited from management groups
+ * are included where visible. `contains` is KQL's case-insensitive substring operator.
+ */
+export const ROLE_ASSIGNMENTS_QUERY = [
+  'authorizationresources',
+  "| where type =~ 'microsoft.authorization/roleassignments'",
+  "    or type =~ 'microsoft.authorization/roledefinitions'",
+  '| project id, type, subscriptionId, properties',
+  '| order by type desc, id asc',
+].join('\n');
+
+/**
+ * Successful pushes to one registry in the look-back window, one row per repository, digest and identity
+ * (ContainerRegistryRepositoryEvents: columns per the Azure Monitor table reference,
+ * learn.microsoft.com/azure/azure-monitor/reference/tables/containerregistryrepositoryevents). OperationName `Push`
+ * and ResultType `200`/`201` for a successful push are ASSUMED (Microsoft documents no value list; see docs/estate.md).
+ * One query per registry shard, never per image.
+ */
+export function imagePushesQuery(loginServer: string, lookbackDays: number): string {
+  return [
+    'ContainerRegistryRepositoryEvents',
+    `| where TimeGenerated > ago(${kqlDays(lookbackDays)})`,
+    `| where LoginServer =~ ${kqlString(loginServer)}`,
+    "| where OperationName =~ 'Push' and ResultType in ('200', '201')",
+    '| summarize Pushes = count(), LastPush = max(TimeGenerated), Tags = make_set(Tag, 10) by Repository, Digest, Identity',
   ].join('\n');
 }

@@ -4,16 +4,24 @@
  * returns only what the identity may read: absence is never proof of deletion (see ArmSource).
  */
 import { ResourceGraphClient } from '@azure/arm-resourcegraph';
-import type { AdminUserChangeFacts, ManagedEnvironmentFacts, RegistrySnapshot, WorkloadSnapshot } from '../domain/snapshots.js';
+import type { AdminUserChangeFacts, ManagedEnvironmentFacts, RegistrySettingChanges, RegistrySnapshot, WorkloadSnapshot } from '../domain/snapshots.js';
 import { WORKLOAD_KINDS, workloadKindOfType } from '../domain/workloadKinds.js';
 import type { ResourceGraphPort } from '../usecases/ports.js';
 import { sleep } from '../util/concurrency.js';
 import { armClientOptions, isObj, type AzureConnection, type Obj } from './connection.js';
 import { classifyAzureError, ScopeReadError } from './errors.js';
-import { MappingError, toRegistrySnapshot, toWorkloadSnapshot } from './mappers.js';
+import { addSettingChanges, MappingError, toRegistrySnapshot, toWorkloadSnapshot } from './mappers.js';
+import { collectRegistryWriters, managementGroupOf, type RegistryWritersIndex } from './roleAssignments.js';
+import { ROLE_ASSIGNMENTS_QUERY } from './queries.js';
+import type { RegistryWritersOptions } from '../usecases/ports.js';
 import { ADMIN_USER_CHANGES_QUERY, MANAGED_ENVIRONMENTS_QUERY, REGISTRIES_QUERY, REGISTRY_CREDENTIALS_QUERY, SUBSCRIPTIONS_QUERY, WORKLOADS_QUERY, WORKSPACES_QUERY } from './queries.js';
 
 const ARG_PAGE = 1000;
+
+/** Request options besides paging (QueryRequestOptions): `authorizationScopeFilter` for authorizationresources. */
+export interface ArgQueryOptions {
+  authorizationScopeFilter?: 'AtScopeAndBelow' | 'AtScopeAndAbove' | 'AtScopeExact' | 'AtScopeAboveAndBelow';
+}
 const ARG_SUBSCRIPTION_BATCH = 1000;
 
 /** Parses `x-ms-user-quota-resets-after` (`hh:mm:ss`) into milliseconds. */
@@ -34,11 +42,11 @@ export class ResourceGraphSource implements ResourceGraphPort {
   }
 
   /** Serialises Resource Graph calls of this process and waits when the user quota is exhausted. */
-  private async argCall(query: string, subscriptions: string[] | undefined, skipToken: string | undefined) {
+  private async argCall(query: string, subscriptions: string[] | undefined, skipToken: string | undefined, extra: ArgQueryOptions = {}) {
     const run = async () => {
       if (this.argQuota.remaining <= 0 && this.argQuota.resetsAt > Date.now()) await sleep(this.argQuota.resetsAt - Date.now());
       return this.argClient.resources(
-        { query, ...(subscriptions ? { subscriptions } : {}), options: { top: ARG_PAGE, resultFormat: 'objectArray', ...(skipToken ? { skipToken } : {}) } },
+        { query, ...(subscriptions ? { subscriptions } : {}), options: { top: ARG_PAGE, resultFormat: 'objectArray', ...(skipToken ? { skipToken } : {}), ...extra } },
         {
           onResponse: (raw) => {
             const remaining = raw.headers.get('x-ms-user-quota-remaining');
@@ -55,7 +63,7 @@ export class ResourceGraphSource implements ResourceGraphPort {
   }
 
   /** Every row of a Resource Graph query, following skip tokens, subscriptions in batches. */
-  async *query(query: string, subscriptions?: readonly string[]): AsyncIterable<Obj> {
+  async *query(query: string, subscriptions?: readonly string[], extra: ArgQueryOptions = {}): AsyncIterable<Obj> {
     const batches: Array<string[] | undefined> = [];
     if (!subscriptions) batches.push(undefined);
     else for (let i = 0; i < subscriptions.length; i += ARG_SUBSCRIPTION_BATCH) batches.push(subscriptions.slice(i, i + ARG_SUBSCRIPTION_BATCH));
@@ -65,7 +73,7 @@ export class ResourceGraphSource implements ResourceGraphPort {
       do {
         let page;
         try {
-          page = await this.argCall(query, batch, skipToken);
+          page = await this.argCall(query, batch, skipToken, extra);
         } catch (e) {
           const scope = batch?.length === 1 ? `/subscriptions/${batch[0]}` : 'Resource Graph';
           throw new ScopeReadError(scope, classifyAzureError(e), { cause: e });
@@ -78,15 +86,47 @@ export class ResourceGraphSource implements ResourceGraphPort {
     }
   }
 
-  async listSubscriptions(): Promise<Array<{ subscriptionId: string; name: string; state: string }>> {
+  async listSubscriptions(): Promise<Array<{ subscriptionId: string; name: string; state: string; managementGroups?: string[] }>> {
     const out = [];
     for await (const row of this.query(SUBSCRIPTIONS_QUERY)) {
       const id = typeof row.subscriptionId === 'string' ? row.subscriptionId.toLowerCase() : undefined;
       if (!id) continue;
       const state = isObj(row.properties) && typeof row.properties.state === 'string' ? row.properties.state : 'Enabled';
-      out.push({ subscriptionId: id, name: typeof row.name === 'string' ? row.name : id, state });
+      // The management groups above it (properties.managementGroupAncestorsChain[].name, as Microsoft's Resource Graph
+      // samples read it), for role assignments inherited from them (issue 13). Absent: not reported.
+      const chain = isObj(row.properties) && Array.isArray(row.properties.managementGroupAncestorsChain) ? row.properties.managementGroupAncestorsChain : undefined;
+      const managementGroups = chain?.flatMap((g) => (isObj(g) && typeof g.name === 'string' && g.name.length <= 90 ? [g.name.toLowerCase()] : [])).slice(0, 10);
+      out.push({ subscriptionId: id, name: typeof row.name === 'string' ? row.name : id, state, ...(managementGroups ? { managementGroups } : {}) });
     }
     return out;
+  }
+
+  /**
+   * The write-capable role assignments at scopes that contain the given registries (issue 13): ONE paged
+   * authorizationresources query for the run, assignments inherited from management groups included where visible
+   * (AtScopeAboveAndBelow), folded into a bounded index (shared/inventory/roleAssignments.ts).
+   */
+  async registryWriters(subscriptions: readonly string[], options: RegistryWritersOptions): Promise<RegistryWritersIndex> {
+    const registries = options.registryIds.map((r) => r.toLowerCase());
+    const subs = new Set(subscriptions.map((s) => s.toLowerCase()));
+    const containers = new Set(registries.flatMap((id) => {
+      const m = /^(\/subscriptions\/[^/]+)(\/resourcegroups\/[^/]+)/.exec(id);
+      return m ? [id, `${m[1]}${m[2]}`] : [id];
+    }));
+    const relevant = (scope: string) =>
+      scope === '/' || managementGroupOf(scope) !== undefined || containers.has(scope) || (/^\/subscriptions\/[^/]+$/.test(scope) && subs.has(scope.slice('/subscriptions/'.length)));
+    const seen = new Set<string>();
+    const rows = this.query(ROLE_ASSIGNMENTS_QUERY, subscriptions, { authorizationScopeFilter: 'AtScopeAboveAndBelow' });
+    // Subscription batches may return the same management-group row twice: each row id counts once.
+    async function* once(): AsyncIterable<Obj> {
+      for await (const row of rows) {
+        const id = typeof row.id === 'string' ? row.id.toLowerCase() : '';
+        if (id && seen.has(id)) continue;
+        if (id) seen.add(id);
+        yield row;
+      }
+    }
+    return collectRegistryWriters(once(), { relevant, approved: options.approved, ancestry: options.ancestry });
   }
 
   /** Registries from Resource Graph; a malformed row is yielded as an error, never skipped silently. */
@@ -157,6 +197,16 @@ export class ResourceGraphSource implements ResourceGraphPort {
       if (typeof row.id === 'string' && typeof customerId === 'string') map.set(row.id.toLowerCase(), customerId);
     }
     return map;
+  }
+
+  /**
+   * For each registry (lower-case ARM id), the latest change of each registry setting the rules read and
+   * its creation record when still kept (resourcechanges, about 14 days): one paged query for the whole run.
+   */
+  async registrySettingChanges(subscriptions?: readonly string[]): Promise<Map<string, RegistrySettingChanges>> {
+    const latest = new Map<string, RegistrySettingChanges>();
+    for await (const row of this.query(ADMIN_USER_CHANGES_QUERY, subscriptions)) addSettingChanges(latest, row);
+    return latest;
   }
 
   /**

@@ -9,6 +9,8 @@ import { registryAnonymousPullDisabled } from './registry.anonymous-pull-disable
 import { registryPublicNetworkRestricted } from './registry.public-network-restricted.js';
 import { registryAuditLogsEnabled } from './registry.audit-logs-enabled.js';
 import { registryAdminUserUnused } from './registry.admin-user-unused.js';
+import { registryPushAccessRestricted } from './registry.push-access-restricted.js';
+import { imagePushedByApprovedIdentity } from './image.pushed-by-approved-identity.js';
 import { registryArmAudienceTokensDisabled } from './registry.arm-audience-tokens-disabled.js';
 import { registryAbacPermissionsEnabled } from './registry.abac-permissions-enabled.js';
 import { registryPublicNetworkDisabled } from './registry.public-network-disabled.js';
@@ -19,6 +21,10 @@ import { registryQuarantineEnabled } from './registry.quarantine-enabled.js';
 import { registryRetentionEnabled } from './registry.retention-enabled.js';
 import { registryCmkEncrypted } from './registry.cmk-encrypted.js';
 import { registryDedicatedDataEndpoints } from './registry.dedicated-data-endpoints.js';
+import { registrySoftDeleteEnabled } from './registry.soft-delete-enabled.js';
+import { registryScopedTokensDisabled } from './registry.scoped-tokens-disabled.js';
+import { registryTokenPasswordsExpire } from './registry.token-passwords-expire.js';
+import { registryCacheRulesApproved } from './registry.cache-rules-approved.js';
 import { imageProvenanceLabeled } from './image.provenance-labeled.js';
 import { imageBaseApproved } from './image.base-approved.js';
 import { imageFresh } from './image.fresh.js';
@@ -26,6 +32,9 @@ import { imageSigned } from './image.signed.js';
 import { imageAttested } from './image.attested.js';
 import { registryContentTrustMigrated } from './registry.content-trust-migrated.js';
 import { imageSignedByApprovedSigner } from './image.signed-by-approved-signer.js';
+import { imageReleaseTagsLocked } from './image.release-tags-locked.js';
+import { registryUntaggedManifestsPruned } from './registry.untagged-manifests-pruned.js';
+import { workloadImageSigned } from './workload.image-signed.js';
 import { workloadImageFromApprovedRegistry } from './workload.image-from-approved-registry.js';
 import { workloadImageFresh } from './workload.image-fresh.js';
 import { workloadImagePinned } from './workload.image-pinned.js';
@@ -49,6 +58,7 @@ export const RULES: readonly Rule[] = Object.freeze([
   registryPublicNetworkRestricted,
   registryAuditLogsEnabled,
   registryAdminUserUnused,
+  registryPushAccessRestricted,
   registryArmAudienceTokensDisabled,
   registryAbacPermissionsEnabled,
   registryPublicNetworkDisabled,
@@ -59,15 +69,23 @@ export const RULES: readonly Rule[] = Object.freeze([
   registryRetentionEnabled,
   registryCmkEncrypted,
   registryDedicatedDataEndpoints,
+  registrySoftDeleteEnabled,
+  registryScopedTokensDisabled,
+  registryTokenPasswordsExpire,
+  registryCacheRulesApproved,
   imageProvenanceLabeled,
   imageBaseApproved,
   imageFresh,
   registryContentTrustMigrated,
   imageSigned,
   imageSignedByApprovedSigner,
+  imagePushedByApprovedIdentity,
   imageAttested,
+  imageReleaseTagsLocked,
+  registryUntaggedManifestsPruned,
   workloadImageFromApprovedRegistry,
   workloadImageFresh,
+  workloadImageSigned,
   workloadImagePinned,
   workloadRegistryPullManagedIdentity,
   workloadNoPlaintextSecrets,

@@ -10,6 +10,9 @@ const TARGET_NAMES: Record<Rule['target'], string> = {
   workload: 'workload (settings)',
   scope: 'audit scope (gap)',
   subscription: 'subscription',
+  registryToken: 'registry token',
+  cacheRule: 'registry cache rule',
+  repository: 'repository',
 };
 
 /** Escapes text for a Markdown table cell. */

@@ -24,13 +24,16 @@ export const imageBaseApproved = defineRule({
   remediation: {
     description:
       'Rebuild FROM an approved base image (imported into or cached by an approved registry), and declare it with the ' +
-      'org.opencontainers.image.base.name annotation (docker buildx sets it with --annotation or BuildKit attestations).',
+      'org.opencontainers.image.base.name annotation (docker buildx sets it with --annotation or BuildKit attestations). ' +
+      'A cache rule is only as approved as its upstream: its source registry must itself be on the approved registry ' +
+      'list (AUDITOR_APPROVED_REGISTRIES), which registry.cache-rules-approved checks for every cache rule.',
     cli:
       'az acr import --name <registry> --source mcr.microsoft.com/azurelinux/base/core:3.0 --image base/azurelinux-core:3.0\n' +
       '# Dockerfile: FROM <registry>.azurecr.io/base/azurelinux-core:3.0\n' +
       'az acr build --registry <registry> --image <repository>:<tag> .',
     bicep:
-      '// Serve the approved bases from the registry through a cache rule (the only FROM source builds may use)\n' +
+      '// Serve the approved bases from the registry through a cache rule (the only FROM source builds may use);\n' +
+      '// its source registry (here mcr.microsoft.com) must be approved too: registry.cache-rules-approved\n' +
       "resource baseCache 'Microsoft.ContainerRegistry/registries/cacheRules@2023-07-01' = {\n" +
       "  name: 'azurelinux'\n" +
       '  parent: acr\n' +

@@ -3,7 +3,7 @@
  * `defineRule` ties the rule's `target` to its subject type, so `evaluate` is typed without annotations.
  */
 import type { Severity } from '../domain/severity.js';
-import type { Gap, ImageFacts, RegistryFacts, SubscriptionFacts, WorkloadFacts, WorkloadImageFacts } from '../domain/snapshots.js';
+import type { CacheRuleFacts, Gap, ImageFacts, RegistryFacts, RegistryTokenFacts, RepositoryFacts, SubscriptionFacts, WorkloadFacts, WorkloadImageFacts } from '../domain/snapshots.js';
 import type { RuleParams } from './params.js';
 
 export interface Subjects {
@@ -15,6 +15,12 @@ export interface Subjects {
   scope: Gap;
   /** A subscription in scope (its security plans). */
   subscription: SubscriptionFacts;
+  /** One repository-scoped token of a registry (issue 13): one finding per token. */
+  registryToken: RegistryTokenFacts;
+  /** One pull-through cache rule of a registry (issue 13): one finding per rule. */
+  cacheRule: CacheRuleFacts;
+  /** One repository of a registry, listed in full in the nightly audit (issue 15): one finding per repository. */
+  repository: RepositoryFacts;
 }
 export type RuleTarget = keyof Subjects;
 

@@ -1,5 +1,6 @@
 /** The registry uses ABAC repository permissions (roleAssignmentMode AbacRepositoryPermissions). */
 import { defineRule, fail, notApplicable, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 import { REGISTRY_BICEP_HEAD } from './registryFeatures.js';
 
 export const registryAbacPermissionsEnabled = defineRule({
@@ -27,11 +28,13 @@ export const registryAbacPermissionsEnabled = defineRule({
     'https://github.com/Azure/azure-rest-api-specs/blob/main/specification/containerregistry/resource-manager/Microsoft.ContainerRegistry/preview/2025-03-01-preview/examples/RegistryCreateAbac.json',
   ],
   modes: ['nightly'],
-  evaluate({ registry }) {
+  evaluate({ registry, settingChanges }) {
     const mode = registry.roleAssignmentMode;
     const evidence = { roleAssignmentMode: mode ?? null };
     if (mode === 'AbacRepositoryPermissions') return pass('role assignments can be scoped to repositories (ABAC)', evidence);
-    if (mode === undefined || mode === 'LegacyRegistryPermissions') return fail('role assignments apply to the whole registry (legacy registry permissions)', evidence);
+    if (mode === undefined || mode === 'LegacyRegistryPermissions') {
+      return fail('role assignments apply to the whole registry (legacy registry permissions)', withChangeEvidence(evidence, { settingChanges }, { 'properties.roleAssignmentMode': mode ?? null }));
+    }
     return notApplicable(`roleAssignmentMode ${mode} is not known to this rule`, { conclusive: false, evidence });
   },
 });

@@ -1,5 +1,6 @@
 /** The registry's built-in admin user (a shared, non-personal credential) is turned off. */
 import { defineRule, fail, pass } from './kit.js';
+import { changeEvidence } from './settingChanges.js';
 
 export const registryAdminUserDisabled = defineRule({
   id: 'registry.admin-user-disabled',
@@ -32,7 +33,7 @@ export const registryAdminUserDisabled = defineRule({
     'https://learn.microsoft.com/azure/container-registry/security-baseline',
   ],
   modes: ['push', 'nightly'],
-  evaluate({ registry, adminUserChange, adminCredentialWorkloads }) {
+  evaluate({ registry, adminUserChange, adminCredentialWorkloads, settingChanges }) {
     if (registry.adminUserEnabled === false) {
       return pass('admin user is disabled', { adminUserEnabled: false });
     }
@@ -41,6 +42,10 @@ export const registryAdminUserDisabled = defineRule({
       if (adminUserChange.changedBy !== undefined) evidence.enabledBy = adminUserChange.changedBy;
       evidence.enabledAt = adminUserChange.timestamp;
       if (adminUserChange.clientType !== undefined) evidence.clientType = adminUserChange.clientType;
+    } else {
+      // Who turned it on is not known: the registry's creation in the window names its creator, when nothing changed it since.
+      const lastChange = changeEvidence({ settingChanges }, { 'properties.adminUserEnabled': true });
+      if (lastChange) evidence.lastChange = lastChange;
     }
     // Workloads pulling with the admin account (workload.registry-pull-managed-identity names them too): they block turning it off.
     if (adminCredentialWorkloads?.count) evidence.workloadsPullingWithAdmin = { count: adminCredentialWorkloads.count, workloads: adminCredentialWorkloads.workloads.slice(0, 20) };

@@ -1,5 +1,6 @@
 /** Unauthenticated (anonymous) pull is turned off on the registry. */
 import { defineRule, fail, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 
 export const registryAnonymousPullDisabled = defineRule({
   id: 'registry.anonymous-pull-disabled',
@@ -29,9 +30,9 @@ export const registryAnonymousPullDisabled = defineRule({
     'https://learn.microsoft.com/azure/container-registry/security-baseline',
   ],
   modes: ['nightly'],
-  evaluate({ registry }) {
+  evaluate({ registry, settingChanges }) {
     return registry.anonymousPullEnabled === true
-      ? fail('anonymous pull is enabled: anyone who reaches the registry can pull its images', { anonymousPullEnabled: true })
+      ? fail('anonymous pull is enabled: anyone who reaches the registry can pull its images', withChangeEvidence({ anonymousPullEnabled: true }, { settingChanges }, { 'properties.anonymousPullEnabled': true }))
       : pass('anonymous pull is disabled', { anonymousPullEnabled: false });
   },
 });

@@ -1,5 +1,6 @@
 /** ACR accepts only Entra tokens issued for ACR itself, not ARM-audience tokens (azureADAuthenticationAsArmPolicy disabled). */
 import { defineRule, fail, notApplicable, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 import { REGISTRY_BICEP_HEAD, statusOf } from './registryFeatures.js';
 
 export const registryArmAudienceTokensDisabled = defineRule({
@@ -27,12 +28,15 @@ export const registryArmAudienceTokensDisabled = defineRule({
     'https://github.com/Azure/azure-rest-api-specs/blob/main/specification/containerregistry/resource-manager/Microsoft.ContainerRegistry/stable/2025-04-01/containerregistry.json',
   ],
   modes: ['nightly'],
-  evaluate({ registry }) {
+  evaluate({ registry, settingChanges }) {
     const raw = registry.policies?.armAudienceTokens;
     const status = statusOf(raw);
     const evidence = { azureADAuthenticationAsArmPolicy: raw ?? null };
     if (status === 'disabled') return pass('only ACR-audience Entra tokens are accepted', evidence);
     if (status === 'other') return notApplicable(`azureADAuthenticationAsArmPolicy.status ${raw} is not known to this rule`, { conclusive: false, evidence });
-    return fail(status === 'enabled' ? 'ARM-audience Entra tokens are accepted' : 'ARM-audience Entra tokens are accepted (azureADAuthenticationAsArmPolicy not set: enabled by default)', evidence);
+    return fail(
+      status === 'enabled' ? 'ARM-audience Entra tokens are accepted' : 'ARM-audience Entra tokens are accepted (azureADAuthenticationAsArmPolicy not set: enabled by default)',
+      withChangeEvidence(evidence, { settingChanges }, { 'properties.policies.azureADAuthenticationAsArmPolicy.status': raw ?? null }),
+    );
   },
 });

@@ -1,5 +1,6 @@
 /** Strict, Premium: registry content is encrypted with a customer-managed key (encryption.status enabled). */
 import { defineRule, fail, notApplicable, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 import { premiumOnly, REGISTRY_BICEP_HEAD, statusOf } from './registryFeatures.js';
 
 export const registryCmkEncrypted = defineRule({
@@ -28,7 +29,7 @@ export const registryCmkEncrypted = defineRule({
     'https://github.com/Azure/azure-rest-api-specs/blob/main/specification/containerregistry/resource-manager/Microsoft.ContainerRegistry/stable/2025-04-01/examples/RegistryGet.json',
   ],
   modes: ['nightly'],
-  evaluate({ registry }) {
+  evaluate({ registry, settingChanges }) {
     const sku = premiumOnly(registry, 'customer-managed key encryption');
     if (sku) return sku;
     const e = registry.encryption;
@@ -36,6 +37,6 @@ export const registryCmkEncrypted = defineRule({
     const evidence = { encryption: e?.status ?? null, keyVaultKey: e?.keyVaultKey ?? false, ...(e?.keyRotationEnabled !== undefined ? { keyRotationEnabled: e.keyRotationEnabled } : {}), sku: registry.sku };
     if (status === 'other') return notApplicable(`encryption.status ${e?.status} is not known to this rule`, { conclusive: false, evidence });
     if (status === 'enabled' && e?.keyVaultKey) return pass('content is encrypted with a customer-managed key', evidence);
-    return fail('content is encrypted with Microsoft-managed keys only', evidence);
+    return fail('content is encrypted with Microsoft-managed keys only', withChangeEvidence(evidence, { settingChanges }, { 'properties.encryption.status': e?.status ?? null, 'properties.encryption.keyVaultProperties.keyIdentifier': undefined }));
   },
 });

@@ -1,5 +1,6 @@
 /** A registry does not rely on Docker Content Trust, which Azure Container Registry retires, but on Notary Project signatures. */
 import { defineRule, fail, notApplicable, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 
 /** When ACR removes Docker Content Trust (issue 15; Microsoft Learn, content trust deprecation). */
 export const CONTENT_TRUST_RETIREMENT_DATE = '2028-03-31';
@@ -35,15 +36,14 @@ export const registryContentTrustMigrated = defineRule({
   mcsb: ['DS-6'],
   references: [DEPRECATION_DOCS, 'https://learn.microsoft.com/azure/container-registry/container-registry-tutorial-sign-build-push'],
   modes: ['nightly'],
-  evaluate({ registry }) {
+  evaluate({ registry, settingChanges }) {
     if (registry.policies === undefined) return notApplicable('the registry policies were not read', { conclusive: false });
     const status = registry.policies.trust;
     if (status !== undefined && status.toLowerCase() === 'enabled') {
-      return fail(`Docker Content Trust is enabled: ACR removes it on ${CONTENT_TRUST_RETIREMENT_DATE}; move to Notation signatures`, {
-        trustPolicy: status,
-        retirementDate: CONTENT_TRUST_RETIREMENT_DATE,
-        docs: DEPRECATION_DOCS,
-      });
+      return fail(
+        `Docker Content Trust is enabled: ACR removes it on ${CONTENT_TRUST_RETIREMENT_DATE}; move to Notation signatures`,
+        withChangeEvidence({ trustPolicy: status, retirementDate: CONTENT_TRUST_RETIREMENT_DATE, docs: DEPRECATION_DOCS }, { settingChanges }, { 'properties.policies.trustPolicy.status': status }),
+      );
     }
     return pass('Docker Content Trust is not enabled', { trustPolicy: status ?? 'absent' });
   },

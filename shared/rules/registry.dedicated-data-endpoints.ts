@@ -1,5 +1,6 @@
 /** Strict, Premium: layers are served from registry-specific data endpoints (dataEndpointEnabled). */
 import { defineRule, fail, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 import { premiumOnly, REGISTRY_BICEP_HEAD } from './registryFeatures.js';
 
 export const registryDedicatedDataEndpoints = defineRule({
@@ -25,11 +26,11 @@ export const registryDedicatedDataEndpoints = defineRule({
     'https://github.com/Azure/azure-rest-api-specs/blob/main/specification/containerregistry/resource-manager/Microsoft.ContainerRegistry/stable/2025-04-01/examples/RegistryGet.json',
   ],
   modes: ['nightly'],
-  evaluate({ registry }) {
+  evaluate({ registry, settingChanges }) {
     const sku = premiumOnly(registry, 'dedicated data endpoints');
     if (sku) return sku;
     const evidence = { dataEndpointEnabled: registry.dataEndpointEnabled ?? null, sku: registry.sku };
     if (registry.dataEndpointEnabled === true) return pass('content is served from dedicated data endpoints', evidence);
-    return fail('content is served from shared regional storage endpoints (dataEndpointEnabled is off)', evidence);
+    return fail('content is served from shared regional storage endpoints (dataEndpointEnabled is off)', withChangeEvidence(evidence, { settingChanges }, { 'properties.dataEndpointEnabled': registry.dataEndpointEnabled }));
   },
 });

@@ -1,5 +1,6 @@
 /** Premium: artifacts cannot be exported out of the registry (exportPolicy disabled, with public access off). */
 import { defineRule, fail, notApplicable, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 import { premiumOnly, REGISTRY_BICEP_HEAD, statusOf } from './registryFeatures.js';
 
 export const registryExportsDisabled = defineRule({
@@ -24,15 +25,19 @@ export const registryExportsDisabled = defineRule({
     'https://github.com/Azure/azure-rest-api-specs/blob/main/specification/containerregistry/resource-manager/Microsoft.ContainerRegistry/stable/2025-04-01/examples/RegistryGet.json',
   ],
   modes: ['nightly'],
-  evaluate({ registry }) {
+  evaluate({ registry, settingChanges }) {
     const sku = premiumOnly(registry, 'the export policy');
     if (sku) return sku;
     const raw = registry.policies?.export;
     const status = statusOf(raw);
     const evidence = { exportPolicy: raw ?? null, publicNetworkAccess: registry.publicNetworkAccess, sku: registry.sku, note: 'Azure applies exportPolicy disabled only while public network access is disabled' };
     if (status === 'other') return notApplicable(`exportPolicy.status ${raw} is not known to this rule`, { conclusive: false, evidence });
-    if (status !== 'disabled') return fail(`exports are enabled${raw === undefined ? ' (exportPolicy not set: enabled by default)' : ''}`, evidence);
-    if (registry.publicNetworkAccess !== 'Disabled') return fail('exportPolicy is disabled but public network access is not, so Azure does not apply it', evidence);
+    if (status !== 'disabled') {
+      return fail(`exports are enabled${raw === undefined ? ' (exportPolicy not set: enabled by default)' : ''}`, withChangeEvidence(evidence, { settingChanges }, { 'properties.policies.exportPolicy.status': raw ?? null }));
+    }
+    if (registry.publicNetworkAccess !== 'Disabled') {
+      return fail('exportPolicy is disabled but public network access is not, so Azure does not apply it', withChangeEvidence(evidence, { settingChanges }, { 'properties.publicNetworkAccess': registry.publicNetworkAccess }));
+    }
     return pass('exports are disabled (and public network access is disabled, so the policy applies)', evidence);
   },
 });

@@ -1,5 +1,6 @@
 /** Every private endpoint connected to the registry lives in a trusted subscription. */
 import { defineRule, fail, notApplicable, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 import { REGISTRY_BICEP_HEAD } from './registryFeatures.js';
 
 const MAX_LISTED = 10;
@@ -33,12 +34,18 @@ export const registryPrivateEndpointsTrusted = defineRule({
     'https://github.com/Azure/azure-rest-api-specs/blob/main/specification/containerregistry/resource-manager/Microsoft.ContainerRegistry/preview/2025-03-01-preview/examples/PrivateEndpointConnectionGet.json',
   ],
   modes: ['nightly'],
-  evaluate({ registry }, { params }) {
+  evaluate({ registry, settingChanges, auditedSubscriptions }, { params }) {
     const connections = registry.privateEndpointConnections;
-    if (connections === undefined || connections.length === 0) {
-      return notApplicable('no private endpoint connection', { evidence: { privateEndpointCount: registry.privateEndpointCount } });
+    if (connections === undefined) {
+      // Only Premium registries have private endpoints. On Premium, a document without the property (an older API
+      // version) says nothing about them: inconclusive, so a stored finding about a foreign endpoint is not resolved unseen.
+      if (registry.sku.toLowerCase() !== 'premium') return notApplicable(`private endpoints need the Premium SKU (this registry: ${registry.sku})`, { evidence: { sku: registry.sku } });
+      return notApplicable('the registry document carries no privateEndpointConnections (an older API version): connections not read', { conclusive: false, evidence: { sku: registry.sku, privateEndpointCount: registry.privateEndpointCount } });
     }
-    const trusted = new Set([registry.subscriptionId.toLowerCase(), ...params.trustedSubscriptions]);
+    if (connections.length === 0) return notApplicable('no private endpoint connection', { evidence: { privateEndpointCount: registry.privateEndpointCount } });
+    // In scope: the registry's own subscription, the subscriptions the run audits (AUDITOR_SUBSCRIPTION_IDS, or every
+    // readable one when it is empty) and AUDITOR_TRUSTED_SUBSCRIPTIONS.
+    const trusted = new Set([registry.subscriptionId.toLowerCase(), ...params.trustedSubscriptions, ...(auditedSubscriptions ?? [])]);
     // Rejected and disconnected connections carry no traffic; approved and pending ones from outside are flagged.
     const live = connections.filter((c) => !['rejected', 'disconnected'].includes(c.status.toLowerCase()));
     const foreign = live.filter((c) => c.subscriptionId === undefined || !trusted.has(c.subscriptionId));
@@ -47,6 +54,9 @@ export const registryPrivateEndpointsTrusted = defineRule({
     evidence.untrusted = foreign.slice(0, MAX_LISTED).map((c) => ({ name: c.name, status: c.status, subscriptionId: c.subscriptionId ?? null, privateEndpointId: c.privateEndpointId ?? null }));
     if (foreign.length > MAX_LISTED) evidence.untrustedOmitted = foreign.length - MAX_LISTED;
     const approved = foreign.filter((c) => c.status.toLowerCase() === 'approved').length;
-    return fail(`${foreign.length} private endpoint connection(s) from untrusted subscriptions (${approved} approved, ${foreign.length - approved} pending or other)`, evidence);
+    return fail(
+      `${foreign.length} private endpoint connection(s) from untrusted subscriptions (${approved} approved, ${foreign.length - approved} pending or other)`,
+      withChangeEvidence(evidence, { settingChanges }, { 'properties.privateEndpointConnections': undefined }),
+    );
   },
 });

@@ -1,5 +1,6 @@
 /** Strict: the registry is reached through at least one approved private endpoint. */
 import { defineRule, fail, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 import { REGISTRY_BICEP_HEAD } from './registryFeatures.js';
 
 export const registryPrivateLinkUsed = defineRule({
@@ -27,12 +28,12 @@ export const registryPrivateLinkUsed = defineRule({
   mcsb: ['NS-2'],
   references: ['https://learn.microsoft.com/azure/container-registry/container-registry-private-link'],
   modes: ['nightly'],
-  evaluate({ registry }) {
+  evaluate({ registry, settingChanges }) {
     const connections = registry.privateEndpointConnections ?? [];
     const approved = connections.filter((c) => c.status.toLowerCase() === 'approved');
     const evidence = { sku: registry.sku, privateEndpointCount: registry.privateEndpointCount, approved: approved.length, states: [...new Set(connections.map((c) => c.status))].sort() };
     if (approved.length) return pass(`${approved.length} approved private endpoint connection(s)`, evidence);
     const premium = registry.sku.toLowerCase() === 'premium';
-    return fail(`no approved private endpoint connection${premium ? '' : ` (${registry.sku} SKU: private endpoints need Premium)`}`, evidence);
+    return fail(`no approved private endpoint connection${premium ? '' : ` (${registry.sku} SKU: private endpoints need Premium)`}`, withChangeEvidence(evidence, { settingChanges }, { 'properties.privateEndpointConnections': undefined }));
   },
 });

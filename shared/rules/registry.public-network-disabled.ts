@@ -1,5 +1,6 @@
 /** Strict: the registry has no public endpoint at all (publicNetworkAccess Disabled). */
 import { defineRule, fail, notApplicable, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 import { REGISTRY_BICEP_HEAD } from './registryFeatures.js';
 
 export const registryPublicNetworkDisabled = defineRule({
@@ -26,11 +27,11 @@ export const registryPublicNetworkDisabled = defineRule({
     'https://learn.microsoft.com/azure/container-registry/container-registry-skus',
   ],
   modes: ['nightly'],
-  evaluate({ registry }) {
+  evaluate({ registry, settingChanges }) {
     const evidence = { publicNetworkAccess: registry.publicNetworkAccess, sku: registry.sku, privateEndpointCount: registry.privateEndpointCount };
     if (registry.publicNetworkAccess === 'Disabled') return pass('public network access is disabled', evidence);
     if (registry.publicNetworkAccess !== 'Enabled') return notApplicable(`publicNetworkAccess ${registry.publicNetworkAccess} is not known to this rule`, { conclusive: false, evidence });
     const premium = registry.sku.toLowerCase() === 'premium';
-    return fail(`public network access is enabled${premium ? '' : ` (${registry.sku} SKU: disabling it needs Premium)`}`, evidence);
+    return fail(`public network access is enabled${premium ? '' : ` (${registry.sku} SKU: disabling it needs Premium)`}`, withChangeEvidence(evidence, { settingChanges }, { 'properties.publicNetworkAccess': registry.publicNetworkAccess }));
   },
 });

@@ -1,5 +1,6 @@
 /** The registry is not reachable from every network: public access is off, or the firewall denies by default. */
 import { defineRule, fail, notApplicable, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 
 export const registryPublicNetworkRestricted = defineRule({
   id: 'registry.public-network-restricted',
@@ -39,7 +40,7 @@ export const registryPublicNetworkRestricted = defineRule({
     'https://learn.microsoft.com/security/benchmark/azure/mcsb-network-security',
   ],
   modes: ['nightly'],
-  evaluate({ registry }) {
+  evaluate({ registry, settingChanges }) {
     const evidence = {
       publicNetworkAccess: registry.publicNetworkAccess,
       defaultAction: registry.networkRuleSet?.defaultAction ?? null,
@@ -59,6 +60,9 @@ export const registryPublicNetworkRestricted = defineRule({
       registry.networkRuleSet && registry.networkRuleSet.defaultAction !== 'Allow' ? `networkRuleSet.defaultAction ${registry.networkRuleSet.defaultAction}` : undefined,
     ].filter((x): x is string => x !== undefined);
     if (unknown.length) return notApplicable(`value not known to this rule: ${unknown.join(', ')}; check the registry's network access by hand`, { conclusive: false, evidence });
-    return fail('registry accepts connections from all networks', evidence);
+    return fail('registry accepts connections from all networks', withChangeEvidence(evidence, { settingChanges }, {
+      'properties.publicNetworkAccess': registry.publicNetworkAccess,
+      'properties.networkRuleSet.defaultAction': registry.networkRuleSet?.defaultAction,
+    }));
   },
 });

@@ -1,5 +1,6 @@
 /** Strict, Premium: pushed images stay quarantined until a scanner releases them (quarantinePolicy enabled). */
 import { defineRule, fail, notApplicable, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 import { premiumOnly, REGISTRY_BICEP_HEAD, statusOf } from './registryFeatures.js';
 
 export const registryQuarantineEnabled = defineRule({
@@ -24,7 +25,7 @@ export const registryQuarantineEnabled = defineRule({
     'https://github.com/Azure/azure-rest-api-specs/blob/main/specification/containerregistry/resource-manager/Microsoft.ContainerRegistry/stable/2025-04-01/examples/RegistryGet.json',
   ],
   modes: ['nightly'],
-  evaluate({ registry }) {
+  evaluate({ registry, settingChanges }) {
     const sku = premiumOnly(registry, 'the quarantine policy');
     if (sku) return sku;
     const raw = registry.policies?.quarantine;
@@ -32,6 +33,6 @@ export const registryQuarantineEnabled = defineRule({
     const evidence = { quarantinePolicy: raw ?? null, sku: registry.sku };
     if (status === 'enabled') return pass('pushed images are quarantined until released', evidence);
     if (status === 'other') return notApplicable(`quarantinePolicy.status ${raw} is not known to this rule`, { conclusive: false, evidence });
-    return fail('pushed images can be pulled before they are scanned (quarantine policy disabled)', evidence);
+    return fail('pushed images can be pulled before they are scanned (quarantine policy disabled)', withChangeEvidence(evidence, { settingChanges }, { 'properties.policies.quarantinePolicy.status': raw ?? null }));
   },
 });

@@ -1,5 +1,6 @@
 /** Strict, Premium: untagged manifests are purged within AUDITOR_RETENTION_MAX_DAYS (retentionPolicy). */
 import { defineRule, fail, notApplicable, pass } from './kit.js';
+import { withChangeEvidence } from './settingChanges.js';
 import { premiumOnly, REGISTRY_BICEP_HEAD, statusOf } from './registryFeatures.js';
 
 export const registryRetentionEnabled = defineRule({
@@ -25,17 +26,18 @@ export const registryRetentionEnabled = defineRule({
     'https://github.com/Azure/azure-rest-api-specs/blob/main/specification/containerregistry/resource-manager/Microsoft.ContainerRegistry/stable/2025-04-01/examples/RegistryGet.json',
   ],
   modes: ['nightly'],
-  evaluate({ registry }, { params }) {
+  evaluate({ registry, settingChanges }, { params }) {
     const sku = premiumOnly(registry, 'the retention policy');
     if (sku) return sku;
     const policy = registry.policies?.retention;
     const status = statusOf(policy?.status);
     const evidence = { retentionPolicy: policy?.status ?? null, days: policy?.days ?? null, maxDays: params.retentionMaxDays, sku: registry.sku };
     if (status === 'other') return notApplicable(`retentionPolicy.status ${policy?.status} is not known to this rule`, { conclusive: false, evidence });
-    if (status !== 'enabled') return fail('untagged manifests are kept forever (retention policy disabled)', evidence);
+    const who = () => withChangeEvidence(evidence, { settingChanges }, { 'properties.policies.retentionPolicy.status': policy?.status ?? null, 'properties.policies.retentionPolicy.days': policy?.days });
+    if (status !== 'enabled') return fail('untagged manifests are kept forever (retention policy disabled)', who());
     // ARM's default is 7 days when the policy carries none.
     const days = policy?.days ?? 7;
-    if (days > params.retentionMaxDays) return fail(`untagged manifests are kept ${days} days, more than ${params.retentionMaxDays}`, evidence);
+    if (days > params.retentionMaxDays) return fail(`untagged manifests are kept ${days} days, more than ${params.retentionMaxDays}`, who());
     return pass(`untagged manifests are purged after ${days} days`, evidence);
   },
 });

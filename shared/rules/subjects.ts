@@ -17,6 +17,16 @@ export function imageSubject(loginServer: string, repository: string, digest: st
   return `${loginServer}/${repository}@${digest}`;
 }
 
+/** A registry child resource (token, cache rule): its ARM id under the registry's, lower-case (ARM names are case-insensitive). */
+export function registryChildSubject(registryId: string, kind: 'tokens' | 'cacheRules', name: string): string {
+  return `${registryId}/${kind}/${name}`.toLowerCase();
+}
+
+/** A repository of a registry: `<loginServer>/<repository>` (an image subject without its `@digest`). */
+export function repositorySubject(loginServer: string, repository: string): string {
+  return `${loginServer}/${repository}`;
+}
+
 export function workloadImageSubject(containerName: string, image: string): string {
   return `container ${containerName} image ${image}`;
 }
@@ -70,6 +80,30 @@ export const subjectRefOf: { [T in RuleTarget]: (s: Subjects[T]) => SubjectRef }
     resourceId: `/subscriptions/${subscriptionId.toLowerCase()}`,
     subject: `/subscriptions/${subscriptionId.toLowerCase()}`,
     subscriptionId: subscriptionId.toLowerCase(),
+  }),
+  registryToken: ({ registry: r, token }) => ({
+    scopeId: registryScope(r.id),
+    resourceId: r.id,
+    subject: registryChildSubject(r.id, 'tokens', token.name),
+    subscriptionId: r.subscriptionId,
+    registry: r.loginServer,
+    ...ownerTag(r.tags),
+  }),
+  cacheRule: ({ registry: r, cacheRule }) => ({
+    scopeId: registryScope(r.id),
+    resourceId: r.id,
+    subject: registryChildSubject(r.id, 'cacheRules', cacheRule.name),
+    subscriptionId: r.subscriptionId,
+    registry: r.loginServer,
+    ...ownerTag(r.tags),
+  }),
+  repository: ({ registry: r, repository }) => ({
+    scopeId: registryScope(r.id),
+    resourceId: r.id,
+    subject: repositorySubject(r.loginServer, repository),
+    subscriptionId: r.subscriptionId,
+    registry: r.loginServer,
+    ...ownerTag(r.tags),
   }),
   scope: (g) => {
     const sub = subscriptionOf(g.scope);

@@ -12,6 +12,8 @@
  * MAX_GAPS per record (each reason capped), with the number left out recorded; JSON is split over
  * properties of CHUNK characters, and a value that does not parse is an error, never "no gaps".
  */
+import type { RegistrySettingChanges } from '../domain/snapshots.js';
+import type { RegistryWritersIndex } from '../inventory/roleAssignments.js';
 import { odata, type TableClient } from '@azure/data-tables';
 import { isRestError } from '@azure/core-rest-pipeline';
 import type { Gap } from '../domain/snapshots.js';
@@ -70,6 +72,10 @@ export interface RunContext {
   adminChanges?: Record<string, { timestamp: string; changedBy?: string; clientType?: string; operation?: string }>;
   /** Workloads that pull with each registry's admin account (lower-case ARM id -> count and a bounded list of workload ids). */
   adminCredentialWorkloads?: Record<string, { count: number; workloads: string[] }>;
+  /** The latest change of each audited setting per registry (lower-case ARM id), from resourcechanges. Absent: not read. */
+  settingChanges?: Record<string, RegistrySettingChanges>;
+  /** Write-capable role assignments by scope (registry.push-access-restricted). Absent: not read. */
+  registryWriters?: RegistryWritersIndex;
 }
 
 export interface RecordedChange {

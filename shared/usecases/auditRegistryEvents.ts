@@ -23,6 +23,7 @@ import { imageSubject, registryScope } from '../rules/subjects.js';
 import { referrersNeeded } from '../rules/supplyChain.js';
 import { coverageResults, persistScope, rulesFor, type AuditDeps } from './common.js';
 import type { RegistryStateCache } from './registryCache.js';
+import { pushedByFromEvent } from './pushRecords.js';
 
 export interface EventAuditDeps extends AuditDeps {
   registryCache?: RegistryStateCache;
@@ -181,6 +182,8 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
             ...(event.mediaType ? { mediaType: event.mediaType } : {}),
           },
           provenance,
+          // Who pushed it (issue 13): the event's actor.name.
+          pushedBy: pushedByFromEvent(event.actor, event.timestamp, event.tag),
         };
         // Signatures (issue 15): read only where a signing rule applies; the rules give the signer the grace
         // period after the push (AUDITOR_SIGNATURE_GRACE_MINUTES) before an unsigned push fails.
@@ -189,7 +192,12 @@ async function auditOne(event: RegistryEvent, index: number, deps: EventAuditDep
           const referrers = await deps.azure.registry.listReferrers(registry.loginServer, event.repository, event.digest);
           if (referrers) image.referrers = referrers;
         }
-        results.push(...evaluateRules(rulesFor(deps, 'push', 'image'), 'image', [image], ctx).map((r) => ({ ...r, observedAt: manifestReadAt })));
+        results.push(
+          ...evaluateRules(rulesFor(deps, 'push', 'image'), 'image', [image], ctx)
+            // `pushResults: 'fail-only'` holds for image rules too (image.pushed-by-approved-identity: one push shows one pusher).
+            .filter((r) => r.status === 'fail' || deps.rules.find((rule) => rule.id === r.ruleId)?.pushResults !== 'fail-only')
+            .map((r) => ({ ...r, observedAt: manifestReadAt })),
+        );
       }
     } catch (e) {
       if (!(e instanceof ScopeReadError)) throw e;

@@ -20,6 +20,7 @@ import { mapLimit } from '../util/concurrency.js';
 import { completeWorkloads } from './completeWorkloads.js';
 import { coverageResults, persistScope, rulesFor, type AuditDeps, type ScopeOutcome } from './common.js';
 import { defenderWanted, readWorkloadDefender, scanningOf } from './defenderFacts.js';
+import { readWorkloadReferrers } from './supplyChainFacts.js';
 
 export interface WorkloadShardInput {
   auditId: string;
@@ -104,6 +105,8 @@ export async function auditWorkloads(input: WorkloadShardInput, deps: AuditDeps)
     const r = s.reference ? resolved.get(s.reference.canonical) : undefined;
     if (r) s.resolved = r;
   }
+  // Supply chain (issue 15): referrers of the running digests where signatures are required, one call per digest per run.
+  await readWorkloadReferrers(deps, input.auditId, subjects, gaps);
 
   // Defender for Containers: the subscription's plan and the summaries of the digests its containers run.
   const defender = await readWorkloadDefender(deps, input.subscriptionId, [...new Set([...resolved.values()].flatMap((r) => (r.status === 'found' ? [r.digest] : [])))], gaps);

@@ -17,7 +17,7 @@ import { subscriptionOf, subscriptionScopeOf } from '../domain/armIds.js';
 import { z } from 'zod';
 import type { ChangeCounts, FindingChange } from '../domain/finding.js';
 import { countChanges } from '../domain/finding.js';
-import type { AdminUserChangeFacts, Gap, RegistrySnapshot } from '../domain/snapshots.js';
+import type { AdminUserChangeFacts, Gap, RegistrySettingChanges, RegistrySnapshot } from '../domain/snapshots.js';
 import type { StoredFinding } from '../findings/diff.js';
 import { classifyAzureError, isConfirmedDeletion, ScopeReadError } from '../inventory/errors.js';
 import type { TableRunStore } from '../runs/tableRunStore.js';
@@ -28,6 +28,10 @@ import { auditWorkloads } from './auditWorkloads.js';
 import { coverageResults, persistScope, type AuditDeps, type ScopeOutcome } from './common.js';
 import type { NotificationSink } from './ports.js';
 import { redrivePoisonedPushes, type PoisonQueue } from './redrivePushes.js';
+import { writersOf, type RegistryWritersIndex } from '../inventory/roleAssignments.js';
+import { isApprovedWriter } from '../rules/params.js';
+import { registryPushAccessRestricted } from '../rules/registry.push-access-restricted.js';
+import { rulesFor } from './common.js';
 
 export type { NotificationOrigin, NotificationSink } from './ports.js';
 
@@ -127,6 +131,13 @@ function boundAdminChange(c: AdminUserChangeFacts): AdminUserChangeFacts {
   const clientType = bounded(c.clientType, 128);
   const operation = bounded(c.operation, 256);
   return { timestamp: c.timestamp.slice(0, 64), ...(changedBy ? { changedBy } : {}), ...(clientType ? { clientType } : {}), ...(operation ? { operation } : {}) };
+}
+
+/** Who turned the admin user on, from the setting changes: the latest change of adminUserEnabled when it set it to true. */
+function adminChangeOf(c: RegistrySettingChanges): AdminUserChangeFacts | undefined {
+  const change = c.latest['properties.adminUserEnabled'];
+  if (!change || change.newValue?.toLowerCase() !== 'true') return undefined;
+  return { timestamp: change.changedAt, ...(change.changedBy ? { changedBy: change.changedBy } : {}), ...(change.clientType ? { clientType: change.clientType } : {}), ...(change.operation ? { operation: change.operation } : {}) };
 }
 
 /**
@@ -240,7 +251,9 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
   }
   let workspaces: Record<string, string> = {};
   try {
-    workspaces = Object.fromEntries(await deps.azure.graph.workspaceCustomerIds(subscriptions.length ? subscriptions : undefined));
+    // Every readable workspace, not only those of the audited subscriptions: a workspace is where an audited
+    // registry's logs are read, not an audit subject, and central workspaces often live in another subscription.
+    workspaces = Object.fromEntries(await deps.azure.graph.workspaceCustomerIds(undefined));
   } catch (e) {
     // Without the map, admin-login checks become gaps in their shards; the run goes on.
     gaps.push({ scope: 'microsoft.operationalinsights/workspaces', reason: e instanceof ScopeReadError ? e.classified.reason : String(e) });
@@ -288,14 +301,28 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
     await persistScope(deps, { auditId: runId, scopeId, results: coverageResults(deps, scopeId, gap.scope, [gap]) });
   }
 
-  // Who enabled the admin user: one Resource Graph query for the run, kept in the run's context (not in
-  // the messages). Enrichment only: when it cannot be read, the admin-user findings stand without it.
+  // Who changed the registries' settings, who enabled the admin user among them: one Resource Graph query for
+  // the run, kept in the run's context (not in the messages) for the registries it lists. Enrichment only:
+  // when it cannot be read, the registry-setting findings stand without it.
   const adminChanges: Record<string, AdminUserChangeFacts> = {};
-  if (registries.some((r) => r.adminUserEnabled)) {
+  let settingChanges: Record<string, RegistrySettingChanges> | undefined; // undefined: not read (the shards then say so)
+  if (registries.length) {
     try {
-      for (const [id, c] of await deps.azure.graph.adminUserEnabledChanges(subscriptions)) adminChanges[id] = boundAdminChange(c);
+      if (deps.azure.graph.registrySettingChanges) {
+        const listedIds = new Set(registries.map((r) => r.id.toLowerCase()));
+        const read = await deps.azure.graph.registrySettingChanges(subscriptions);
+        settingChanges = {};
+        for (const [id, c] of read) {
+          if (!listedIds.has(id)) continue;
+          settingChanges[id] = c;
+          const admin = adminChangeOf(c);
+          if (admin) adminChanges[id] = boundAdminChange(admin);
+        }
+      } else if (registries.some((r) => r.adminUserEnabled)) {
+        for (const [id, c] of await deps.azure.graph.adminUserEnabledChanges(subscriptions)) adminChanges[id] = boundAdminChange(c);
+      }
     } catch (e) {
-      deps.log.warn('could not read who enabled admin users (resourcechanges)', { reason: e instanceof ScopeReadError ? e.classified.reason : String(e) });
+      deps.log.warn('could not read who changed registry settings (resourcechanges)', { reason: e instanceof ScopeReadError ? e.classified.reason : String(e) });
     }
   }
 
@@ -319,6 +346,24 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
     }
   }
 
+  // Who can change each registry's content (issue 13, registry.push-access-restricted): one Resource Graph query of
+  // role assignments for the run, reduced to the write-capable ones at scopes containing a registry, kept in the run's
+  // context by scope (approved principals only counted, bounded). Not read when the rule cannot apply; a failed read
+  // leaves the context without it, so the rule is inconclusive for every registry (never a pass).
+  let registryWriters: RegistryWritersIndex | undefined;
+  if ((registries.length || extraShards.length) && subscriptions.length && deps.config.params.registryWriters.length && deps.azure.graph.registryWriters && rulesFor(deps, 'nightly', 'registry').some((r) => r.id === registryPushAccessRestricted.id)) {
+    try {
+      const ancestry = new Map(visible.flatMap((s) => (s.managementGroups ? [[s.subscriptionId.toLowerCase(), s.managementGroups] as [string, string[]]] : [])));
+      registryWriters = await deps.azure.graph.registryWriters(subscriptions, {
+        registryIds: [...registries.map((r) => r.id), ...extraShards],
+        approved: (principalId) => isApprovedWriter(deps.config.params, principalId),
+        ancestry,
+      });
+    } catch (e) {
+      deps.log.warn('could not read role assignments (authorizationresources): registry.push-access-restricted is inconclusive this run', { reason: e instanceof ScopeReadError ? e.classified.reason : String(e) });
+    }
+  }
+
   const registryIds = [...registries.map((r) => r.id), ...extraShards];
   const messages: ShardMessage[] = [
     ...registryIds.map((registryId) => ({ v: 2 as const, runId, kind: 'registry' as const, registryId })),
@@ -335,6 +380,8 @@ export async function planNightlyAudit(deps: NightlyDeps, runId: string): Promis
       subscriptions: [...subscriptions, ...invisible],
       adminChanges,
       adminCredentialWorkloads,
+      ...(registryWriters ? { registryWriters } : {}),
+      ...(settingChanges ? { settingChanges } : {}),
     },
     messages.map((m) => ({ key: shardKey(m), kind: m.kind, message: JSON.stringify(m) })),
   );
@@ -414,8 +461,11 @@ export async function processShard(deps: NightlyDeps, message: ShardMessage, att
     if (message.kind === 'registry') {
       const adminUserChange = context.adminChanges?.[message.registryId.toLowerCase()];
       const adminCredentialWorkloads = context.adminCredentialWorkloads?.[message.registryId.toLowerCase()];
+      const writersIndex = context.registryWriters;
+      // Read when the run's context has the field (a run planned by an older version has not): none for this registry is "no change kept".
+      const settingChanges = context.settingChanges ? context.settingChanges[message.registryId.toLowerCase()] ?? { latest: {} } : undefined;
       outcome = await auditRegistry(
-        { auditId: message.runId, registryId: message.registryId, workspaces: context.workspaces, ...(adminUserChange ? { adminUserChange } : {}), ...(adminCredentialWorkloads ? { adminCredentialWorkloads } : {}) },
+        { auditId: message.runId, registryId: message.registryId, workspaces: context.workspaces, ...(adminUserChange ? { adminUserChange } : {}), ...(adminCredentialWorkloads ? { adminCredentialWorkloads } : {}), ...(settingChanges ? { settingChanges } : {}), ...(writersIndex ? { writers: writersOf(writersIndex, message.registryId) } : {}), ...(context.subscriptions ? { auditedSubscriptions: context.subscriptions.map((x) => x.toLowerCase()) } : {}) },
         shardDeps,
       );
     } else {

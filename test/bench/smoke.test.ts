@@ -7,18 +7,29 @@ import { computeFloor } from '../../bench/floor.js';
 import { runPushBench } from '../../bench/push.js';
 import { formatPush } from '../../bench/report.js';
 import { parseBenchArgs } from '../../bench/run.js';
-import { distribution, type ObservedRequest } from '../../bench/stats.js';
+import { distribution, memorySampler, type ObservedRequest } from '../../bench/stats.js';
 import { NIGHTLY_LATENCY, NIGHTLY_QUOTAS } from '../../bench/nightly.js';
 
 describe('bench', () => {
   it('parses its options and rejects unknown sizes', () => {
     expect(parseBenchArgs(['--json', '--only', 'push', '--events', '50'])).toMatchObject({ json: true, only: 'push', events: 50, sizes: ['small', 'medium', 'large'] });
     expect(parseBenchArgs(['--sizes', 'small,medium']).sizes).toEqual(['small', 'medium']);
+    expect(parseBenchArgs(['--sizes', 'large-slice']).sizes).toEqual(['large-slice']);
     expect(() => parseBenchArgs(['--sizes', 'huge'])).toThrow(/unknown size/);
     expect(() => parseBenchArgs(['--only', 'both'])).toThrow(/--only/);
     expect(parseBenchArgs([])).toMatchObject({ nights: 3, nightHours: 24 });
     expect(parseBenchArgs(['--nights', '1', '--night-hours', '0'])).toMatchObject({ nights: 1, nightHours: 0 });
     expect(() => parseBenchArgs(['--nights', '0'])).toThrow(/--nights/);
+  });
+
+  it('samples memory: peaks of RSS and heap, and what is not heap at the RSS peak', () => {
+    const m = memorySampler(5).stop();
+    expect(m.peakRssMb).toBeGreaterThan(0);
+    expect(m.peakHeapUsedMb).toBeGreaterThan(0);
+    expect(m.peakHeapUsedMb).toBeLessThan(m.peakRssMb);
+    expect(m.nonHeapAtPeakRssMb).toBeGreaterThan(0);
+    expect(m.majorGcs).toBeGreaterThanOrEqual(0);
+    expect(m.snapshot).toBeUndefined();
   });
 
   it('computes percentiles and the floor from observed calls', () => {

@@ -182,11 +182,21 @@ describe('demo estate', () => {
     const workloadSubjects = new Set(demoWorkloadImages(NOW).map((i) => `${i.workloadId}|container ${i.container} image ${i.image}`));
     const workloadIds = new Set(estate.resources.filter((r) => isWorkloadType(r.type as string)).map((r) => r.id as string));
     const ruleTarget = (id: string) => RULES.find((r) => r.id === id)?.target;
+    const repositorySubjects = new Set(
+      registries.flatMap((r) => {
+        const server = String(props(r).loginServer);
+        return Object.keys(estate.registryContent[server]?.repositories ?? {}).map((name) => `${String(r.id)}|${server}/${name}`);
+      }),
+    );
     for (const [rule, e] of Object.entries(DEMO_EXPECTATIONS)) {
       const all = [...e.fail, ...e.pass, ...(e.notApplicable ?? [])];
       for (const { resourceId, subject } of all) {
         expect(resourceIds.has(resourceId), `${rule} ${resourceId}`).toBe(true);
-        if (rule.startsWith('registry.')) expect(subject).toBe(resourceId);
+        if (rule.startsWith('registry.') && ruleTarget(rule) === 'registry') expect(subject).toBe(resourceId);
+        // Repository rules (issue 15) name a repository of the registry, `<loginServer>/<repository>`.
+        else if (ruleTarget(rule) === 'repository') expect(repositorySubjects.has(`${resourceId}|${subject}`), `${rule} ${subject}`).toBe(true);
+        // Token and cache-rule rules (issue 13) name a child of the registry (its ARM id, lower-case).
+        else if (rule.startsWith('registry.')) expect(subject.startsWith(`${resourceId.toLowerCase()}/`), `${rule} ${subject}`).toBe(true);
         if (rule.startsWith('image.')) expect(imageSubjects.has(subject), `${rule} ${subject}`).toBe(true);
         // Workload-level rules (issue 14) name the workload itself; the image rules a container's image.
         if (rule.startsWith('workload.') && ruleTarget(rule) === 'workload') expect(subject === resourceId && workloadIds.has(resourceId), `${rule} ${subject}`).toBe(true);

@@ -5,12 +5,22 @@
  * directly on the estate document.
  */
 import { describe, expect, it } from 'vitest';
-import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_APPROVED_SIGNERS, DEMO_EXPECTATIONS, DEMO_SIGNATURE_REQUIRED, demoEstate } from '../../estates/demo.js';
+import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_PUSHERS, DEMO_APPROVED_REGISTRIES, DEMO_APPROVED_SIGNERS, DEMO_EXPECTATIONS, DEMO_REGISTRY_WRITERS, DEMO_SIGNATURE_REQUIRED, demoEstate } from '../../estates/demo.js';
+import { collectRegistryWriters, writersOf, type RegistryWritersIndex } from '../../shared/inventory/roleAssignments.js';
+import { isApprovedWriter } from '../../shared/rules/params.js';
+import { pushedByOf, type RegistryPushes } from '../../shared/usecases/pushRecords.js';
+import type { ImagePushRecord } from '../../shared/usecases/ports.js';
 import { referrersNeeded } from '../../shared/rules/supplyChain.js';
+import { releaseTagsOf as releaseTagNames, tagWritable } from '../../shared/rules/supplyChain.js';
+import { UntaggedTally } from '../../shared/usecases/supplyChainFacts.js';
+import { signatureRequiredBy } from '../../shared/rules/params.js';
+import type { ImageReference } from '../../shared/domain/imageReference.js';
+import type { ReferrerFacts, ReleaseTagFacts, RepositoryFacts } from '../../shared/domain/snapshots.js';
 import { DAY_MS, type JsonObject, type RepositoryContent } from '../../estates/build.js';
 import type { ImageFacts, ManagedEnvironmentFacts, ProvenanceFacts, RegistryFacts, ResolvedImage, WorkloadFacts, WorkloadImageFacts } from '../../shared/domain/snapshots.js';
 import { tryParseImageReference } from '../../shared/domain/imageReference.js';
 import { toDiagnosticSetting, toRegistrySnapshot, toWorkloadSnapshot } from '../../shared/inventory/mappers.js';
+import { replicationLocationOf, toCacheRuleSnapshot, toTokenSnapshot } from '../../shared/inventory/registryChildren.js';
 import { RESOURCE_TYPES } from '../../shared/inventory/queries.js';
 import { isWorkloadType, siteContainerOf } from '../../shared/domain/workloadKinds.js';
 import { completeWorkloads } from '../../shared/usecases/completeWorkloads.js';
@@ -25,7 +35,7 @@ import { imageVulnerabilityFacts, scanningOf } from '../../shared/usecases/defen
 
 const NOW = new Date('2026-03-15T09:30:00.000Z');
 const estate = demoEstate(NOW);
-const ctx = { now: NOW, params: ruleParams({ approvedRegistries: DEMO_APPROVED_REGISTRIES, approvedBaseImages: DEMO_APPROVED_BASE_IMAGES, signatureRequired: DEMO_SIGNATURE_REQUIRED, approvedSigners: DEMO_APPROVED_SIGNERS }) };
+const ctx = { now: NOW, params: ruleParams({ approvedRegistries: DEMO_APPROVED_REGISTRIES, approvedBaseImages: DEMO_APPROVED_BASE_IMAGES, signatureRequired: DEMO_SIGNATURE_REQUIRED, approvedSigners: DEMO_APPROVED_SIGNERS, registryWriters: DEMO_REGISTRY_WRITERS, approvedPushers: DEMO_APPROVED_PUSHERS }) };
 const LOOKBACK = 30;
 
 /** Defender plans of the demo subscriptions, from the estate's pricings rows. */
@@ -64,6 +74,31 @@ async function vulnerabilitiesByHost(): Promise<Map<string, Map<string, ImageVul
   return out;
 }
 
+/** Write-capable role assignments of the demo, folded by the real adapter code (the query's filter done by the fold). */
+async function writersIndex(): Promise<RegistryWritersIndex> {
+  const ancestry = new Map(estate.subscriptions.map((s) => [s.subscriptionId.toLowerCase(), ((s.properties as { managementGroupAncestorsChain?: Array<{ name: string }> } | undefined)?.managementGroupAncestorsChain ?? []).map((g) => g.name.toLowerCase())] as [string, string[]]));
+  return collectRegistryWriters((async function* () { yield* estate.authorizationresources as JsonObject[]; })(), { relevant: () => true, approved: (p) => isApprovedWriter(ctx.params, p), ancestry });
+}
+
+/** Pushes per login server: successful pushes of the look-back window in every workspace, grouped as imagePushesQuery groups them. */
+function pushesByServer(): Map<string, RegistryPushes> {
+  const out = new Map<string, Map<string, Map<string, ImagePushRecord>>>();
+  for (const tables of Object.values(estate.logs)) {
+    for (const r of tables.ContainerRegistryRepositoryEvents ?? []) {
+      if (r.OperationName !== 'Push' || !['200', '201'].includes(String(r.ResultType)) || NOW.getTime() - Date.parse(String(r.TimeGenerated)) > LOOKBACK * DAY_MS) continue;
+      const server = String(r.LoginServer).toLowerCase();
+      const byImage = out.get(server) ?? new Map<string, Map<string, ImagePushRecord>>();
+      const key = `${r.Repository}@${r.Digest}`;
+      const byIdentity = byImage.get(key) ?? new Map<string, ImagePushRecord>();
+      const known = byIdentity.get(String(r.Identity));
+      byIdentity.set(String(r.Identity), { identity: String(r.Identity), pushes: (known?.pushes ?? 0) + 1, lastPush: String(r.TimeGenerated), tags: [String(r.Tag)] });
+      byImage.set(key, byIdentity);
+      out.set(server, byImage);
+    }
+  }
+  return new Map([...out].map(([server, m]) => [server, { status: 'read' as const, lookbackDays: LOOKBACK, byImage: new Map([...m].map(([k, v]) => [k, [...v.values()]])) }]));
+}
+
 function registryFacts(): RegistryFacts[] {
   const customerIdOf = new Map(
     estate.resources.filter((r) => r.type === 'microsoft.operationalinsights/workspaces').map((w) => [(w.id as string).toLowerCase(), (w.properties as JsonObject).customerId as string]),
@@ -86,8 +121,44 @@ function registryFacts(): RegistryFacts[] {
         }
       }
       const defenderPlan = plans.get(registry.subscriptionId.toLowerCase());
-      return { registry, diagnosticSettings: settings, ...(adminLogins !== undefined ? { adminLogins } : {}), ...(defenderPlan ? { defenderPlan } : {}) };
+      // Issue 13: the ARM lists of tokens and cache rules (the emulator answers [] without an entry, and the home
+      // replica for a Premium registry), and the soft delete policy of the preview read (the row carries it here).
+      const children = estate.registryChildren?.[registry.id] ?? {};
+      const tokens = (children.tokens ?? []).map((x) => toTokenSnapshot(x, registry.id));
+      const cacheRules = (children.cacheRules ?? []).map((x) => toCacheRuleSnapshot(x, registry.id));
+      const replicationLocations = registry.sku === 'Premium' ? (children.replications ?? [{ location: registry.location }]).map((x) => replicationLocationOf(x, registry.id)) : undefined;
+      const softDelete = { policy: registry.policies?.softDelete ?? null, ...(replicationLocations ? { replicationLocations } : {}) };
+      return { registry, diagnosticSettings: settings, ...(adminLogins !== undefined ? { adminLogins } : {}), ...(defenderPlan ? { defenderPlan } : {}), tokens, cacheRules, softDelete };
     });
+}
+
+/**
+ * Issue 15: dangling manifests tallied over each repository's listing (as the nightly shard feeds it: one subject per
+ * repository listed in full), the tag listing's
+ * attributes of a manifest's release tags (and its repository's, when a tag is writable), and the referrers of a running
+ * digest where signatures are required, all answered from the estate document as the emulator answers them.
+ */
+function repositoriesOf(registry: RegistryFacts['registry']): RepositoryFacts[] {
+  const tally = new UntaggedTally(NOW.getTime() - ctx.params.untaggedMaxDays * DAY_MS, ctx.params.untaggedMaxDays);
+  return Object.entries(estate.registryContent[registry.loginServer]?.repositories ?? {}).map(([repository, repo]) => {
+    for (const m of repo.manifests) tally.add(repository, { ...m, deleteEnabled: m.changeableAttributes.deleteEnabled });
+    return { registry, repository, untagged: tally.finish(repository) };
+  });
+}
+
+function releaseTagsOf(repo: RepositoryContent, m: RepositoryContent['manifests'][number]): { releaseTags?: ReleaseTagFacts } {
+  const wanted = releaseTagNames(ctx.params, m.tags);
+  if (!wanted.length) return {};
+  const tags = wanted.map((name) => ({ name, digest: m.digest, writeEnabled: m.tagAttributes?.[name]?.writeEnabled ?? true, deleteEnabled: m.tagAttributes?.[name]?.deleteEnabled ?? true }));
+  const attrs = (repo as { changeableAttributes?: { writeEnabled?: boolean; deleteEnabled?: boolean } }).changeableAttributes;
+  const repository = { writeEnabled: attrs?.writeEnabled ?? true, deleteEnabled: attrs?.deleteEnabled ?? true };
+  return { releaseTags: tags.some(tagWritable) ? { tags, repository } : { tags } };
+}
+
+function runningReferrers(reference: ImageReference, resolved: ResolvedImage): { referrers?: ReferrerFacts[] } {
+  if (resolved.status !== 'found' || signatureRequiredBy(ctx.params, reference.repository) === undefined) return {};
+  const m = estate.registryContent[reference.registry]?.repositories[reference.repository]?.manifests.find((x) => x.digest === resolved.digest);
+  return { referrers: (m?.referrers ?? []).map((r) => ({ digest: r.digest, mediaType: r.mediaType ?? 'application/vnd.oci.image.manifest.v1+json', ...(r.artifactType ? { artifactType: r.artifactType } : {}), annotations: r.annotations ?? {} })) };
 }
 
 function provenanceOf(repo: RepositoryContent, digest: string, platform?: string): ProvenanceFacts | undefined {
@@ -116,10 +187,13 @@ function imageFacts(registries: RegistryFacts[], vulns: Map<string, Map<string, 
         const referrers = referrersNeeded(RULES.map((r) => r.id), ctx.params, manifest)
           ? (m.referrers ?? []).map((r) => ({ digest: r.digest, mediaType: r.mediaType ?? 'application/vnd.oci.image.manifest.v1+json', ...(r.artifactType ? { artifactType: r.artifactType } : {}), annotations: r.annotations ?? {} }))
           : undefined;
+        const pushedBy = pushedByOf(pushesByServer().get(registry.loginServer), repository, m.digest);
         return {
           registry,
           manifest,
+          ...(pushedBy ? { pushedBy } : {}),
           ...(referrers ? { referrers } : {}),
+          ...releaseTagsOf(repo, m),
           ...(provenance ? { provenance } : {}),
           ...(vulnerabilities ? { vulnerabilities } : {}),
         };
@@ -148,7 +222,7 @@ function workloadImageFacts(registries: RegistryFacts[], vulns: Map<string, Map<
           resolved.status === 'found' && registry
             ? { scanning: scanningOf(registry, plans.get(registry.subscriptionId.toLowerCase())), vulnerabilities: vulns.get(registry.loginServer)?.get(resolved.digest) ?? null, lastUpdateTime: resolved.lastUpdateTime }
             : undefined;
-        return { workload, container, reference, resolved, ...(vulnerabilities ? { vulnerabilities } : {}) };
+        return { workload, container, reference, resolved, ...(vulnerabilities ? { vulnerabilities } : {}), ...runningReferrers(reference, resolved) };
       }),
     );
 }
@@ -192,10 +266,14 @@ async function workloadFacts(): Promise<WorkloadFacts[]> {
 }
 
 describe('the rule catalog over the demo estate', async () => {
-  const registries = registryFacts();
+  const index = await writersIndex();
+  const registries = registryFacts().map((f) => ({ ...f, writers: writersOf(index, f.registry.id) }));
   const vulns = await vulnerabilitiesByHost();
   const results: RuleResult[] = [
     ...evaluateRules(RULES, 'registry', registries, ctx),
+    ...evaluateRules(RULES, 'registryToken', registries.flatMap((f) => (f.tokens ?? []).map((token) => ({ registry: f.registry, token }))), ctx),
+    ...evaluateRules(RULES, 'cacheRule', registries.flatMap((f) => (f.cacheRules ?? []).map((cacheRule) => ({ registry: f.registry, cacheRule }))), ctx),
+    ...evaluateRules(RULES, 'repository', registries.flatMap((f) => repositoriesOf(f.registry)), ctx),
     ...evaluateRules(RULES, 'image', imageFacts(registries, vulns), ctx),
     ...evaluateRules(RULES, 'workloadImage', workloadImageFacts(registries, vulns), ctx),
     ...evaluateRules(RULES, 'workload', await workloadFacts(), ctx),

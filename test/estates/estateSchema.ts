@@ -25,5 +25,7 @@ export const estateSchema = z.strictObject({
     }),
   ),
   logs: z.record(guid, z.record(z.string(), z.array(z.looseObject({ TimeGenerated: z.iso.datetime() })))),
+  /** Registry child resources by registry id (issue 13): tokens, cacheRules, replications as ARM lists them. */
+  registryChildren: z.record(z.string(), z.strictObject({ tokens: z.array(row.partial()).optional(), cacheRules: z.array(row.partial()).optional(), replications: z.array(row.partial()).optional() })).optional(),
   emulator: z.looseObject({}).optional(),
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TableClient } from '@azure/data-tables';
 import { startAzurite, type RunningAzurite } from '../../shared/local/azurite.js';
-import { TableFindingsStore } from '../../shared/findings/tableFindingsStore.js';
+import { tableString, TableFindingsStore } from '../../shared/findings/tableFindingsStore.js';
 import { absentFrom, diffFindings } from '../../shared/findings/diff.js';
 import type { RuleResult } from '../../shared/domain/finding.js';
 
@@ -64,6 +64,54 @@ describe('TableFindingsStore on Azurite', () => {
     const got = await store.getFindings(REG, [...wanted, 'f'.repeat(32), wanted[0]!]);
     expect(got.map((f) => f.id).sort()).toEqual([...wanted].sort());
     expect(await store.getFindings(REG, [])).toEqual([]);
+  });
+
+  it('listScopeIndex reads id, rule, status and subject of every row, and nothing else', async () => {
+    const all = await store.listScope(REG);
+    const index = [];
+    for await (const e of store.listScopeIndex(REG)) index.push(e);
+    expect(index).toHaveLength(all.length);
+    const byId = new Map(all.map((f) => [f.id, f]));
+    for (const e of index) {
+      expect(Object.keys(e).sort()).toEqual(['id', 'ruleId', 'status', 'subject']);
+      const f = byId.get(e.id)!;
+      expect(e).toEqual({ id: f.id, ruleId: f.ruleId, status: f.status, subject: f.subject });
+    }
+    const none = [];
+    for await (const e of store.listScopeIndex('/subscriptions/nothing-here')) none.push(e);
+    expect(none).toEqual([]);
+  });
+
+  it('listBySubjectPrefix reads exactly the rows whose subject starts with the prefix (one repository), whole', async () => {
+    const scope = '/subscriptions/s3/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/prefixes';
+    const at = (repo: string, i: number): RuleResult => ({ ...imageResult(i), scopeId: scope, resourceId: scope, subject: `prefixes.azurecr.io/${repo}@sha256:${String(i).padStart(64, '0')}` });
+    // Repository names that share prefixes, and one whose name holds U+2028 (stored escaped: the range must match the stored form).
+    const repos = ['a', 'a/b', 'ab', 'a-', 'b', 'x\u2028y'];
+    const results = repos.flatMap((repo, r) => Array.from({ length: 3 }, (_, i) => at(repo, r * 10 + i)));
+    results.push({ ...at('a', 99), subject: scope, ruleId: 'registry.admin-user-disabled' }); // not an image subject
+    const d = diffFindings({ auditId: 'run-p', now: new Date('2026-11-22T02:00:00Z'), results, existing: [], titleOf: String });
+    expect(await store.save(scope, d.upserts)).toEqual({ conflicts: [], failed: [] });
+    const all = await store.listScope(scope);
+    for (const repo of repos) {
+      const prefix = `prefixes.azurecr.io/${repo}@`;
+      const rows = await store.listBySubjectPrefix(scope, prefix);
+      // Subjects come back as stored (U+2028 escaped, see tableString): the range matches that form.
+      expect(rows.map((f) => f.subject).sort()).toEqual(all.filter((f) => f.subject.startsWith(tableString(prefix))).map((f) => f.subject).sort());
+      expect(rows).toHaveLength(3);
+      // Whole rows, as listScope reads them (etag included).
+      for (const f of rows) expect(f).toEqual(all.find((x) => x.id === f.id));
+    }
+    expect(await store.listBySubjectPrefix(scope, 'prefixes.azurecr.io/none@')).toEqual([]);
+    await expect(store.listBySubjectPrefix(scope, '')).rejects.toThrow(/empty prefix/);
+  });
+
+  it('save accepts findings whose scope id differs only in case, and refuses another scope', async () => {
+    const scope = '/subscriptions/S4/resourceGroups/RG/providers/Microsoft.ContainerRegistry/registries/Mixed';
+    const r: RuleResult = { ...imageResult(5), scopeId: scope.toLowerCase(), resourceId: scope, subject: 'mixed.azurecr.io/app@sha256:1' };
+    const d = diffFindings({ auditId: 'run-c', now: new Date('2026-11-22T02:00:00Z'), results: [r], existing: [], titleOf: String });
+    expect(await store.save(scope, d.upserts)).toEqual({ conflicts: [], failed: [] });
+    expect((await store.listScope(scope.toLowerCase())).map((f) => f.id)).toEqual([d.upserts[0]!.id]);
+    await expect(store.save('/subscriptions/other', d.upserts)).rejects.toThrow(/belongs to scope/);
   });
 
   it('saving the same audit twice leaves the same rows (the second create is a conflict)', async () => {

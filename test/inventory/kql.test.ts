@@ -66,6 +66,9 @@ const CASES: ReadonlyArray<{ name: string; target: Target; text: () => string; o
     text: () => queries.imageVulnerabilitiesQuery('high', { registryHost: LOGIN_SERVER }),
     operators: ['FilterOperator', 'FilterOperator', 'FilterOperator', 'FilterOperator', 'ProjectOperator', 'SortOperator'],
   },
+  // Issue 13: who can push (one query per run) and who did push (one query per registry).
+  { name: 'ROLE_ASSIGNMENTS_QUERY', target: 'resource-graph', text: () => queries.ROLE_ASSIGNMENTS_QUERY, operators: ['FilterOperator', 'ProjectOperator', 'SortOperator'] },
+  { name: 'imagePushesQuery', target: 'log-analytics', text: () => queries.imagePushesQuery(LOGIN_SERVER, 30), operators: ['FilterOperator', 'FilterOperator', 'FilterOperator', 'SummarizeOperator'] },
   {
     name: 'adminLoginsQuery',
     target: 'log-analytics',

@@ -6,6 +6,8 @@ import type {
   ProvenanceFacts,
   RegistryFacts,
   RegistrySnapshot,
+  RepositoryFacts,
+  RepositoryUntaggedFacts,
   ResolvedImage,
   WorkloadContainer,
   WorkloadImageFacts,
@@ -51,6 +53,17 @@ export function aRegistry(overrides: Partial<Omit<RegistrySnapshot, 'networkRule
 export function registryFacts(overrides: Partial<Omit<RegistryFacts, 'registry'>> & { registry?: Parameters<typeof aRegistry>[0] } = {}): RegistryFacts {
   const { registry, ...rest } = overrides;
   return { registry: aRegistry(registry), ...rest };
+}
+
+/** A repository listed in full (issue 15): none of its untagged manifests older than 30 days unless `untagged` says so. */
+export function repositoryFacts(
+  overrides: { registry?: Parameters<typeof aRegistry>[0]; repository?: string; untagged?: Partial<RepositoryUntaggedFacts> } = {},
+): RepositoryFacts {
+  return {
+    registry: aRegistry(overrides.registry),
+    repository: overrides.repository ?? 'team/api',
+    untagged: { olderThanDays: 30, count: 0, notCounted: { possibleIndexChildren: 0, artifacts: 0, locked: 0 }, ...overrides.untagged },
+  };
 }
 
 export const DIGEST = `sha256:${'a'.repeat(64)}`;

@@ -31,6 +31,7 @@ const BICEP_EXEMPT: Record<string, string> = {
   'image.signed': 'signing is a pipeline step (notation sign) on an image, not an Azure resource property',
   'image.signed-by-approved-signer': 'the signer is the certificate the pipeline signs with, not an Azure resource property',
   'image.attested': 'an SBOM or provenance is a build output attached to an image, not an Azure resource property',
+  'image.release-tags-locked': 'a tag lock is a data-plane attribute of the tag (az acr repository update), not an Azure resource property',
 };
 
 describe('rule catalog', () => {
@@ -65,6 +66,8 @@ describe('rule catalog', () => {
       // `workload.*` rules run on a container image (workloadImage) or on the workload's settings (workload, issue 14).
       const prefix = id.split('.')[0]!;
       if (prefix === 'workload') expect(['workloadImage', 'workload']).toContain(rule.target);
+      // `registry.*` rules run on the registry or on one of its tokens or cache rules (issue 13), or repositories (issue 15).
+      else if (prefix === 'registry') expect(['registry', 'registryToken', 'cacheRule', 'repository']).toContain(rule.target);
       else expect(rule.target).toBe(PREFIX_TARGET[prefix]);
     });
 

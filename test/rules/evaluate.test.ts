@@ -48,9 +48,12 @@ describe('evaluateRules with the catalog', () => {
       },
       diagnosticSettings: [{ name: 'a', destinations: { workspaceId: 'w' }, enabledCategories: ['audit'] }],
       defenderPlan: { subscriptionId: 'sub', pricingTier: 'Standard', registryScanningExtension: true },
+      softDelete: { policy: { status: 'enabled', retentionDays: 7 } },
+      // Role assignments read, and the only writer is approved.
+      writers: { assignments: [], approvedLeftOut: 1, truncated: 0, uncertain: [], uncertainTruncated: 0 },
     });
-    const registry = evaluateRules(RULES, 'registry', [compliant], ctx());
-    expect(registry.map((r) => r.status)).toEqual(registry.map(() => 'pass'));
+    const registry = evaluateRules(RULES, 'registry', [compliant], ctx({ registryWriters: ['11111111-1111-1111-1111-111111111111'] }));
+    expect(registry.filter((r) => r.status !== "pass").map((r) => [r.ruleId, r.message])).toEqual([]);
     const images = evaluateRules(RULES, 'image', [anImage()], ctx());
     expect(images.every((r) => r.status !== 'error')).toBe(true);
   });

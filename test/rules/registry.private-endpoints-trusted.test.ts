@@ -36,4 +36,23 @@ describe('registry.private-endpoints-trusted', () => {
     expect((e.evidence!.untrusted as unknown[]).length).toBe(10);
     expect(e.evidence!.untrustedOmitted).toBe(15);
   });
+
+  it('trusts the subscriptions the run audits (in scope even when AUDITOR_SUBSCRIPTION_IDS is empty)', () => {
+    const facts = registryFacts({ registry: { privateEndpointConnections: [pe(OTHER), pe(FOREIGN, 'Pending')] }, auditedSubscriptions: [SUBSCRIPTION, OTHER] });
+    const e = rule.evaluate(facts, ctx());
+    expect(e.status).toBe('fail');
+    expect((e.evidence!.untrusted as Array<{ subscriptionId: string }>).map((c) => c.subscriptionId)).toEqual([FOREIGN]);
+    expect(rule.evaluate(registryFacts({ registry: { privateEndpointConnections: [pe(OTHER)] }, auditedSubscriptions: [OTHER] }), ctx()).status).toBe('pass');
+  });
+
+  it('a Premium document without privateEndpointConnections (an older API version) is inconclusive; Basic and Standard have none', () => {
+    const older = (sku: string) => {
+      const facts = registryFacts({ registry: { sku } });
+      delete (facts.registry as { privateEndpointConnections?: unknown }).privateEndpointConnections;
+      return rule.evaluate(facts, ctx());
+    };
+    expect(older('Premium')).toMatchObject({ status: 'not_applicable', conclusive: false });
+    expect(older('Standard')).toMatchObject({ status: 'not_applicable', conclusive: true, evidence: { sku: 'Standard' } });
+    expect(older('Basic')).toMatchObject({ status: 'not_applicable', conclusive: true });
+  });
 });

@@ -103,6 +103,12 @@ export const RESOURCE_GRAPH_TABLES: Readonly<Record<string, TableSchema>> = {
   },
   // Columns of a securityresources row as Microsoft's sub-assessment example shows it (Container
   // vulnerability assessments REST API, learn.microsoft.com/azure/defender-for-cloud/subassessment-rest-api).
+  // authorizationresources: the same row columns (role assignments and definitions, issue 13).
+  authorizationresources: {
+    id: 'string', name: 'string', type: 'string', tenantId: 'string', kind: 'string', location: 'string', resourceGroup: 'string',
+    subscriptionId: 'string', managedBy: 'string', sku: 'dynamic', plan: 'dynamic', properties: 'dynamic', tags: 'dynamic',
+    identity: 'dynamic', zones: 'dynamic', extendedLocation: 'dynamic',
+  },
   securityresources: {
     id: 'string', name: 'string', type: 'string', tenantId: 'string', kind: 'string', location: 'string', resourceGroup: 'string',
     subscriptionId: 'string', managedBy: 'string', sku: 'dynamic', plan: 'dynamic', properties: 'dynamic', tags: 'dynamic',

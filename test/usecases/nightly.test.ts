@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_APPROVED_SIGNERS, DEMO_SIGNATURE_REQUIRED, DEMO_EXPECTATIONS, DEMO_REGISTRIES, DEMO_SUBSCRIPTIONS, demoEstate } from '../../estates/demo.js';
+import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_PUSHERS, DEMO_APPROVED_REGISTRIES, DEMO_APPROVED_SIGNERS, DEMO_REGISTRY_WRITERS, DEMO_SIGNATURE_REQUIRED, DEMO_EXPECTATIONS, DEMO_REGISTRIES, DEMO_SUBSCRIPTIONS, demoEstate } from '../../estates/demo.js';
 import { runNightlyLocally } from '../../cli/localQueue.js';
 import { findingId } from '../../shared/findings/keys.js';
 import { RULES } from '../../shared/rules/catalog.js';
@@ -12,6 +12,8 @@ const SETTINGS = {
   AUDITOR_APPROVED_BASE_IMAGES: DEMO_APPROVED_BASE_IMAGES.join(','),
   AUDITOR_SIGNATURE_REQUIRED: DEMO_SIGNATURE_REQUIRED.join(','),
   AUDITOR_APPROVED_SIGNERS: DEMO_APPROVED_SIGNERS.join(','),
+  AUDITOR_REGISTRY_WRITERS: DEMO_REGISTRY_WRITERS.join(','),
+  AUDITOR_APPROVED_PUSHERS: DEMO_APPROVED_PUSHERS.join(','),
   // Every catalogued rule runs, the strict ones (issue 13) included, so each expectation is checked end to end.
   AUDITOR_PROFILE: 'strict',
 };
@@ -109,7 +111,7 @@ describe('nightly audit of the demo estate (planner -> queue -> shards, real SDK
       expect(r.run.planningGaps.map((g) => g.scope)).toEqual([`/subscriptions/${hidden}`]);
       const found = await all(h2);
       expect(found.some((f) => f.ruleId === 'audit.scope-readable' && f.resourceId === `/subscriptions/${hidden}`)).toBe(true);
-      expect(found.every((f) => f.subscriptionId === undefined || [DEMO_SUBSCRIPTIONS.prod, hidden].includes(f.subscriptionId))).toBe(true);
+      expect(found.filter((f) => !(f.subscriptionId === undefined || [DEMO_SUBSCRIPTIONS.prod, hidden].includes(f.subscriptionId))).map((f) => [f.ruleId, f.resourceId, f.subscriptionId])).toEqual([]);
     } finally {
       await h2.close();
     }

@@ -15,6 +15,8 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existin
 // Why: the admin-account and login rules query ContainerRegistryLoginEvents /
 // ContainerRegistryRepositoryEvents in this workspace (Log Analytics query API); Log Analytics
 // Reader is the built-in read-only role for workspace data. Scoped to the workspace only.
+// image.pushed-by-approved-identity (issue 13) reads who pushed each image from
+// ContainerRegistryRepositoryEvents in the same workspace: covered by this role, nothing added.
 resource workspaceReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(workspace.id, auditorPrincipalId, logAnalyticsReader)
   scope: workspace

@@ -128,7 +128,7 @@ async function main(): Promise<void> {
   if (args.signing !== undefined) process.env.BENCH_SIGNING = String(args.signing);
   if (args.job) return jobMain(args.job, args);
   if (args.help) {
-    console.log('usage: npm run bench -- [--json] [--only push|nightly] [--sizes small,medium,large] [--events N] [--throughput-events N] [--workers N] [--concurrency N] [--nights 1|2|3] [--night-hours H] [--signing PERCENT]');
+    console.log('usage: npm run bench -- [--json] [--only push|nightly] [--sizes small,medium,large,large-slice] [--events N] [--throughput-events N] [--workers N] [--concurrency N] [--nights 1|2|3] [--night-hours H] [--signing PERCENT]');
     return;
   }
   const progress = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);

@@ -10,20 +10,18 @@ import { MonitorClient } from '@azure/arm-monitor';
 import type { CacheRuleSnapshot, DiagnosticSettingFacts, RegistrySnapshot, SoftDeletePolicyFacts, TokenSnapshot, WorkloadContainer } from '../domain/snapshots.js';
 import type { ArmPort } from '../usecases/ports.js';
 import { siteContainerOf, WORKLOAD_KIND_DEFINITIONS, WORKLOAD_KINDS, WorkloadFieldError } from '../domain/workloadKinds.js';
-import { armClientOptions, type AzureConnection } from './connection.js';
-import { classifyAzureError, isConfirmedDeletion, ScopeReadError } from './errors.js';
+import { armClientOptions, isObj, type AzureConnection, type Obj } from './connection.js';
+import { armJsonBody, classifyAzureError, isConfirmedDeletion, ScopeReadError } from './errors.js';
 import { MappingError, parseRegistryId, toDiagnosticSetting, toRegistrySnapshot } from './mappers.js';
 import { RegistryChildrenReader } from './registryChildren.js';
+
+/** Microsoft.Web API version for sitecontainers and config/web: the webApp row of the workload-kind table. */
+const WEB_API_VERSION = WORKLOAD_KINDS.webApp.armReadApiVersion;
 
 /**
  * API versions used to read one resource by id (GET): each workload kind's own (the workload-kind
  * table), and Microsoft.ContainerRegistry 2025-11-01 (the SDK's own).
  */
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
-/** Microsoft.Web API version for sitecontainers and config/web: the webApp row of the workload-kind table. */
-const WEB_API_VERSION = WORKLOAD_KINDS.webApp.armReadApiVersion;
-
 const ARM_READ_API_VERSIONS: Record<string, string> = {
   ...Object.fromEntries(WORKLOAD_KIND_DEFINITIONS.map((k) => [k.type, k.armReadApiVersion])),
   'microsoft.containerregistry/registries': '2025-11-01',
@@ -92,18 +90,7 @@ export class ArmSource implements ArmPort {
     } catch (e) {
       throw new ScopeReadError(scope, classifyAzureError(e), { cause: e });
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(response.bodyAsText ?? '');
-    } catch {
-      body = undefined;
-    }
-    if (response.status !== 200 || !isObj(body)) {
-      const err = isObj(body) && isObj(body.error) ? body.error : {};
-      const code = typeof err.code === 'string' ? err.code : undefined;
-      throw new ScopeReadError(scope, classifyAzureError(new RestError(String(err.message ?? `ARM answered ${response.status}`).slice(0, 300), { statusCode: response.status, ...(code ? { code } : {}) })));
-    }
-    return body;
+    return armJsonBody(response, scope);
   }
 
   /**

@@ -1,5 +1,6 @@
 /** Classifies Azure SDK errors into what the audit does with them (a gap, a retry, a failure). */
-import { isRestError } from '@azure/core-rest-pipeline';
+import { isRestError, RestError } from '@azure/core-rest-pipeline';
+import { isObj, type Obj } from './connection.js';
 import type { Gap } from '../domain/snapshots.js';
 
 export type AzureErrorKind = 'forbidden' | 'not_found' | 'throttled' | 'transient' | 'invalid' | 'other';
@@ -55,4 +56,24 @@ export class ScopeReadError extends Error {
 export function gapFromError(e: unknown, fallbackScope: string): Gap {
   if (e instanceof ScopeReadError) return { scope: e.scope, reason: e.classified.reason, ...(e.classified.status ? { status: e.classified.status } : {}) };
   return { scope: fallbackScope, reason: e instanceof Error ? e.message : String(e) };
+}
+
+/**
+ * The JSON object of an ARM answer read outside an SDK client: the body on 200, else a ScopeReadError that carries
+ * ARM's error code and message (trimmed) classified as any SDK error would be. A 200 whose body is not an object
+ * is an error too, never an empty read.
+ */
+export function armJsonBody(response: { status: number; bodyAsText?: string | null }, scope: string): Obj {
+  let body: unknown;
+  try {
+    body = JSON.parse(response.bodyAsText ?? '');
+  } catch {
+    body = undefined;
+  }
+  if (response.status !== 200 || !isObj(body)) {
+    const err = isObj(body) && isObj(body.error) ? body.error : {};
+    const code = typeof err.code === 'string' ? err.code : undefined;
+    throw new ScopeReadError(scope, classifyAzureError(new RestError(String(err.message ?? `ARM answered ${response.status}`).slice(0, 300), { statusCode: response.status, ...(code ? { code } : {}) })));
+  }
+  return body;
 }

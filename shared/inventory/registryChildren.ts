@@ -26,11 +26,11 @@
  *
  * Everything kept is bounded: lists (MAX_CHILD_ITEMS, MAX_PAGES), names, dates, repositories.
  */
-import { RestError, type PipelineResponse } from '@azure/core-rest-pipeline';
+import type { PipelineResponse } from '@azure/core-rest-pipeline';
 import { subscriptionOf } from '../domain/armIds.js';
 import type { CacheRuleSnapshot, SoftDeletePolicyFacts, TokenPasswordSnapshot, TokenSnapshot } from '../domain/snapshots.js';
 import { isObj, type Obj } from './connection.js';
-import { classifyAzureError, ScopeReadError } from './errors.js';
+import { armJsonBody, classifyAzureError, ScopeReadError } from './errors.js';
 import { MappingError, toRegistrySnapshot } from './mappers.js';
 
 /** The API version of the child lists (the registry read's own: @azure/arm-containerregistry 12). */
@@ -205,18 +205,7 @@ export class RegistryChildrenReader {
     } catch (e) {
       throw new ScopeReadError(scope, classifyAzureError(e), { cause: e });
     }
-    let body: unknown;
-    try {
-      body = JSON.parse(response.bodyAsText ?? '');
-    } catch {
-      body = undefined;
-    }
-    if (response.status !== 200 || !isObj(body)) {
-      const err = isObj(body) && isObj(body.error) ? body.error : {};
-      const code = typeof err.code === 'string' ? err.code : undefined;
-      throw new ScopeReadError(scope, classifyAzureError(new RestError(String(err.message ?? `ARM answered ${response.status}`).slice(0, 300), { statusCode: response.status, ...(code ? { code } : {}) })));
-    }
-    return body;
+    return armJsonBody(response, scope);
   }
 }
 

@@ -2,6 +2,7 @@
 import { tryParseImageReference } from '../domain/imageReference.js';
 import { defineRule, fail, notApplicable, pass } from './kit.js';
 import { isApprovedRegistry } from './params.js';
+import { AZURELINUX_CACHE_RULE_BICEP } from './registryFeatures.js';
 import { OCI_BASE_NAME, ociValue, platformsOf } from './oci.js';
 
 interface BaseCheck {
@@ -34,14 +35,7 @@ export const imageBaseApproved = defineRule({
     bicep:
       '// Serve the approved bases from the registry through a cache rule (the only FROM source builds may use);\n' +
       '// its source registry (here mcr.microsoft.com) must be approved too: registry.cache-rules-approved\n' +
-      "resource baseCache 'Microsoft.ContainerRegistry/registries/cacheRules@2023-07-01' = {\n" +
-      "  name: 'azurelinux'\n" +
-      '  parent: acr\n' +
-      '  properties: {\n' +
-      "    sourceRepository: 'mcr.microsoft.com/azurelinux/base/core'\n" +
-      "    targetRepository: 'base/azurelinux-core'\n" +
-      '  }\n' +
-      '}',
+      AZURELINUX_CACHE_RULE_BICEP,
   },
   guidance: 'approved-images',
   mcsb: ['DS-2', 'DS-6', 'AM-2'],

@@ -5,6 +5,7 @@
 import { tryParseImageReference } from '../domain/imageReference.js';
 import { defineRule, fail, notApplicable, pass } from './kit.js';
 import { isApprovedRegistry } from './params.js';
+import { AZURELINUX_CACHE_RULE_BICEP } from './registryFeatures.js';
 
 /**
  * The upstream registry host of a cache rule's `sourceRepository` (`docker.io/library/ubuntu`,
@@ -40,14 +41,7 @@ export const registryCacheRulesApproved = defineRule({
       'az acr cache delete --registry <registry> --name <cache-rule>',
     bicep:
       '// Declare only cache rules whose source registry is approved (here mcr.microsoft.com):\n' +
-      "resource baseCache 'Microsoft.ContainerRegistry/registries/cacheRules@2025-04-01' = {\n" +
-      "  name: 'azurelinux'\n" +
-      '  parent: acr\n' +
-      '  properties: {\n' +
-      "    sourceRepository: 'mcr.microsoft.com/azurelinux/base/core'\n" +
-      "    targetRepository: 'base/azurelinux-core'\n" +
-      '  }\n' +
-      '}',
+      AZURELINUX_CACHE_RULE_BICEP,
   },
   guidance: 'private-approved-registries',
   mcsb: ['AM-2', 'DS-2'],

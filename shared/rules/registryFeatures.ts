@@ -20,3 +20,14 @@ export function statusOf(status: string | undefined): 'enabled' | 'disabled' | '
 
 /** The Bicep resource line every registry remediation starts with. */
 export const REGISTRY_BICEP_HEAD = "resource acr 'Microsoft.ContainerRegistry/registries@2025-04-01' = {\n  name: registryName\n  location: location\n";
+
+/** A pull-through cache rule serving mcr.microsoft.com's Azure Linux base from the registry (remediation of image.base-approved and registry.cache-rules-approved). */
+export const AZURELINUX_CACHE_RULE_BICEP =
+  "resource baseCache 'Microsoft.ContainerRegistry/registries/cacheRules@2025-04-01' = {\n" +
+  "  name: 'azurelinux'\n" +
+  '  parent: acr\n' +
+  '  properties: {\n' +
+  "    sourceRepository: 'mcr.microsoft.com/azurelinux/base/core'\n" +
+  "    targetRepository: 'base/azurelinux-core'\n" +
+  '  }\n' +
+  '}';

@@ -14,8 +14,12 @@ import { OCI_BASE_NAME, OCI_REVISION, OCI_SOURCE } from '../rules/oci.js';
 
 const MAX_CONFIG_BYTES = 1_048_576;
 const MAX_INDEX_CHILDREN = 32;
-/** Repository clients kept (the SDK binds a content client to one repository); their tokens live in the shared `AcrTokenCache`. */
-const CONTENT_CLIENT_CACHE = 4096;
+/**
+ * Repository clients kept (the SDK binds a content client to one repository; only `getProvenance` needs one); their
+ * tokens live in the shared `AcrTokenCache`, so a client made again costs no call. Each client holds two SDK pipelines
+ * (about 23 KB): 4,096 of them were 95 MB of a 195 MB live heap at the large benchmark (issue 18, item 3), so few are kept.
+ */
+const CONTENT_CLIENT_CACHE = 64;
 
 /** Referrer pages followed per manifest, and referrers kept: bounds what estate content can make one call cost. */
 const MAX_REFERRER_PAGES = 20;
@@ -142,7 +146,7 @@ export class RegistryDataPlane implements RegistryPort {
    * is skipped; attributes that are not booleans are left out (unknown). At most MAX_TAG_PAGES pages.
    */
   async *listTags(loginServer: string, repository: string): AsyncIterable<TagAttributeFacts> {
-    const send = sdkPipelineOf(this.content(loginServer, repository));
+    const send = sdkPipelineOf(this.registry(loginServer));
     const scope = `${loginServer}/${repository}`;
     // The repository as one encoded path segment (`team%2Fapi`), as the SDK sends it on /acr/v1 (its recordings).
     let url: string | undefined = `https://${loginServer}/acr/v1/${encodeURIComponent(repository)}/_tags?n=${TAG_PAGE_SIZE}`;
@@ -228,7 +232,7 @@ export class RegistryDataPlane implements RegistryPort {
    * `annotations`; more pages are announced by a `Link: <...>; rel="next"` header (RFC 5988). A registry that
    * did not apply the `artifactType` filter (no `OCI-Filters-Applied: artifactType` header) is filtered here,
    * as the spec asks clients to. `@azure/container-registry` 1.1 has no referrers call, so the request goes
-   * through the SDK content client's own pipeline: the same ACR token cache (`acrScopedTokenPolicy`, scope
+   * through the SDK registry client's own pipeline (one per registry; the URL names the repository): the same ACR token cache (`acrScopedTokenPolicy`, scope
    * `repository:<name>:pull`), challenge handler, retries and agent as every other data-plane call.
    * `undefined` on 404 (the manifest is unknown to the registry).
    */
@@ -269,7 +273,7 @@ export class RegistryDataPlane implements RegistryPort {
   }
 
   private async readReferrers(loginServer: string, repository: string, digest: string, options: ListReferrersOptions): Promise<ReferrerFacts[] | undefined> {
-    const send = sdkPipelineOf(this.content(loginServer, repository));
+    const send = sdkPipelineOf(this.registry(loginServer));
     const scope = `${loginServer}/${repository}@${digest}`;
     const query = options.artifactType !== undefined ? `?${new URLSearchParams({ artifactType: options.artifactType }).toString()}` : '';
     let url: string | undefined = `https://${loginServer}/v2/${repository.split('/').map(encodeURIComponent).join('/')}/referrers/${encodeURIComponent(digest)}${query}`;
@@ -399,9 +403,9 @@ async function readLimited(stream: NodeJS.ReadableStream, limit: number): Promis
  * holds the ACR challenge policy, our per-retry token policy and the retry policy) in a private `client` field;
  * reaching it is checked, so an SDK that moves it fails loudly here instead of falling back to an unauthenticated call.
  */
-function sdkPipelineOf(client: ContainerRegistryContentClient): (request: PipelineRequest) => Promise<PipelineResponse> {
+function sdkPipelineOf(client: ContainerRegistryClient): (request: PipelineRequest) => Promise<PipelineResponse> {
   const inner = (client as unknown as { client?: { sendRequest?: unknown } }).client;
-  if (!inner || typeof inner.sendRequest !== 'function') throw new Error('@azure/container-registry: the content client exposes no pipeline (SDK internals changed)');
+  if (!inner || typeof inner.sendRequest !== 'function') throw new Error('@azure/container-registry: the registry client exposes no pipeline (SDK internals changed)');
   const sendRequest = inner.sendRequest as (request: PipelineRequest) => Promise<PipelineResponse>;
   return (request) => sendRequest.call(inner, request);
 }

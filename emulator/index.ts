@@ -314,10 +314,12 @@ export async function startEmulator(opts: StartEmulatorOptions): Promise<Running
   const port = (server.address() as { port: number }).port;
   const identityPort = (identity.address() as { port: number }).port;
 
+  // One TLS context for every connection (tls.connect would otherwise build one per socket from `ca`).
+  const secureContext = tls.createSecureContext({ ca: certs.caPem });
   const agent = new https.Agent({ keepAlive: true, ca: certs.caPem, maxSockets: 64 });
   // Every host goes to the emulator; servername keeps SNI and certificate checks on the real name.
   (agent as unknown as { createConnection: (o: tls.ConnectionOptions & { host?: string; servername?: string }, cb?: () => void) => Socket }).createConnection =
-    (o) => tls.connect({ ...o, host: '127.0.0.1', port, servername: o.servername || o.host, ca: certs.caPem });
+    (o) => tls.connect({ ...o, host: '127.0.0.1', port, servername: o.servername || o.host, secureContext });
 
   return {
     agent,

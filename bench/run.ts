@@ -3,14 +3,20 @@
  *
  *   npm run bench -- [--json] [--only push|nightly] [--sizes small,medium,large,large-slice] [--events N]
  *                    [--throughput-events N] [--workers N] [--concurrency N] [--nights 1|2|3] [--night-hours H]
- *                    [--signing PERCENT]
+ *                    [--signing PERCENT] [--compiled]
+ *
+ * --compiled: compile the sources with tsc first (into node_modules/.cache/acr-auditor-bench) and run the jobs
+ * as plain JavaScript, as the Function App runs them (`npm run build` output): no tsx loader thread, no
+ * transpiled sources or source maps in the heap. Memory figures of the deployed shape come from this mode.
  *
  * Nightly: --nights 3 (default) audits the first night, a second night over the unchanged estate and a
  * third after 1% of the images were re-pushed, each H hours (default 24) after the previous one.
  *
  * Prints a readable text report, or one JSON document with --json (progress goes to stderr).
  */
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -22,6 +28,8 @@ export interface BenchReport {
   date: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; platform: string };
   command: string;
+  /** How the auditor code ran: `tsx` (transpiled on load) or `compiled` (tsc output, as deployed). */
+  runtime: 'tsx' | 'compiled';
   push?: PushReport;
   nightly?: NightlyReport[];
 }
@@ -42,6 +50,7 @@ export function parseBenchArgs(argv: string[]) {
       nights: { type: 'string', default: '3' },
       'night-hours': { type: 'string', default: '24' },
       signing: { type: 'string' },
+      compiled: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       job: { type: 'string' },
     },
@@ -62,6 +71,7 @@ export function parseBenchArgs(argv: string[]) {
   return {
     json: values.json,
     help: values.help,
+    compiled: values.compiled,
     only: values.only as 'push' | 'nightly' | undefined,
     sizes: sizes as SizeName[],
     events: int('events', values.events, 1)!,
@@ -128,11 +138,12 @@ async function main(): Promise<void> {
   if (args.signing !== undefined) process.env.BENCH_SIGNING = String(args.signing);
   if (args.job) return jobMain(args.job, args);
   if (args.help) {
-    console.log('usage: npm run bench -- [--json] [--only push|nightly] [--sizes small,medium,large,large-slice] [--events N] [--throughput-events N] [--workers N] [--concurrency N] [--nights 1|2|3] [--night-hours H] [--signing PERCENT]');
+    console.log('usage: npm run bench -- [--json] [--only push|nightly] [--sizes small,medium,large,large-slice] [--events N] [--throughput-events N] [--workers N] [--concurrency N] [--nights 1|2|3] [--night-hours H] [--signing PERCENT] [--compiled]');
     return;
   }
+  if (args.compiled && TS_LOADER.length) return runCompiled(process.argv.slice(2));
   const progress = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
-  const report: BenchReport = { date: new Date().toISOString(), machine: machine(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim() };
+  const report: BenchReport = { date: new Date().toISOString(), machine: machine(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), runtime: TS_LOADER.length ? 'tsx' : 'compiled' };
   if (args.only !== 'nightly') {
     report.push = await runJob<PushReport>('push', args, progress);
   }
@@ -147,15 +158,28 @@ async function main(): Promise<void> {
   const m = report.machine;
   console.log(`acr-auditor benchmarks — ${report.date}`);
   console.log(`machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, ${m.platform}`);
-  console.log(`command: ${report.command}\n`);
+  console.log(`command: ${report.command} (${report.runtime})\n`);
   if (report.push) console.log(formatPush(report.push));
   if (report.nightly?.length) console.log(formatNightly(report.nightly));
+}
+
+/** --compiled from TypeScript: build with tsc, then run the same command from the build (exit code passed on). */
+function runCompiled(argv: string[]): void {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const out = path.join(root, 'node_modules', '.cache', 'acr-auditor-bench');
+  console.error(`[bench] --compiled: tsc into ${path.relative(root, out)}`);
+  const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.json'), '--noEmit', 'false', '--sourceMap', 'false', '--outDir', out], { stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error(`--compiled: tsc exited with ${tsc.status ?? tsc.signal}`);
+  // Node looks for the package scope no further up than node_modules: the build says it is ESM itself.
+  writeFileSync(path.join(out, 'package.json'), JSON.stringify({ type: 'module' }));
+  const run = spawnSync(process.execPath, [path.join(out, 'bench', 'run.js'), ...argv], { stdio: 'inherit' });
+  process.exitCode = run.status ?? 1;
 }
 
 // Run only as the entry point (the smoke test imports the pieces).
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   main().then(
-    () => process.exit(0),
+    () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
     (e: unknown) => {
       console.error(e instanceof Error ? e.message : String(e));
       process.exit(1);

@@ -17,7 +17,8 @@ describe('bench', () => {
     expect(parseBenchArgs(['--sizes', 'large-slice']).sizes).toEqual(['large-slice']);
     expect(() => parseBenchArgs(['--sizes', 'huge'])).toThrow(/unknown size/);
     expect(() => parseBenchArgs(['--only', 'both'])).toThrow(/--only/);
-    expect(parseBenchArgs([])).toMatchObject({ nights: 3, nightHours: 24 });
+    expect(parseBenchArgs([])).toMatchObject({ nights: 3, nightHours: 24, compiled: false });
+    expect(parseBenchArgs(['--compiled']).compiled).toBe(true);
     expect(parseBenchArgs(['--nights', '1', '--night-hours', '0'])).toMatchObject({ nights: 1, nightHours: 0 });
     expect(() => parseBenchArgs(['--nights', '0'])).toThrow(/--nights/);
   });

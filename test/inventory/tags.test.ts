@@ -4,6 +4,7 @@
  * models drop), and referrer listings reused within a run, through the real RegistryDataPlane and the SDK's pipeline
  * against the loopback emulator.
  */
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { loadEstate, startEmulator, type RunningEmulator } from '../../emulator/index.js';
@@ -127,6 +128,47 @@ describe('tag listing, repository attributes, manifest media types, referrers pe
     // The push path passes no run: it always reads.
     await plane.listReferrers(HOST, 'team/signed', digest);
     expect(calls()).toBe(3);
+  });
+});
+
+describe('client bounds of the data plane (issue 18 item 3)', () => {
+  it('tags and referrers of many repositories make no content client; provenance keeps at most 64, and one made again costs no call', async () => {
+    const REPOS = 80;
+    // Manifests with content and its real digest (the SDK checks the digest of what getManifest returns).
+    const digests: string[] = [];
+    const repositories = Object.fromEntries(Array.from({ length: REPOS }, (_, i) => {
+      const content = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: fakeDigest(`c${i}`), size: 2 }, layers: [], annotations: { 'org.opencontainers.image.source': `https://example.test/r${i}` } };
+      const digest = `sha256:${createHash('sha256').update(JSON.stringify(content)).digest('hex')}`;
+      digests.push(digest);
+      return [`team/r${i}`, { manifests: [aManifest(100 + i, { digest, content, tags: [`1.0.${i}`] })] }];
+    }));
+    emu = await startEmulator({ estate: anEstate({ resources: [aRegistry({ name: 'contoso' })], registryContent: { [HOST]: { repositories } } }) });
+    process.env['IDENTITY_ENDPOINT'] = emu.identityEndpoint;
+    process.env['IDENTITY_HEADER'] = emu.identityHeader;
+    const seen: Array<{ path: string; status?: number }> = [];
+    stop = observeHttp((r) => { if (r.host === HOST) seen.push({ path: r.path, ...(r.status !== undefined ? { status: r.status } : {}) }); });
+    const plane = new RegistryDataPlane({
+      credential: new ManagedIdentityCredential(),
+      cloud: { armEndpoint: 'https://management.azure.com', armScope: 'https://management.azure.com/.default', authorityHost: 'https://login.microsoftonline.com', acrAudience: 'https://containerregistry.azure.net', logsEndpoint: 'https://api.loganalytics.io/v1', logsScope: 'https://api.loganalytics.io/.default', portalUrl: 'https://portal.azure.com' },
+      agent: emu.agent,
+      retry: { maxRetries: 3, retryDelayInMs: 50, maxRetryDelayInMs: 2000 },
+    });
+    const contentClients = () => (plane as unknown as { contentClients: Map<string, unknown> }).contentClients.size;
+    for (let i = 0; i < REPOS; i++) {
+      expect(await all(plane.listTags(HOST, `team/r${i}`))).toHaveLength(1);
+      expect(await plane.listReferrers(HOST, `team/r${i}`, digests[i]!, { runId: 'run-1' })).toEqual([]);
+    }
+    expect(contentClients()).toBe(0);
+    for (let i = 0; i < REPOS; i++) expect(await plane.getProvenance(HOST, `team/r${i}`, digests[i]!)).toBeDefined();
+    expect(contentClients()).toBe(64);
+    // team/r0's client was dropped: a new one reuses the cached pull token (no /oauth2 call) and reads the manifest again.
+    const before = seen.filter((s) => s.path.startsWith('/oauth2/')).length;
+    const manifestReads = () => seen.filter((s) => decodeURIComponent(s.path) === `/v2/team/r0/manifests/${digests[0]!}` && s.status === 200).length;
+    const readsBefore = manifestReads();
+    expect(await plane.getProvenance(HOST, 'team/r0', digests[0]!)).toMatchObject({ annotations: { 'org.opencontainers.image.source': 'https://example.test/r0' } });
+    expect(manifestReads()).toBe(readsBefore + 1);
+    expect(seen.filter((s) => s.path.startsWith('/oauth2/')).length).toBe(before);
+    expect(seen.filter((s) => s.status === 401)).toHaveLength(0);
   });
 });
 

@@ -5,15 +5,14 @@
  * their `exp`, and a token the registry refuses falls back to the SDK's challenge and is replaced.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManagedIdentityCredential } from '@azure/identity';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { RegistryDataPlane } from '../../shared/inventory/registryDataPlane.js';
 import { acrCallOf } from '../../shared/inventory/acrTokens.js';
-import type { AzureConnection } from '../../shared/inventory/connection.js';
 import { ScopeReadError } from '../../shared/inventory/errors.js';
 import { mapLimit } from '../../shared/util/concurrency.js';
 import { observeHttp } from '../../bench/stats.js';
 import { aManifest, aRegistry, anEstate } from '../emulator/builders.js';
+import { emulatorConnection } from '../emulator/connection.js';
 
 const HOST = 'contoso.azurecr.io';
 /** The nightly's page size (listManifests) and its per-shard concurrency. */
@@ -40,16 +39,9 @@ async function start(repositories: Record<string, number>, emulator: Record<stri
     emulator,
   });
   emu = await startEmulator({ estate });
-  process.env['IDENTITY_ENDPOINT'] = emu.identityEndpoint;
-  process.env['IDENTITY_HEADER'] = emu.identityHeader;
+  const conn = emulatorConnection(emu);
   const seen: Seen[] = [];
   stopObserving = observeHttp((r) => { if (r.host === HOST) seen.push({ method: r.method, path: r.path, ...(r.status !== undefined ? { status: r.status } : {}) }); });
-  const conn: AzureConnection = {
-    credential: new ManagedIdentityCredential(),
-    cloud: { armEndpoint: 'https://management.azure.com', armScope: 'https://management.azure.com/.default', authorityHost: 'https://login.microsoftonline.com', acrAudience: 'https://containerregistry.azure.net', logsEndpoint: 'https://api.loganalytics.io/v1', logsScope: 'https://api.loganalytics.io/.default', portalUrl: 'https://portal.azure.com' },
-    agent: emu.agent,
-    retry: { maxRetries: 3, retryDelayInMs: 50, maxRetryDelayInMs: 2000 },
-  };
   return { emu, conn, seen };
 }
 

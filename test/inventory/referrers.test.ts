@@ -5,13 +5,12 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManagedIdentityCredential } from '@azure/identity';
 import { startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { RegistryDataPlane } from '../../shared/inventory/registryDataPlane.js';
-import type { AzureConnection } from '../../shared/inventory/connection.js';
 import { observeHttp } from '../../bench/stats.js';
 import { NOTATION_SIGNATURE, NOTATION_THUMBPRINTS } from '../../shared/rules/supplyChain.js';
 import { aManifest, aRegistry, anEstate, fakeDigest } from '../emulator/builders.js';
+import { emulatorConnection } from '../emulator/connection.js';
 
 const HOST = 'contoso.azurecr.io';
 let emu: RunningEmulator | undefined;
@@ -33,17 +32,9 @@ async function start() {
     registryContent: { [HOST]: { repositories: { 'team/api': { manifests: [aManifest(1, { referrers: [...Array.from({ length: SIGNATURES }, (_, i) => signature(i)), sbom] }), aManifest(2)] } } } },
   });
   emu = await startEmulator({ estate });
-  process.env['IDENTITY_ENDPOINT'] = emu.identityEndpoint;
-  process.env['IDENTITY_HEADER'] = emu.identityHeader;
   const seen: Array<{ path: string; status?: number }> = [];
   stop = observeHttp((r) => { if (r.host === HOST) seen.push({ path: r.path, ...(r.status !== undefined ? { status: r.status } : {}) }); });
-  const conn: AzureConnection = {
-    credential: new ManagedIdentityCredential(),
-    cloud: { armEndpoint: 'https://management.azure.com', armScope: 'https://management.azure.com/.default', authorityHost: 'https://login.microsoftonline.com', acrAudience: 'https://containerregistry.azure.net', logsEndpoint: 'https://api.loganalytics.io/v1', logsScope: 'https://api.loganalytics.io/.default', portalUrl: 'https://portal.azure.com' },
-    agent: emu.agent,
-    retry: { maxRetries: 3, retryDelayInMs: 50, maxRetryDelayInMs: 2000 },
-  };
-  return { plane: new RegistryDataPlane(conn), emu, seen };
+  return { plane: new RegistryDataPlane(emulatorConnection(emu)), emu, seen };
 }
 
 describe('referrers API (emulator + RegistryDataPlane)', () => {

@@ -7,10 +7,8 @@
  * azure-rest-api-specs Microsoft.Resources/changes 2022-05-01) and refuses rows Azure would never send.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManagedIdentityCredential } from '@azure/identity';
 import { loadEstate, startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { DEMO_REGISTRIES, demoEstate } from '../../estates/demo.js';
-import type { AzureConnection } from '../../shared/inventory/connection.js';
 import { addSettingChanges, SETTING_CHANGE_BOUNDS, watchedSettingPath } from '../../shared/inventory/mappers.js';
 import { ADMIN_USER_CHANGES_QUERY } from '../../shared/inventory/queries.js';
 import { ResourceGraphSource } from '../../shared/inventory/resourceGraph.js';
@@ -20,6 +18,7 @@ import { registryQuarantineEnabled } from '../../shared/rules/registry.quarantin
 import { ruleParams } from '../../shared/rules/params.js';
 import { changeEvidence } from '../../shared/rules/settingChanges.js';
 import { aRegistry, anEstate, registryId, SUB_A, SUB_B, TENANT } from '../emulator/builders.js';
+import { emulatorConnection } from '../emulator/connection.js';
 
 const CONTOSO = registryId(SUB_A, 'rg-acr', 'contoso');
 const FABRIKAM = registryId(SUB_A, 'rg-acr', 'fabrikam');
@@ -128,15 +127,7 @@ describe('ResourceGraphSource.registrySettingChanges over HTTPS against the emul
 
   async function source(estate: unknown) {
     emu = await startEmulator({ estate: loadEstate(estate, 'test estate') });
-    process.env['IDENTITY_ENDPOINT'] = emu.identityEndpoint;
-    process.env['IDENTITY_HEADER'] = emu.identityHeader;
-    const conn: AzureConnection = {
-      credential: new ManagedIdentityCredential(),
-      cloud: { armEndpoint: 'https://management.azure.com', armScope: 'https://management.azure.com/.default', authorityHost: 'https://login.microsoftonline.com', acrAudience: 'https://containerregistry.azure.net', logsEndpoint: 'https://api.loganalytics.io/v1', logsScope: 'https://api.loganalytics.io/.default', portalUrl: 'https://portal.azure.com' },
-      agent: emu.agent,
-      retry: { maxRetries: 3, retryDelayInMs: 50, maxRetryDelayInMs: 2000 },
-    };
-    return new ResourceGraphSource(conn);
+    return new ResourceGraphSource(emulatorConnection(emu));
   }
 
   it('reads the latest change of every watched setting and the creations in one paged query; other changes and unreadable registries are absent', async () => {

@@ -6,7 +6,6 @@
  * the Kusto language service against the table schemas Microsoft documents.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManagedIdentityCredential } from '@azure/identity';
 import { LogsQueryClient, LogsQueryResultStatus } from '@azure/monitor-query-logs';
 import { loadEstate, startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { DEMO_APPROVED_PUSHERS, DEMO_EXPECTATIONS, DEMO_REGISTRIES, DEMO_REGISTRY_WRITERS, DEMO_WORKSPACES, demoEstate, demoImages } from '../../estates/demo.js';
@@ -21,23 +20,21 @@ import { isApprovedWriter, ruleParams } from '../../shared/rules/params.js';
 import { registryPushAccessRestricted } from '../../shared/rules/registry.push-access-restricted.js';
 import { kusto, LOG_ANALYTICS_TABLES } from '../support/kusto.js';
 import { aRegistry, anEstate, registryId, SUB_A, SUB_B, TENANT, WORKSPACE } from '../emulator/builders.js';
+import { emulatorConnection, PUBLIC_CLOUD } from '../emulator/connection.js';
 
 const NOW = new Date('2026-03-15T09:30:00.000Z');
-const CLOUD = { armEndpoint: 'https://management.azure.com', armScope: 'https://management.azure.com/.default', authorityHost: 'https://login.microsoftonline.com', acrAudience: 'https://containerregistry.azure.net', logsEndpoint: 'https://api.loganalytics.io/v1', logsScope: 'https://api.loganalytics.io/.default', portalUrl: 'https://portal.azure.com' };
 
 // One emulator for the file, its estate swapped per test (the managed-identity client keeps its endpoint and tokens
 // for the process, so every test talks to the same token endpoint).
 let emu: RunningEmulator;
 beforeAll(async () => {
   emu = await startEmulator({ estate: anEstate(), now: () => NOW });
-  process.env['IDENTITY_ENDPOINT'] = emu.identityEndpoint;
-  process.env['IDENTITY_HEADER'] = emu.identityHeader;
 });
 afterAll(async () => emu.close());
 
 async function connect(estate: unknown): Promise<AzureConnection> {
   emu.estate = loadEstate(estate, 'test estate');
-  return { credential: new ManagedIdentityCredential(), cloud: CLOUD, agent: emu.agent, retry: { maxRetries: 2, retryDelayInMs: 20, maxRetryDelayInMs: 200 } };
+  return emulatorConnection(emu, { maxRetries: 2, retryDelayInMs: 20, maxRetryDelayInMs: 200 });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,7 +294,7 @@ describe('LogAnalyticsSource.imagePushes over HTTPS against the emulator', () =>
     const conn = await connect(anEstate({ logs: { [WORKSPACE]: { ContainerRegistryRepositoryEvents: [] } }, emulator: { forbidden: [WORKSPACE] } }));
     await expect(new LogAnalyticsSource(conn).imagePushes(WS, HOST, 30)).rejects.toBeInstanceOf(ScopeReadError);
     const open = await connect(anEstate({ logs: { [WORKSPACE]: { ContainerRegistryRepositoryEvents: [] } } }));
-    const client = new LogsQueryClient(open.credential, { agent: open.agent!, endpoint: CLOUD.logsEndpoint, credentials: { scopes: [CLOUD.logsScope] }, retryOptions: { maxRetries: 0 } });
+    const client = new LogsQueryClient(open.credential, { agent: open.agent!, endpoint: PUBLIC_CLOUD.logsEndpoint, credentials: { scopes: [PUBLIC_CLOUD.logsScope] }, retryOptions: { maxRetries: 0 } });
     const ok = await client.queryWorkspace(WORKSPACE, 'ContainerRegistryRepositoryEvents | project Category, UserTenantId, _SubscriptionId, Size', { duration: 'P1D' });
     expect(ok.status).toBe(LogsQueryResultStatus.Success);
     await expect(client.queryWorkspace(WORKSPACE, 'ContainerRegistryRepositoryEvents | project UserPrincipalName', { duration: 'P1D' })).rejects.toMatchObject({ statusCode: 400 });

@@ -6,13 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManagedIdentityCredential } from '@azure/identity';
 import { loadEstate, startEmulator, type RunningEmulator } from '../../emulator/index.js';
 import { RegistryDataPlane } from '../../shared/inventory/registryDataPlane.js';
-import type { AzureConnection } from '../../shared/inventory/connection.js';
 import { ScopeReadError } from '../../shared/inventory/errors.js';
 import { observeHttp } from '../../bench/stats.js';
 import { NOTATION_SIGNATURE, NOTATION_THUMBPRINTS } from '../../shared/rules/supplyChain.js';
+import { emulatorConnection } from '../emulator/connection.js';
 import { aManifest, aRegistry, anEstate, fakeDigest, TENANT, SUB_A } from '../emulator/builders.js';
 
 const HOST = 'contoso.azurecr.io';
@@ -28,11 +27,19 @@ afterEach(async () => {
   emu = undefined;
 });
 
-async function start() {
+/** The emulator on `estate` (default: the tag fixture), a data plane on it, and the requests it sees to HOST. */
+async function start(estate = tagEstate()) {
+  emu = await startEmulator({ estate });
+  const seen: Array<{ path: string; status?: number }> = [];
+  stop = observeHttp((r) => { if (r.host === HOST) seen.push({ path: r.path, ...(r.status !== undefined ? { status: r.status } : {}) }); });
+  return { plane: new RegistryDataPlane(emulatorConnection(emu)), seen };
+}
+
+function tagEstate() {
   const releases = aManifest(1, { tags: Array.from({ length: MANY_TAGS }, (_, i) => `1.0.${i}`), tagAttributes: { '1.0.7': LOCKED, '1.0.8': { writeEnabled: false } } });
   const signatureManifest = aManifest(3, { tags: [], architecture: undefined, os: undefined, configMediaType: 'application/vnd.cncf.notary.signature' });
   const index = aManifest(4, { tags: ['2.0.0'], architecture: undefined, os: undefined, mediaType: 'application/vnd.oci.image.index.v1+json' });
-  const estate = anEstate({
+  return anEstate({
     resources: [aRegistry({ name: 'contoso' })],
     registryContent: {
       [HOST]: {
@@ -52,18 +59,6 @@ async function start() {
       },
     },
   });
-  emu = await startEmulator({ estate });
-  process.env['IDENTITY_ENDPOINT'] = emu.identityEndpoint;
-  process.env['IDENTITY_HEADER'] = emu.identityHeader;
-  const seen: Array<{ path: string; status?: number }> = [];
-  stop = observeHttp((r) => { if (r.host === HOST) seen.push({ path: r.path, ...(r.status !== undefined ? { status: r.status } : {}) }); });
-  const conn: AzureConnection = {
-    credential: new ManagedIdentityCredential(),
-    cloud: { armEndpoint: 'https://management.azure.com', armScope: 'https://management.azure.com/.default', authorityHost: 'https://login.microsoftonline.com', acrAudience: 'https://containerregistry.azure.net', logsEndpoint: 'https://api.loganalytics.io/v1', logsScope: 'https://api.loganalytics.io/.default', portalUrl: 'https://portal.azure.com' },
-    agent: emu.agent,
-    retry: { maxRetries: 3, retryDelayInMs: 50, maxRetryDelayInMs: 2000 },
-  };
-  return { plane: new RegistryDataPlane(conn), seen };
 }
 
 async function all<T>(it: AsyncIterable<T>): Promise<T[]> {
@@ -142,17 +137,7 @@ describe('client bounds of the data plane (issue 18 item 3)', () => {
       digests.push(digest);
       return [`team/r${i}`, { manifests: [aManifest(100 + i, { digest, content, tags: [`1.0.${i}`] })] }];
     }));
-    emu = await startEmulator({ estate: anEstate({ resources: [aRegistry({ name: 'contoso' })], registryContent: { [HOST]: { repositories } } }) });
-    process.env['IDENTITY_ENDPOINT'] = emu.identityEndpoint;
-    process.env['IDENTITY_HEADER'] = emu.identityHeader;
-    const seen: Array<{ path: string; status?: number }> = [];
-    stop = observeHttp((r) => { if (r.host === HOST) seen.push({ path: r.path, ...(r.status !== undefined ? { status: r.status } : {}) }); });
-    const plane = new RegistryDataPlane({
-      credential: new ManagedIdentityCredential(),
-      cloud: { armEndpoint: 'https://management.azure.com', armScope: 'https://management.azure.com/.default', authorityHost: 'https://login.microsoftonline.com', acrAudience: 'https://containerregistry.azure.net', logsEndpoint: 'https://api.loganalytics.io/v1', logsScope: 'https://api.loganalytics.io/.default', portalUrl: 'https://portal.azure.com' },
-      agent: emu.agent,
-      retry: { maxRetries: 3, retryDelayInMs: 50, maxRetryDelayInMs: 2000 },
-    });
+    const { plane, seen } = await start(anEstate({ resources: [aRegistry({ name: 'contoso' })], registryContent: { [HOST]: { repositories } } }));
     const contentClients = () => (plane as unknown as { contentClients: Map<string, unknown> }).contentClients.size;
     for (let i = 0; i < REPOS; i++) {
       expect(await all(plane.listTags(HOST, `team/r${i}`))).toHaveLength(1);

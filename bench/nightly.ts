@@ -13,6 +13,7 @@ import type { Logger } from '../shared/usecases/common.js';
 import { startAzuriteChild, startEmulatorChild, type AzuriteChild, type EmulatorCalls, type EmulatorChild } from './children.js';
 import { computeFloor, type Floor, type FloorInputs } from './floor.js';
 import { memorySampler, observeHttp, round, type MemoryPeaks, type ObservedRequest } from './stats.js';
+import { stringInterner } from '../shared/util/intern.js';
 
 export type SizeName = keyof typeof BENCH_SIZES;
 
@@ -124,13 +125,7 @@ export async function runNightlyBench(o: NightlyOptions): Promise<NightlyReport>
   const marks: { firstShardCall?: number } = {};
   let storage = { total: 0, byMethod: {} as Record<string, number>, batches: 0 };
   let runRows = 0;
-  const interned = new Map<string, string>();
-  const intern = (x: string): string => {
-    const known = interned.get(x);
-    if (known !== undefined) return known;
-    interned.set(x, x);
-    return x;
-  };
+  const intern = stringInterner();
   const stopObserving = observeHttp((r) => {
     if (r.service === 'storage') {
       storage.total++;

@@ -11,6 +11,7 @@ import { isSeverity } from '../domain/severity.js';
 import type { HistoryEntry, StoredFinding } from './diff.js';
 import { FINDING_ROW_PREFIX, findingRowKey, partitionKeyFor } from './keys.js';
 import { lazyEnsureTable } from '../storage/clients.js';
+import { stringInterner } from '../util/intern.js';
 
 /** What a conditional save could not write. */
 export interface SaveOutcome {
@@ -194,20 +195,10 @@ function parseJson(s: unknown, fallback: unknown): unknown {
 }
 
 /**
- * Shares the strings that repeat from row to row of one read (issue 18, memory): every row of a scope
- * carries its own copy of the scope id, the resource id (the registry's, for every image finding), the
- * rule id and title, the audit id and the times of the write that last touched it (one per diff). Per
- * read, bounded: past `MAX_INTERNED` distinct values the rest are kept as they come.
+ * Strings kept shared per read (`stringInterner`): every row of a scope carries its own copy of the scope id, the
+ * resource id (the registry's, for every image finding), the rule id and title, the audit id and the times of the
+ * write that last touched it (one per diff). Past this many distinct values the rest are kept as they come.
  */
-export function stringInterner(max = MAX_INTERNED): (s: string) => string {
-  const seen = new Map<string, string>();
-  return (s) => {
-    const known = seen.get(s);
-    if (known !== undefined) return known;
-    if (seen.size < max) seen.set(s, s);
-    return s;
-  };
-}
 const MAX_INTERNED = 20_000;
 /** Properties of a finding row that repeat across rows (everything but ids, subjects, messages, evidence, history, etags). */
 const REPEATED = new Set(['ruleId', 'title', 'severity', 'status', 'outcome', 'scopeId', 'resourceId', 'subscriptionId', 'registry', 'owner', 'firstSeen', 'lastSeen', 'resolvedAt', 'resolution', 'lastAuditId', 'lastChange', 'observedAt']);
@@ -265,7 +256,7 @@ export class TableFindingsStore implements FindingsStore {
     const pk = partitionKeyFor(scopeId);
     const out: StoredFinding[] = [];
     const filter = odata`PartitionKey eq ${pk} and RowKey ge ${FINDING_ROW_PREFIX} and RowKey lt ${'f.'}`;
-    const intern = stringInterner();
+    const intern = stringInterner(MAX_INTERNED);
     for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) out.push(fromEntity(e, intern));
     return out;
   }
@@ -299,7 +290,7 @@ export class TableFindingsStore implements FindingsStore {
     const hi = lo.slice(0, -1) + String.fromCharCode(last + 1);
     const filter = odata`PartitionKey eq ${pk} and RowKey ge ${FINDING_ROW_PREFIX} and RowKey lt ${'f.'} and subject ge ${lo} and subject lt ${hi}`;
     const out: StoredFinding[] = [];
-    const intern = stringInterner();
+    const intern = stringInterner(MAX_INTERNED);
     for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) out.push(fromEntity(e, intern));
     return out;
   }
@@ -310,7 +301,7 @@ export class TableFindingsStore implements FindingsStore {
     await this.ensure();
     const pk = partitionKeyFor(scopeId);
     const out: StoredFinding[] = [];
-    const intern = stringInterner();
+    const intern = stringInterner(MAX_INTERNED);
     // One query per group of ids: PartitionKey plus an OR of RowKeys (each key is a point match).
     for (let i = 0; i < unique.length; i += LOOKUP_GROUP) {
       const rows = unique.slice(i, i + LOOKUP_GROUP).map((id) => odata`RowKey eq ${findingRowKey(id)}`);
@@ -366,7 +357,7 @@ export class TableFindingsStore implements FindingsStore {
     if (options.status) filter += odata` and status eq ${options.status}`;
     if (options.lastAuditId) filter += odata` and lastAuditId eq ${options.lastAuditId}`;
     const audits = await this.scopeAudits();
-    const intern = stringInterner();
+    const intern = stringInterner(MAX_INTERNED);
     const partitionOf = new Map<string, string>();
     for await (const e of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) yield withConfirmation(fromEntity(e, intern), audits, partitionOf);
   }

@@ -19,6 +19,7 @@ import { qualifies } from '../domain/vulnerabilities.js';
 import type { SecurityPort } from '../usecases/ports.js';
 import { isObj, type Obj } from './connection.js';
 import { DEFENDER_PLANS_QUERY, imageVulnerabilitiesQuery } from './queries.js';
+import { stringInterner } from '../util/intern.js';
 
 /** What the adapter needs of Resource Graph: rows of a query, paged and batched by subscription. */
 export interface GraphQuery {
@@ -136,14 +137,8 @@ export interface Interner {
 }
 
 export function interner(): Interner {
-  const strings = new Map<string, string>();
   const cves = new Map<string, CveFacts>();
-  const str = (x: string): string => {
-    const known = strings.get(x);
-    if (known !== undefined) return known;
-    strings.set(x, x);
-    return x;
-  };
+  const str = stringInterner();
   return {
     str,
     cve(c) {

@@ -26,6 +26,7 @@
 import type { FindingStatus } from '../domain/finding.js';
 import type { StoredFinding } from '../findings/diff.js';
 import type { FindingsStore } from './ports.js';
+import { stringInterner } from '../util/intern.js';
 
 /** Rows of one repository above which its findings are read by point reads instead of as one range. */
 export const REPOSITORY_RANGE_ROWS = 2_000;
@@ -77,13 +78,7 @@ export class RegistryFindings {
   /** Reads the partition's index (one projected query, paged). */
   static async read(store: FindingsStore, scopeId: string, loginServer: string, imageRuleIds: ReadonlySet<string>): Promise<RegistryFindings> {
     const out = new RegistryFindings(store, scopeId, loginServer, imageRuleIds);
-    const interned = new Map<string, string>();
-    const intern = (s: string): string => {
-      const known = interned.get(s);
-      if (known !== undefined) return known;
-      interned.set(s, s);
-      return s;
-    };
+    const intern = stringInterner();
     for await (const e of store.listScopeIndex(scopeId)) {
       const repo = repositoryOf(e.subject, loginServer);
       const repository = repo === undefined ? undefined : intern(repo);

@@ -15,16 +15,9 @@ import { encodeQueueMessage } from '../../shared/services.js';
 import { MAX_DEQUEUE_COUNT, poisonQueue, QUEUES } from '../../shared/names.js';
 import { queueClient } from '../../shared/storage/clients.js';
 import { imageSubject } from '../../shared/rules/subjects.js';
-import type { StoredFinding } from '../../shared/findings/diff.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { startHarness, storedFindings, type Harness } from '../support/harness.js';
 
 const NOW = new Date('2026-11-22T02:00:00Z');
-
-async function findings(h: Harness): Promise<StoredFinding[]> {
-  const out: StoredFinding[] = [];
-  for await (const f of h.host.services.findings.listFindings()) out.push(f);
-  return out;
-}
 
 describe('a push during a registry outage (issue 9, case 5)', () => {
   let h: Harness;
@@ -49,15 +42,15 @@ describe('a push during a registry outage (issue 9, case 5)', () => {
     for (let attempt = 1; attempt <= MAX_DEQUEUE_COUNT; attempt++) {
       const ctx = new InvocationContext({ invocationId: `try-${attempt}`, functionName: 'onImagePushedQueue', logHandler: () => undefined, triggerMetadata: { dequeueCount: attempt } });
       await expect(handler(unlabeled, ctx)).rejects.toThrow(/could not be audited now/);
-      const gaps = (await findings(h)).filter((f) => f.ruleId === 'audit.scope-readable' && f.subject.includes(String(unlabeled.id)));
+      const gaps = (await storedFindings(h)).filter((f) => f.ruleId === 'audit.scope-readable' && f.subject.includes(String(unlabeled.id)));
       // Only the last attempt records the event: earlier ones are retried by the queue.
       expect(gaps.length, `attempt ${attempt}`).toBe(attempt === MAX_DEQUEUE_COUNT ? 1 : 0);
     }
     expect(h.emulator.faultsInjected().registry).toBeGreaterThan(0);
-    const gap = (await findings(h)).find((f) => f.ruleId === 'audit.scope-readable' && f.subject.includes(String(unlabeled.id)))!;
+    const gap = (await storedFindings(h)).find((f) => f.ruleId === 'audit.scope-readable' && f.subject.includes(String(unlabeled.id)))!;
     expect(gap).toMatchObject({ status: 'open', scopeId: reg.id.toLowerCase() });
     expect(gap.message).toMatch(/poison queue/);
-    expect((await findings(h)).some((f) => f.subject === subject && f.ruleId === 'image.provenance-labeled')).toBe(false);
+    expect((await storedFindings(h)).some((f) => f.subject === subject && f.ruleId === 'image.provenance-labeled')).toBe(false);
 
     // The host moves the message to the poison queue (as the Functions host does after maxDequeueCount).
     const poison = queueClient(h.host.services.storage, poisonQueue(QUEUES.imagePushed), h.host.services.credential);
@@ -67,7 +60,7 @@ describe('a push during a registry outage (issue 9, case 5)', () => {
     // The outage ends; the next nightly run re-drives the poison queue.
     h.emulator.estate.emulator = { ...(h.emulator.estate.emulator ?? {}), faults: [] } as never;
     await handleNightlyTimer(h.host, 'run-after-outage');
-    const after = await findings(h);
+    const after = await storedFindings(h);
     expect(after.find((f) => f.subject === subject && f.ruleId === 'image.provenance-labeled')).toMatchObject({ status: 'open' });
     expect(after.find((f) => f.id === gap.id)).toMatchObject({ status: 'resolved', resolution: 'passed' });
     const left = await poison.peekMessages({ numberOfMessages: 32 });

@@ -16,11 +16,9 @@ import { ArmSource } from '../../shared/inventory/arm.js';
 import { ScopeReadError } from '../../shared/inventory/errors.js';
 import { MappingError } from '../../shared/inventory/mappers.js';
 import { toTokenSnapshot } from '../../shared/inventory/registryChildren.js';
-import { runNightlyLocally } from '../../cli/localQueue.js';
 import { findingId } from '../../shared/findings/keys.js';
-import type { StoredFinding } from '../../shared/findings/diff.js';
 import { registryChildSubject } from '../../shared/rules/subjects.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { runNightly, startHarness, storedFindings, type Harness } from '../support/harness.js';
 import { aRegistry, anEstate, registryId, SUB_A } from '../emulator/builders.js';
 
 const NOW = new Date('2026-03-15T09:30:00.000Z');
@@ -136,23 +134,14 @@ describe('registry children over ARM (ArmSource + emulator)', () => {
 });
 
 describe('nightly audit of registry children (emulator + Azurite)', () => {
-  const all = async (): Promise<StoredFinding[]> => {
-    const out: StoredFinding[] = [];
-    for await (const f of h.host.services.findings.listFindings()) out.push(f);
-    return out;
-  };
-  const nightly = (runId: string) => {
-    const s = h.host.services;
-    return runNightlyLocally(s.deps, { queue: s.shardQueue, poison: s.shardPoisonQueue }, { runId, workers: 2, maxDequeueCount: 3, retryAfterSeconds: 1, timeoutInMs: 60_000 });
-  };
   const partner = (rule: string) => findingId(rule, PREMIUM, registryChildSubject(PREMIUM, 'tokens', 'partner-pull'));
   const hub = findingId('registry.cache-rules-approved', PREMIUM, registryChildSubject(PREMIUM, 'cacheRules', 'hub'));
 
 
   it('opens one finding per failing token and cache rule, and soft delete answers per registry', async () => {
-    const r1 = await nightly('rc-1');
+    const r1 = await runNightly(h, 'rc-1', { workers: 2 });
     expect(r1.run.status, JSON.stringify((await h.host.services.runs.listShards('rc-1')).flatMap((s) => s.gaps))).toBe('complete');
-    const open = (await all()).filter((f) => f.status === 'open');
+    const open = (await storedFindings(h)).filter((f) => f.status === 'open');
     const ids = new Set(open.map((f) => f.id));
     expect(ids.has(partner('registry.scoped-tokens-disabled'))).toBe(true);
     expect(ids.has(partner('registry.token-passwords-expire'))).toBe(true);
@@ -168,8 +157,8 @@ describe('nightly audit of registry children (emulator + Azurite)', () => {
   it('a forbidden token list is a gap: the run is partial and the token findings stay open', async () => {
     h.emulator.estate = { ...h.emulator.estate, emulator: { ...(h.emulator.estate.emulator ?? {}), forbidden: [`${PREMIUM}/tokens`] } } as never;
     try {
-      expect((await nightly('rc-2')).run.status).toBe('partial');
-      const after = await all();
+      expect((await runNightly(h, 'rc-2', { workers: 2 })).run.status).toBe('partial');
+      const after = await storedFindings(h);
       expect(after.find((f) => f.id === partner('registry.scoped-tokens-disabled'))).toMatchObject({ status: 'open' });
       expect(after.find((f) => f.ruleId === 'audit.scope-readable' && f.subject === `${PREMIUM}/tokens` && f.status === 'open')).toBeDefined();
     } finally {
@@ -180,8 +169,8 @@ describe('nightly audit of registry children (emulator + Azurite)', () => {
   it('a token deleted from the registry: its findings resolve as gone on the next complete list', async () => {
     const children = h.emulator.estate.registryChildren[PREMIUM]!;
     children.tokens = children.tokens!.filter((t) => t.name !== 'partner-pull');
-    expect((await nightly('rc-3')).run.status).toBe('complete');
-    const after = await all();
+    expect((await runNightly(h, 'rc-3', { workers: 2 })).run.status).toBe('complete');
+    const after = await storedFindings(h);
     for (const rule of ['registry.scoped-tokens-disabled', 'registry.token-passwords-expire']) {
       expect(after.find((f) => f.id === partner(rule)), rule).toMatchObject({ status: 'resolved', resolution: 'gone' });
     }

@@ -8,6 +8,9 @@ import { managedIdentityCredential } from '../../shared/services.js';
 import { clockStartingAt } from '../../shared/util/clock.js';
 import type { Logger } from '../../shared/usecases/common.js';
 import { loadEstate, startEmulator, type RunningEmulator } from '../../emulator/index.js';
+import { runNightlyLocally } from '../../cli/localQueue.js';
+import type { StoredFinding } from '../../shared/findings/diff.js';
+import type { NightlyDeps } from '../../shared/usecases/nightly.js';
 
 export interface Harness {
   emulator: RunningEmulator;
@@ -53,4 +56,17 @@ export async function startHarness(o: HarnessOptions): Promise<Harness> {
       await emulator.close();
     },
   };
+}
+
+/** Every finding row in the harness's store. */
+export async function storedFindings(h: Harness): Promise<StoredFinding[]> {
+  const out: StoredFinding[] = [];
+  for await (const f of h.host.services.findings.listFindings()) out.push(f);
+  return out;
+}
+
+/** A nightly run through the local queue runner (cli/localQueue.ts, as the CLI runs it) on the harness's queues. */
+export function runNightly(h: Harness, runId: string, o: { workers?: number; deps?: NightlyDeps } = {}) {
+  const s = h.host.services;
+  return runNightlyLocally(o.deps ?? s.deps, { queue: s.shardQueue, poison: s.shardPoisonQueue }, { runId, workers: o.workers ?? 3, maxDequeueCount: 3, retryAfterSeconds: 1, timeoutInMs: 60_000 });
 }

@@ -6,14 +6,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RestError } from '@azure/core-rest-pipeline';
 import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_REGISTRIES, DEMO_SUBSCRIPTIONS, DEMO_TENANT_ID, demoEstate } from '../../estates/demo.js';
 import { containerGroupRow } from '../../estates/build.js';
-import { runNightlyLocally } from '../../cli/localQueue.js';
 import { decodeQueueMessage } from '../../shared/services.js';
 import { findingId } from '../../shared/findings/keys.js';
-import type { StoredFinding } from '../../shared/findings/diff.js';
 import { RULES } from '../../shared/rules/catalog.js';
 import { workloadImageSubject } from '../../shared/rules/subjects.js';
 import { parseShardMessage, planNightlyAudit, processShard, startNightlyRun, type NightlyDeps, type ShardMessage } from '../../shared/usecases/nightly.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { runNightly, startHarness, storedFindings, type Harness } from '../support/harness.js';
 
 const NOW = new Date('2026-11-22T02:00:00Z');
 const SETTINGS = {
@@ -35,17 +33,6 @@ async function harness(estate: unknown): Promise<Harness> {
 afterEach(async () => {
   while (harnesses.length) await harnesses.pop()!.close();
 });
-
-async function all(h: Harness): Promise<StoredFinding[]> {
-  const out: StoredFinding[] = [];
-  for await (const f of h.host.services.findings.listFindings()) out.push(f);
-  return out;
-}
-
-async function nightly(h: Harness, runId: string) {
-  const s = h.host.services;
-  return runNightlyLocally(s.deps, { queue: s.shardQueue, poison: s.shardPoisonQueue }, { runId, workers: 3, maxDequeueCount: 3, retryAfterSeconds: 1, timeoutInMs: 60_000 });
-}
 
 /** Receives and processes every shard message on the queue (any run) until it is empty. */
 async function drain(h: Harness, deps: NightlyDeps): Promise<Array<{ message: ShardMessage; status: string }>> {
@@ -74,7 +61,7 @@ describe('issue 10: never stuck', () => {
     const h = await harness(estate);
     // The tags really are served to the auditor.
     expect(Object.keys((await h.host.services.azure.arm.getRegistry(edge.id)).tags)).toHaveLength(50);
-    const r = await nightly(h, 'tags');
+    const r = await runNightly(h, 'tags');
     expect(r.plan.registries).toBe(7);
     expect(r.run.status).toBe('complete');
     const shards = await h.host.services.runs.listShards('tags');
@@ -93,11 +80,11 @@ describe('issue 10: never stuck', () => {
     const change = estate.resourcechanges.find((c: Estate) => c.properties.targetResourceId.toLowerCase() === platform.id.toLowerCase());
     change.properties.changeAttributes.changedBy = longName;
     const h = await harness(estate);
-    const r = await nightly(h, 'long');
+    const r = await runNightly(h, 'long');
     expect(r.run.status).toBe('complete');
     const shard = (await h.host.services.runs.listShards('long')).find((s) => s.key === platform.id.toLowerCase())!;
     expect(shard).toMatchObject({ status: 'done', gaps: [] });
-    const admin = (await all(h)).find((f) => f.id === findingId('registry.admin-user-disabled', platform.id, platform.id))!;
+    const admin = (await storedFindings(h)).find((f) => f.id === findingId('registry.admin-user-disabled', platform.id, platform.id))!;
     expect(admin.status).toBe('open');
     const enabledBy = admin.evidence.enabledBy as string;
     expect(enabledBy.startsWith('x'.repeat(200))).toBe(true);
@@ -123,7 +110,7 @@ describe('issue 10: never stuck', () => {
       expect(sh.gaps[0]!.reason).toMatch(/passed its deadline/);
     }
     expect(stuck.planningGaps.filter((g) => /passed its deadline/.test(g.reason))).toHaveLength(old.shards);
-    const coverage = (await all(h)).filter((f) => f.ruleId === COVERAGE && f.status === 'open' && /passed its deadline/.test(f.message));
+    const coverage = (await storedFindings(h)).filter((f) => f.ruleId === COVERAGE && f.status === 'open' && /passed its deadline/.test(f.message));
     expect(new Set(coverage.map((f) => f.scopeId))).toEqual(new Set(stuckShards.map((x) => x.key)));
     expect(next.fresh).toBe(true);
     expect(next.shards).toBe(old.shards);
@@ -131,7 +118,7 @@ describe('issue 10: never stuck', () => {
     const processed = await drain(h, later);
     expect(processed.filter((p) => p.message.runId === 'stuck').every((p) => p.status === 'skipped')).toBe(true);
     expect((await s.runs.getRun('next'))!.status).toBe('complete');
-    expect((await all(h)).filter((f) => f.ruleId === COVERAGE && f.status === 'open')).toEqual([]);
+    expect((await storedFindings(h)).filter((f) => f.ruleId === COVERAGE && f.status === 'open')).toEqual([]);
 
     // (b) A planning that stopped half-way: the queue fails (503) after the first message.
     const h2 = await harness(demoEstate(NOW));
@@ -172,12 +159,12 @@ describe('issue 10: never stuck', () => {
     estate.resources.push(row);
     const h = await harness(estate);
     for (const runId of ['sep-1', 'sep-2']) {
-      const r = await nightly(h, runId);
+      const r = await runNightly(h, runId);
       expect(r.run.status).toBe('complete');
       const shard = (await h.host.services.runs.listShards(runId)).find((s) => s.key === `/subscriptions/${sub}`)!;
       expect(shard).toMatchObject({ status: 'done', gaps: [] });
     }
-    const ofRow = (await all(h)).filter((f) => f.resourceId.toLowerCase() === (row.id as string).toLowerCase());
+    const ofRow = (await storedFindings(h)).filter((f) => f.resourceId.toLowerCase() === (row.id as string).toLowerCase());
     // Issue 14: the workload also has workload-level findings (subject: its id); the image rules are the ones
     // whose subject carries the image.
     const imageRules = new Set(RULES.filter((r) => r.target === 'workloadImage').map((r) => r.id));

@@ -7,7 +7,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InvocationContext } from '@azure/functions';
 import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_EXPECTATIONS, DEMO_REGISTRIES, DEMO_SUBSCRIPTIONS, demoEstate, demoImages } from '../../estates/demo.js';
 import { demoPushEvents } from '../../estates/demoEvents.js';
-import { runNightlyLocally } from '../../cli/localQueue.js';
 import { makeQueueHandler } from '../../functions/onImagePushed.js';
 import { startLocalTeamsReceiver, type LocalTeamsReceiver } from '../../shared/notify/local.js';
 import type { OutboxRecord } from '../../shared/notify/outbox.js';
@@ -23,7 +22,7 @@ import { parseEventBatch } from '../../shared/events/parse.js';
 import { parseShardMessage, processShard, startNightlyRun } from '../../shared/usecases/nightly.js';
 import { plainManifest } from '../../estates/images.js';
 import { EVENT_SUBJECT_PREFIX } from '../../shared/rules/audit.scope-readable.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { runNightly, startHarness, storedFindings, type Harness } from '../support/harness.js';
 
 const NOW = new Date('2026-11-22T02:00:00Z');
 const SETTINGS = {
@@ -40,19 +39,8 @@ function ctx(name = 'onImagePushedQueue'): InvocationContext {
   return new InvocationContext({ invocationId: `t-${Math.random().toString(16).slice(2)}`, functionName: name, logHandler: () => undefined, triggerMetadata: { dequeueCount: 1 } });
 }
 
-async function all(h: Harness): Promise<StoredFinding[]> {
-  const out: StoredFinding[] = [];
-  for await (const f of h.host.services.findings.listFindings()) out.push(f);
-  return out;
-}
-
 async function byId(h: Harness, id: string): Promise<StoredFinding | undefined> {
-  return (await all(h)).find((f) => f.id === id);
-}
-
-async function nightly(h: Harness, runId: string) {
-  const s = h.host.services;
-  return runNightlyLocally(s.deps, { queue: s.shardQueue, poison: s.shardPoisonQueue }, { runId, workers: 3, maxDequeueCount: 3, retryAfterSeconds: 1, timeoutInMs: 60_000 });
+  return (await storedFindings(h)).find((f) => f.id === id);
 }
 
 function estateOf(h: Harness): Estate {
@@ -101,7 +89,7 @@ describe('issue 9: never wrong, never lost', () => {
     const prod = DEMO_REGISTRIES.prod;
     const stale = DEMO_EXPECTATIONS['workload.image-fresh']!.fail.find((s) => s.subject.includes('team/invoice-func'))!;
     const id = findingId('workload.image-fresh', stale.resourceId, stale.subject);
-    expect((await nightly(h, 'run-1')).run.status).toBe('complete');
+    expect((await runNightly(h, 'run-1')).run.status).toBe('complete');
     const opened = (await byId(h, id))!;
     expect(opened).toMatchObject({ status: 'open', lastAuditId: 'run-1' });
 
@@ -111,7 +99,7 @@ describe('issue 9: never wrong, never lost', () => {
 
     // Night 2: the registry's data plane is forbidden.
     setSwitches(h, { forbidden: [prod.loginServer] });
-    const r2 = await nightly(h, 'run-2');
+    const r2 = await runNightly(h, 'run-2');
     expect(r2.run.status).toBe('partial');
     const prodGaps = (await h.host.services.runs.listShards('run-2')).find((s) => s.key === prod.id.toLowerCase())!.gaps;
     expect(prodGaps.some((g) => g.status === 401 || g.status === 403), JSON.stringify(prodGaps)).toBe(true);
@@ -121,7 +109,7 @@ describe('issue 9: never wrong, never lost', () => {
 
     // Night 3: readable, but every registry call answers 503 (more often than the SDK retries).
     setSwitches(h, { faults: [{ service: 'registry', status: 503, firstPerRequest: 10 }] });
-    const r3 = await nightly(h, 'run-3');
+    const r3 = await runNightly(h, 'run-3');
     expect(h.emulator.faultsInjected().registry).toBeGreaterThan(0);
     expect(r3.run.status).toBe('partial');
     const gaps3 = (await h.host.services.runs.listShards('run-3')).flatMap((s) => s.gaps);
@@ -131,7 +119,7 @@ describe('issue 9: never wrong, never lost', () => {
 
     // Control: readable and healthy again, the rebuilt image resolves the finding (so "open" above meant "not observed").
     setSwitches(h, {});
-    expect((await nightly(h, 'run-4')).run.status).toBe('complete');
+    expect((await runNightly(h, 'run-4')).run.status).toBe('complete');
     expect(await byId(h, id)).toMatchObject({ status: 'resolved', resolution: 'passed', lastAuditId: 'run-4' });
   }, 60_000);
 
@@ -139,36 +127,36 @@ describe('issue 9: never wrong, never lost', () => {
     // (a) The platform registry's resource group becomes forbidden.
     const platform = DEMO_REGISTRIES.platform;
     const h = await harness(demoEstate(NOW));
-    await nightly(h, 'rg-1');
-    const before = (await all(h)).filter((f) => f.scopeId === platform.id.toLowerCase() && f.status === 'open');
+    await runNightly(h, 'rg-1');
+    const before = (await storedFindings(h)).filter((f) => f.scopeId === platform.id.toLowerCase() && f.status === 'open');
     expect(before.map((f) => f.ruleId)).toEqual(expect.arrayContaining(['registry.admin-user-disabled', 'image.fresh']));
     setSwitches(h, { forbidden: [`/subscriptions/${platform.subscriptionId}/resourceGroups/rg-acr-platform`] });
-    const r2 = await nightly(h, 'rg-2');
+    const r2 = await runNightly(h, 'rg-2');
     expect(r2.run.status).toBe('partial');
     expect(r2.plan.registries).toBe(6); // Resource Graph no longer lists it
     const gap = r2.run.planningGaps.find((g) => g.scope.toLowerCase() === platform.id.toLowerCase());
     expect(gap, JSON.stringify(r2.run.planningGaps)).toMatchObject({ status: 403, reason: expect.stringMatching(/no longer visible/) });
-    let after = await all(h);
+    let after = await storedFindings(h);
     for (const f of before) expect(after.find((a) => a.id === f.id), f.ruleId).toMatchObject({ status: 'open' });
     expect(after.find((f) => f.ruleId === COVERAGE && f.scopeId === platform.id.toLowerCase())).toMatchObject({ status: 'open', message: expect.stringMatching(/no longer visible/) });
 
     // (b) A whole subscription forbidden (AUDITOR_SUBSCRIPTION_IDS empty: every visible subscription).
     const prodSub = DEMO_SUBSCRIPTIONS.prod;
     const h2 = await harness(demoEstate(NOW));
-    await nightly(h2, 'sub-1');
+    await runNightly(h2, 'sub-1');
     const prodScopes = new Set([DEMO_REGISTRIES.prod.id.toLowerCase(), DEMO_REGISTRIES.edge.id.toLowerCase(), `/subscriptions/${prodSub}`]);
-    const prodOpen = (await all(h2)).filter((f) => prodScopes.has(f.scopeId) && f.status === 'open');
+    const prodOpen = (await storedFindings(h2)).filter((f) => prodScopes.has(f.scopeId) && f.status === 'open');
     expect(prodOpen.length).toBeGreaterThan(0);
     // ca-api-canary (dev subscription) runs contosoprod/team/api:1.6.0, a tag that does not exist.
     const canary = DEMO_EXPECTATIONS['workload.image-fresh']!.fail.find((s) => s.subject.includes(`${DEMO_REGISTRIES.prod.loginServer}/team/api:1.6.0`))!;
     const canaryId = findingId('workload.image-fresh', canary.resourceId, canary.subject);
     expect(await byId(h2, canaryId)).toMatchObject({ status: 'open', subscriptionId: DEMO_SUBSCRIPTIONS.dev });
     setSwitches(h2, { forbidden: [`/subscriptions/${prodSub}`] });
-    const s2 = await nightly(h2, 'sub-2');
+    const s2 = await runNightly(h2, 'sub-2');
     expect(s2.run.status).toBe('partial');
     expect(s2.plan.subscriptions).toBe(2);
     expect(s2.run.planningGaps.find((g) => g.scope === `/subscriptions/${prodSub}`), JSON.stringify(s2.run.planningGaps)).toMatchObject({ status: 403 });
-    after = await all(h2);
+    after = await storedFindings(h2);
     for (const f of prodOpen) expect(after.find((a) => a.id === f.id), `${f.ruleId} ${f.subject}`).toMatchObject({ status: 'open' });
     expect(after.find((f) => f.ruleId === COVERAGE && f.resourceId === `/subscriptions/${prodSub}`)).toMatchObject({ status: 'open' });
     const canaryAfter = (await byId(h2, canaryId))!;
@@ -179,13 +167,13 @@ describe('issue 9: never wrong, never lost', () => {
     // (c) Positive control: the registry really deleted (ARM 404) -> its findings resolve as gone.
     setSwitches(h2, {});
     const prod = DEMO_REGISTRIES.prod;
-    const prodRegistryOpen = (await all(h2)).filter((f) => f.scopeId === prod.id.toLowerCase() && f.status === 'open' && f.ruleId !== COVERAGE);
+    const prodRegistryOpen = (await storedFindings(h2)).filter((f) => f.scopeId === prod.id.toLowerCase() && f.status === 'open' && f.ruleId !== COVERAGE);
     expect(prodRegistryOpen.length).toBeGreaterThan(0);
     h2.emulator.estate = { ...h2.emulator.estate, resources: estateOf(h2).resources.filter((r: Estate) => r.id.toLowerCase() !== prod.id.toLowerCase()) } as never;
     const armBefore = h2.emulator.calls().arm ?? 0;
-    await nightly(h2, 'sub-3');
+    await runNightly(h2, 'sub-3');
     expect((h2.emulator.calls().arm ?? 0)).toBeGreaterThan(armBefore);
-    after = await all(h2);
+    after = await storedFindings(h2);
     for (const f of prodRegistryOpen) expect(after.find((a) => a.id === f.id), `${f.ruleId} ${f.subject}`).toMatchObject({ status: 'resolved', resolution: 'gone' });
   }, 90_000);
 
@@ -195,7 +183,7 @@ describe('issue 9: never wrong, never lost', () => {
     const platform = DEMO_REGISTRIES.platform;
     const scopeId = platform.id.toLowerCase();
     const id = findingId('registry.admin-user-disabled', platform.id, platform.id);
-    await nightly(h, 'night-1');
+    await runNightly(h, 'night-1');
     const nightlyRow = (await byId(h, id))!;
     expect(nightlyRow).toMatchObject({ status: 'open', lastAuditId: 'night-1' });
 
@@ -351,7 +339,7 @@ describe('issue 9: never wrong, never lost', () => {
       ]);
       for (const o of events) announce(`evt-${push.id}`, o.changes);
     }
-    const rows = (await all(h)).filter((f) => f.scopeId === scopeId);
+    const rows = (await storedFindings(h)).filter((f) => f.scopeId === scopeId);
     const admin = rows.find((f) => f.ruleId === 'registry.admin-user-disabled')!;
     // Every round changed the admin finding exactly once: opened, then resolved / reopened in turn.
     expect(admin.history!.map((e) => e.kind)).toEqual(['opened', ...Array.from({ length: ROUNDS - 1 }, (_, i) => (i % 2 === 0 ? 'resolved' : 'reopened'))]);
@@ -376,7 +364,7 @@ describe('issue 9: never wrong, never lost', () => {
   it('8. one malformed registry document does not fail a push batch; SecuredByPerimeter is inconclusive', async () => {
     const h = await harness(demoEstate(NOW));
     const { dev, shadow, prod } = DEMO_REGISTRIES;
-    await nightly(h, 'pre');
+    await runNightly(h, 'pre');
     const devNetwork = findingId('registry.public-network-restricted', dev.id, dev.id);
     const prodNetwork = findingId('registry.public-network-restricted', prod.id, prod.id);
     expect(await byId(h, devNetwork)).toMatchObject({ status: 'open' });
@@ -389,7 +377,7 @@ describe('issue 9: never wrong, never lost', () => {
     const batch = (demoPushEvents(NOW) as Estate[]).map((e, i) => ({ ...structuredClone(e), id: `8a7c0000-0000-4000-8000-00000000000${i}` }));
     await expect(makeQueueHandler(() => h.host)(batch, ctx())).resolves.toBeUndefined();
 
-    const rows = await all(h);
+    const rows = await storedFindings(h);
     const images = demoImages(NOW);
     // Events 1 and 2 were audited.
     expect(rows.find((f) => f.id === findingId('image.provenance-labeled', dev.id, imageSubject(dev.loginServer, images.unlabeled.repository, images.unlabeled.digest))))
@@ -406,7 +394,7 @@ describe('issue 9: never wrong, never lost', () => {
 
     // The nightly run reads SecuredByPerimeter: inconclusive. contosodev's open finding stays as it was; contosoprod gets none.
     const devBefore = (await byId(h, devNetwork))!;
-    await nightly(h, 'post');
+    await runNightly(h, 'post');
     const devAfter = (await byId(h, devNetwork))!;
     expect(devAfter).toMatchObject({ status: 'open', lastAuditId: devBefore.lastAuditId, observedAt: devBefore.observedAt });
     expect(await byId(h, prodNetwork)).toBeUndefined();
@@ -423,7 +411,7 @@ describe('issue 9: never wrong, never lost', () => {
     );
     estate.emulator = { forbidden: names.map((n) => `${edge.loginServer}/${n}`) };
     const h = await harness(estate);
-    const r = await nightly(h, 'many');
+    const r = await runNightly(h, 'many');
     expect(r.run.status).toBe('partial');
     const shard = (await h.host.services.runs.listShards('many')).find((s) => s.key === edge.id.toLowerCase())!;
     expect(shard.status).toBe('done');
@@ -431,7 +419,7 @@ describe('issue 9: never wrong, never lost', () => {
     const gapScopes = new Set(shard.gaps.map((g) => g.scope));
     for (const n of names) expect(gapScopes.has(`${edge.loginServer}/${n}`), n).toBe(true);
     expect(shard.gaps.every((g) => g.status === 401 || g.status === 403)).toBe(true);
-    const coverage = (await all(h)).filter((f) => f.ruleId === COVERAGE && f.scopeId === edge.id.toLowerCase() && f.status === 'open');
+    const coverage = (await storedFindings(h)).filter((f) => f.ruleId === COVERAGE && f.scopeId === edge.id.toLowerCase() && f.status === 'open');
     expect(new Set(coverage.map((f) => f.subject))).toEqual(new Set(names.map((n) => `${edge.loginServer}/${n}`)));
   }, 60_000);
 

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_PUSHERS, DEMO_APPROVED_REGISTRIES, DEMO_APPROVED_SIGNERS, DEMO_REGISTRY_WRITERS, DEMO_SIGNATURE_REQUIRED, DEMO_EXPECTATIONS, DEMO_REGISTRIES, DEMO_SUBSCRIPTIONS, demoEstate } from '../../estates/demo.js';
-import { runNightlyLocally } from '../../cli/localQueue.js';
 import { findingId } from '../../shared/findings/keys.js';
 import { RULES } from '../../shared/rules/catalog.js';
-import type { StoredFinding } from '../../shared/findings/diff.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { runNightly, startHarness, storedFindings, type Harness } from '../support/harness.js';
 
 const NOW = new Date('2026-11-22T02:00:00Z');
 const SETTINGS = {
@@ -18,17 +16,6 @@ const SETTINGS = {
   AUDITOR_PROFILE: 'strict',
 };
 
-async function all(h: Harness): Promise<StoredFinding[]> {
-  const out: StoredFinding[] = [];
-  for await (const f of h.host.services.findings.listFindings()) out.push(f);
-  return out;
-}
-
-async function nightly(h: Harness, runId: string) {
-  const s = h.host.services;
-  return runNightlyLocally(s.deps, { queue: s.shardQueue, poison: s.shardPoisonQueue }, { runId, workers: 3, maxDequeueCount: 3, retryAfterSeconds: 1, timeoutInMs: 60_000 });
-}
-
 describe('nightly audit of the demo estate (planner -> queue -> shards, real SDKs on the emulator, Azurite)', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -37,11 +24,11 @@ describe('nightly audit of the demo estate (planner -> queue -> shards, real SDK
   afterAll(async () => h.close());
 
   it('finds exactly the expected failures for every nightly rule, and nothing where the rule passes', async () => {
-    const r = await nightly(h, 'run-1');
+    const r = await runNightly(h, 'run-1');
     expect(r.run.status).toBe('complete');
     expect(r.plan.registries).toBe(7);
     expect(r.plan.subscriptions).toBe(3);
-    const open = (await all(h)).filter((f) => f.status === 'open');
+    const open = (await storedFindings(h)).filter((f) => f.status === 'open');
     const ids = new Set(open.map((f) => f.id));
     // Every nightly rule with subjects that has demo expectations (a rule lacking them is named by test/estates/demo.test.ts).
     const nightlyRules = RULES.filter((r) => r.modes.includes('nightly') && r.target !== 'scope' && DEMO_EXPECTATIONS[r.id]).map((r) => r.id);
@@ -60,43 +47,43 @@ describe('nightly audit of the demo estate (planner -> queue -> shards, real SDK
   });
 
   it('a second run opens nothing, resolves nothing, and keeps firstSeen', async () => {
-    const before = await all(h);
-    const r = await nightly(h, 'run-2');
+    const before = await storedFindings(h);
+    const r = await runNightly(h, 'run-2');
     expect(r.run.counts).toMatchObject({ opened: 0, resolved: 0, stillOpen: before.filter((f) => f.status === 'open').length });
-    const after = await all(h);
+    const after = await storedFindings(h);
     for (const f of after) expect(f.firstSeen).toBe(before.find((b) => b.id === f.id)!.firstSeen);
   });
 
   it('a registry that becomes unreadable is a gap: its findings stay open, the rest is audited, the run is partial', async () => {
     const dev = DEMO_REGISTRIES.dev;
     h.emulator.estate.emulator = { ...(h.emulator.estate.emulator ?? {}), forbidden: [dev.loginServer] } as never;
-    const before = (await all(h)).filter((f) => f.status === 'open' && f.resourceId === dev.id);
+    const before = (await storedFindings(h)).filter((f) => f.status === 'open' && f.resourceId === dev.id);
     expect(before.length).toBeGreaterThan(0);
-    const r = await nightly(h, 'run-3');
+    const r = await runNightly(h, 'run-3');
     expect(r.run.status).toBe('partial');
     const shards = await h.host.services.runs.listShards('run-3');
     // ACR answers an identity without pull permission 401 "insufficient scope" (or 403 DENIED).
     const devGaps = shards.find((s) => s.key === dev.id.toLowerCase())!.gaps;
     expect(devGaps.some((g) => g.status === 401 || g.status === 403)).toBe(true);
-    const after = await all(h);
+    const after = await storedFindings(h);
     for (const f of before) expect(after.find((a) => a.id === f.id)!.status).toBe('open');
     expect(after.some((f) => f.ruleId === 'audit.scope-readable' && f.status === 'open' && f.scopeId === dev.id.toLowerCase())).toBe(true);
     // Readable again: the gap resolves, nothing else changes.
     h.emulator.estate.emulator = { ...(h.emulator.estate.emulator ?? {}), forbidden: [] } as never;
-    const r4 = await nightly(h, 'run-4');
+    const r4 = await runNightly(h, 'run-4');
     expect(r4.run.status).toBe('complete');
-    const gap = (await all(h)).find((f) => f.ruleId === 'audit.scope-readable' && f.scopeId === dev.id.toLowerCase())!;
+    const gap = (await storedFindings(h)).find((f) => f.ruleId === 'audit.scope-readable' && f.scopeId === dev.id.toLowerCase())!;
     expect(gap.status).toBe('resolved');
   });
 
   it('a registry deleted since the last run: its findings are resolved as gone', async () => {
     const qa = DEMO_REGISTRIES.qa;
-    expect((await all(h)).some((f) => f.scopeId === qa.id.toLowerCase() && f.status === 'open')).toBe(true);
+    expect((await storedFindings(h)).some((f) => f.scopeId === qa.id.toLowerCase() && f.status === 'open')).toBe(true);
     const estate = h.emulator.estate as unknown as { resources: Array<{ id: string }> };
     h.emulator.estate = { ...h.emulator.estate, resources: estate.resources.filter((r) => r.id.toLowerCase() !== qa.id.toLowerCase()) } as never;
-    const r = await nightly(h, 'run-5');
+    const r = await runNightly(h, 'run-5');
     expect(r.plan.registries).toBe(6);
-    const qaFindings = (await all(h)).filter((f) => f.scopeId === qa.id.toLowerCase());
+    const qaFindings = (await storedFindings(h)).filter((f) => f.scopeId === qa.id.toLowerCase());
     expect(qaFindings.length).toBeGreaterThan(0);
     for (const f of qaFindings) expect(f).toMatchObject({ status: 'resolved', resolution: 'gone' });
   });
@@ -105,11 +92,11 @@ describe('nightly audit of the demo estate (planner -> queue -> shards, real SDK
     const hidden = '00000000-0000-4000-8000-00000000dead';
     const h2 = await startHarness({ estate: demoEstate(NOW), settings: { ...SETTINGS, AUDITOR_SUBSCRIPTION_IDS: `${DEMO_SUBSCRIPTIONS.prod},${hidden}` }, now: NOW });
     try {
-      const r = await nightly(h2, 'run-sub');
+      const r = await runNightly(h2, 'run-sub');
       expect(r.run.status).toBe('partial');
       expect(r.plan.subscriptions).toBe(1);
       expect(r.run.planningGaps.map((g) => g.scope)).toEqual([`/subscriptions/${hidden}`]);
-      const found = await all(h2);
+      const found = await storedFindings(h2);
       expect(found.some((f) => f.ruleId === 'audit.scope-readable' && f.resourceId === `/subscriptions/${hidden}`)).toBe(true);
       expect(found.filter((f) => !(f.subscriptionId === undefined || [DEMO_SUBSCRIPTIONS.prod, hidden].includes(f.subscriptionId))).map((f) => [f.ruleId, f.resourceId, f.subscriptionId])).toEqual([]);
     } finally {
@@ -124,9 +111,9 @@ describe('nightly audit under throttling and faults', () => {
     let cleanIds: string[];
     let cleanCalls: Record<string, number>;
     try {
-      await nightly(clean, 'clean');
+      await runNightly(clean, 'clean');
       cleanCalls = clean.emulator.calls();
-      cleanIds = (await all(clean)).filter((f) => f.status === 'open').map((f) => f.id).sort();
+      cleanIds = (await storedFindings(clean)).filter((f) => f.status === 'open').map((f) => f.id).sort();
     } finally {
       await clean.close();
     }
@@ -144,9 +131,9 @@ describe('nightly audit under throttling and faults', () => {
     };
     const h = await startHarness({ estate, settings: SETTINGS, now: NOW });
     try {
-      const r = await nightly(h, 'faulty');
+      const r = await runNightly(h, 'faulty');
       expect(r.run.status).toBe('complete');
-      const ids = (await all(h)).filter((f) => f.status === 'open').map((f) => f.id).sort();
+      const ids = (await storedFindings(h)).filter((f) => f.status === 'open').map((f) => f.id).sort();
       expect(ids).toEqual(cleanIds);
       // The faults really happened: every faulted service needed more round trips than in the clean run.
       const calls = h.emulator.calls();

@@ -7,14 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPROVED_PUSHERS, DEMO_APPROVED_REGISTRIES, DEMO_EXPECTATIONS, DEMO_REGISTRY_WRITERS, demoEstate } from '../../estates/demo.js';
 import { demoPushEvents } from '../../estates/demoEvents.js';
-import { runNightlyLocally } from '../../cli/localQueue.js';
 import { parseEventBatch } from '../../shared/events/parse.js';
 import { findingId } from '../../shared/findings/keys.js';
-import type { StoredFinding } from '../../shared/findings/diff.js';
 import { auditRegistryEvents } from '../../shared/usecases/auditRegistryEvents.js';
-import type { NightlyDeps } from '../../shared/usecases/nightly.js';
 import { ScopeReadError } from '../../shared/inventory/errors.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { runNightly, startHarness, storedFindings, type Harness } from '../support/harness.js';
 
 const NOW = new Date('2026-11-22T02:00:00Z');
 const RULES = ['registry.push-access-restricted', 'image.pushed-by-approved-identity'] as const;
@@ -26,14 +23,6 @@ const SETTINGS = {
   AUDITOR_RULES_DISABLED: 'registry.a*,registry.c*,registry.d*,registry.e*,registry.p*-n*,registry.p*-l*,registry.p*-e*,registry.q*,registry.r*,registry.s*,registry.t*,registry.v*,image.a*,image.b*,image.f*,image.pr*,image.s*,image.v*,workload.*,subscription.*',
 };
 
-async function all(h: Harness): Promise<StoredFinding[]> {
-  const out: StoredFinding[] = [];
-  for await (const f of h.host.services.findings.listFindings()) out.push(f);
-  return out;
-}
-
-const nightly = (h: Harness, runId: string, deps: NightlyDeps = h.host.services.deps) =>
-  runNightlyLocally(deps, { queue: h.host.services.shardQueue, poison: h.host.services.shardPoisonQueue }, { runId, workers: 2, maxDequeueCount: 3, retryAfterSeconds: 1, timeoutInMs: 60_000 });
 
 describe('who can push and who did push, on the demo estate', () => {
   let h: Harness;
@@ -50,11 +39,11 @@ describe('who can push and who did push, on the demo estate', () => {
       reads++;
       return deps.azure.graph.registryWriters!(subscriptions, options);
     };
-    const r = await nightly(h, 'run-1', { ...deps, azure: { ...deps.azure, graph } });
+    const r = await runNightly(h, 'run-1', { workers: 2, deps: { ...deps, azure: { ...deps.azure, graph } } });
     expect(r.run.status).toBe('complete');
     expect(r.plan.registries).toBe(7);
     expect(reads).toBe(1);
-    const open = (await all(h)).filter((f) => f.status === 'open');
+    const open = (await storedFindings(h)).filter((f) => f.status === 'open');
     const ids = new Set(open.map((f) => f.id));
     for (const rule of RULES) {
       const e = DEMO_EXPECTATIONS[rule]!;
@@ -68,16 +57,16 @@ describe('who can push and who did push, on the demo estate', () => {
   });
 
   it('a failed role-assignment read leaves the rule inconclusive: nothing resolves, nothing opens', async () => {
-    const before = (await all(h)).filter((f) => f.ruleId === 'registry.push-access-restricted' && f.status === 'open');
+    const before = (await storedFindings(h)).filter((f) => f.ruleId === 'registry.push-access-restricted' && f.status === 'open');
     expect(before.length).toBe(4);
     const deps = h.host.services.deps;
     const graph = Object.create(deps.azure.graph) as typeof deps.azure.graph;
     graph.registryWriters = async () => {
       throw new ScopeReadError('Resource Graph', { kind: 'forbidden', status: 403, reason: '403 AuthorizationFailed: no read on Microsoft.Authorization' });
     };
-    const r = await nightly(h, 'run-2', { ...deps, azure: { ...deps.azure, graph } });
+    const r = await runNightly(h, 'run-2', { workers: 2, deps: { ...deps, azure: { ...deps.azure, graph } } });
     expect(r.run.status).toBe('complete');
-    const after = (await all(h)).filter((f) => f.ruleId === 'registry.push-access-restricted');
+    const after = (await storedFindings(h)).filter((f) => f.ruleId === 'registry.push-access-restricted');
     for (const f of before) expect(after.find((a) => a.id === f.id)!.status).toBe('open');
     expect(after.filter((f) => f.status === 'open')).toHaveLength(4);
     expect(h.logs.some((l) => l.level === 'warn' && /role assignments/.test(l.message))).toBe(true);
@@ -91,7 +80,7 @@ describe('who can push and who did push, on the demo estate', () => {
     expect(opened.map((c) => [c.kind, c.finding.evidence.source])).toEqual([['opened', 'event']]);
     expect(opened[0]!.finding.subject).toContain('shadowbuilds.azurecr.io/ml/trainer@');
     // contosoplatform's admin account: already open from the nightly logs, re-confirmed (no second alert).
-    const stillOpen = (await all(h)).filter((f) => f.ruleId === 'image.pushed-by-approved-identity' && f.status === 'open');
+    const stillOpen = (await storedFindings(h)).filter((f) => f.ruleId === 'image.pushed-by-approved-identity' && f.status === 'open');
     expect(stillOpen).toHaveLength(3);
   });
 });

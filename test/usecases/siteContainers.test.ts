@@ -8,11 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, DEMO_REGISTRIES, demoEstate } from '../../estates/demo.js';
 import type { EstateDocument } from '../../estates/build.js';
-import { runNightlyLocally } from '../../cli/localQueue.js';
 import { findingId } from '../../shared/findings/keys.js';
-import type { StoredFinding } from '../../shared/findings/diff.js';
 import { workloadImageSubject } from '../../shared/rules/subjects.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { runNightly, startHarness, storedFindings, type Harness } from '../support/harness.js';
 
 const NOW = new Date('2026-11-22T02:00:00Z');
 const PROD = DEMO_REGISTRIES.prod.loginServer;
@@ -43,15 +41,6 @@ function sidecarEstate(): { estate: EstateDocument; siteId: string } {
 describe('App Service sitecontainers (issue 14)', () => {
   let h: Harness;
   const { estate, siteId } = sidecarEstate();
-  const all = async (): Promise<StoredFinding[]> => {
-    const out: StoredFinding[] = [];
-    for await (const f of h.host.services.findings.listFindings()) out.push(f);
-    return out;
-  };
-  const nightly = (runId: string) => {
-    const s = h.host.services;
-    return runNightlyLocally(s.deps, { queue: s.shardQueue, poison: s.shardPoisonQueue }, { runId, workers: 2, maxDequeueCount: 3, retryAfterSeconds: 1, timeoutInMs: 60_000 });
-  };
   const shardOf = async (runId: string) => (await h.host.services.runs.listShards(runId)).find((s) => s.key === `/subscriptions/${(estate.resources.find((r) => r.id === siteId)!.subscriptionId as string).toLowerCase()}`)!;
   const expected = [
     ['workload.image-fresh', workloadImageSubject('api-shim', MISSING)],
@@ -69,10 +58,10 @@ describe('App Service sitecontainers (issue 14)', () => {
   afterAll(async () => h?.close());
 
   it('audits every sidecar image with the image rules (the main container too), without a gap', async () => {
-    const r = await nightly('sc-1');
+    const r = await runNightly(h, 'sc-1', { workers: 2 });
     expect(r.run.status).toBe('complete');
     expect((await shardOf('sc-1')).gaps).toEqual([]);
-    const open = (await all()).filter((f) => f.status === 'open' && f.resourceId === siteId);
+    const open = (await storedFindings(h)).filter((f) => f.status === 'open' && f.resourceId === siteId);
     for (const [rule, subject] of expected) expect(open.some((f) => f.id === findingId(rule, siteId, subject)), `${rule} ${subject}`).toBe(true);
     // The main sitecontainer was audited and passes: no image finding names it.
     expect(open.filter((f) => f.subject === workloadImageSubject('main', MAIN))).toEqual([]);
@@ -82,17 +71,17 @@ describe('App Service sitecontainers (issue 14)', () => {
   }, 90_000);
 
   it('a site whose sitecontainers answer 403 is a gap: the run is partial and its findings stay open, never resolved', async () => {
-    const before = (await all()).filter((f) => f.status === 'open' && f.resourceId === siteId);
+    const before = (await storedFindings(h)).filter((f) => f.status === 'open' && f.resourceId === siteId);
     expect(before.length).toBeGreaterThanOrEqual(expected.length);
     h.emulator.estate = { ...h.emulator.estate, emulator: { ...(h.emulator.estate.emulator ?? {}), forbidden: [`${siteId}/sitecontainers`] } } as never;
-    const r = await nightly('sc-2');
+    const r = await runNightly(h, 'sc-2', { workers: 2 });
     expect(r.run.status).toBe('partial');
     const gaps = (await shardOf('sc-2')).gaps;
     const gap = gaps.find((g) => g.scope.toLowerCase() === siteId.toLowerCase());
     expect(gap, JSON.stringify(gaps)).toBeDefined();
     expect(gap!.status).toBe(403);
     expect(gap!.reason).toMatch(/sitecontainers could not be read/);
-    const after = await all();
+    const after = await storedFindings(h);
     for (const f of before) {
       const now = after.find((a) => a.id === f.id)!;
       expect(now, f.ruleId).toMatchObject({ status: 'open', lastAuditId: f.lastAuditId });
@@ -100,8 +89,8 @@ describe('App Service sitecontainers (issue 14)', () => {
     }
     // Readable again: audited as before, nothing resolved, nothing reopened.
     h.emulator.estate = { ...h.emulator.estate, emulator: { ...(h.emulator.estate.emulator ?? {}), forbidden: [] } } as never;
-    expect((await nightly('sc-3')).run.status).toBe('complete');
-    const final = await all();
+    expect((await runNightly(h, 'sc-3', { workers: 2 })).run.status).toBe('complete');
+    const final = await storedFindings(h);
     for (const f of before) {
       const now = final.find((a) => a.id === f.id)!;
       expect(now.status, f.ruleId).toBe('open');

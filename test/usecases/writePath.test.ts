@@ -9,7 +9,7 @@ import { DEMO_APPROVED_BASE_IMAGES, DEMO_APPROVED_REGISTRIES, demoEstate } from 
 import { runNightlyLocally } from '../../cli/localQueue.js';
 import type { StoredFinding } from '../../shared/findings/diff.js';
 import { RULES } from '../../shared/rules/catalog.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { startHarness, storedFindings, type Harness } from '../support/harness.js';
 
 const NOW = new Date('2026-11-22T02:00:00Z');
 const PUSH_RULES = new Set(RULES.filter((r) => r.modes.includes('push')).map((r) => r.id));
@@ -39,11 +39,6 @@ describe('nightly write path (issue 18, item 2)', () => {
     const r = await runNightlyLocally(s.deps, { queue: s.shardQueue, poison: s.shardPoisonQueue }, { runId, workers: 3, maxDequeueCount: 3, retryAfterSeconds: 1, timeoutInMs: 60_000 });
     return { run: r.run, rows: written.at(-1)! };
   };
-  const all = async () => {
-    const out: StoredFinding[] = [];
-    for await (const f of h.host.services.findings.listFindings()) out.push(f);
-    return out;
-  };
 
   it('an unchanged night rewrites no finding of a nightly-only rule; open findings are shown last seen by it', async () => {
     const first = await night('w-1');
@@ -57,7 +52,7 @@ describe('nightly write path (issue 18, item 2)', () => {
     expect(second.rows.length).toBeLessThan(first.rows.length / 2);
     // The open findings of nightly-only rules are shown as seen by the second night, though not rewritten.
     const secondAt = (await h.host.services.runs.getRun('w-2'))!.startedAt;
-    for (const f of (await all()).filter((x) => x.status === 'open' && !PUSH_RULES.has(x.ruleId) && x.ruleId !== 'audit.scope-readable')) {
+    for (const f of (await storedFindings(h)).filter((x) => x.status === 'open' && !PUSH_RULES.has(x.ruleId) && x.ruleId !== 'audit.scope-readable')) {
       expect(f.lastSeen >= secondAt, `${f.ruleId} ${f.subject} lastSeen ${f.lastSeen}`).toBe(true);
       expect(f.lastAuditId).toBe('w-1');
     }
@@ -66,7 +61,7 @@ describe('nightly write path (issue 18, item 2)', () => {
   it('a change writes exactly the changed findings', async () => {
     // One stale image is refreshed: its image.fresh finding resolves; nothing else of image.fresh is written.
     const estate = h.emulator.estate as unknown as { registryContent: Record<string, { repositories: Record<string, { manifests: Array<{ digest: string; lastUpdateTime: string; tags: string[] }> }> }> };
-    const stale = (await all()).find((f) => f.ruleId === 'image.fresh' && f.status === 'open')!;
+    const stale = (await storedFindings(h)).find((f) => f.ruleId === 'image.fresh' && f.status === 'open')!;
     const [, repoAndDigest] = stale.subject.split(/\/(.+)/) as [string, string];
     const [repo, digest] = repoAndDigest.split('@') as [string, string];
     const manifest = estate.registryContent[stale.registry!]!.repositories[repo]!.manifests.find((m) => m.digest === digest)!;
@@ -77,13 +72,13 @@ describe('nightly write path (issue 18, item 2)', () => {
   }, 60_000);
 
   it('a replayed night changes nothing and writes no finding of a nightly-only rule', async () => {
-    const before = (await all()).map(({ etag: _e, ...f }) => f);
+    const before = (await storedFindings(h)).map(({ etag: _e, ...f }) => f);
     written.push([]);
     const s = h.host.services;
     // The same run id again (a redelivered plan): its shards are already done, nothing is audited twice.
     await runNightlyLocally(s.deps, { queue: s.shardQueue, poison: s.shardPoisonQueue }, { runId: 'w-3', workers: 2, maxDequeueCount: 3, retryAfterSeconds: 1, timeoutInMs: 30_000 });
     expect(written.at(-1)!.filter((f) => !PUSH_RULES.has(f.ruleId) && f.ruleId !== 'audit.scope-readable')).toEqual([]);
-    const after = (await all()).map(({ etag: _e, ...f }) => f);
+    const after = (await storedFindings(h)).map(({ etag: _e, ...f }) => f);
     expect(after.map((f) => [f.id, f.status, f.lastAuditId])).toEqual(before.map((f) => [f.id, f.status, f.lastAuditId]));
   }, 60_000);
 });

@@ -4,16 +4,9 @@ import { ConfigError, loadConfig, SETTINGS } from '../shared/config.js';
 import { ALL_SETTINGS, renderLocalSettingsExample } from '../shared/settingsCatalog.js';
 import { readmeWithSettings } from '../scripts/docs.js';
 import { loadSettings } from '../shared/host.js';
+import { problemsOf } from './support/config.js';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (env: Record<string, string>): string[] => problemsOf(() => loadConfig(env));
 
 describe('configuration', () => {
   it('defaults are valid and complete', () => {

@@ -1,16 +1,9 @@
 /** Clear configuration errors (issue 10, items 8b, 8c, 8d): what is wrong, in which setting, nothing secret. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../shared/config.js';
+import { loadConfig } from '../shared/config.js';
+import { problemsOf } from './support/config.js';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (env: Record<string, string>): string[] => problemsOf(() => loadConfig(env));
 
 const SAS = 'sv=2024-11-04&ss=qt&srt=sco&sp=rwdlacup&se=2027-01-01T00:00:00Z&sig=S3cretSignature%3D';
 const waivers = (w: unknown[]) => ({ AUDITOR_WAIVERS: JSON.stringify(w) });

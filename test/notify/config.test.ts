@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../shared/config.js';
 import { loadNotifyConfig, NOTIFY_SETTINGS } from '../../shared/notify/config.js';
+import { problemsOf } from '../support/config.js';
 
 const SECRET = 'sig=Sup3rS3cretSignatureValue';
 const HOOK = `https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&${SECRET}`;
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadNotifyConfig(env);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (env: Record<string, string>): string[] => problemsOf(() => loadNotifyConfig(env));
 
 describe('loadNotifyConfig', () => {
   it('defaults: nothing configured means no routes, digest medium, immediate high', () => {

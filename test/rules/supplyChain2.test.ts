@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileTagPattern } from '../../shared/domain/tagPatterns.js';
 import { PatternError } from '../../shared/domain/patterns.js';
-import { ConfigError, loadConfig } from '../../shared/config.js';
+import { loadConfig } from '../../shared/config.js';
 import { DEFAULT_LOCKED_TAG_PATTERN, ruleParams } from '../../shared/rules/params.js';
 import { untaggedKindOf } from '../../shared/rules/supplyChain.js';
 import type { Gap, ManifestSnapshot, ReferrerFacts, TagAttributeFacts, WorkloadImageFacts } from '../../shared/domain/snapshots.js';
@@ -17,6 +17,7 @@ import type { ListReferrersOptions } from '../../shared/usecases/ports.js';
 import { RULES } from '../../shared/rules/catalog.js';
 import { ScopeReadError } from '../../shared/inventory/errors.js';
 import { aWorkloadImage, daysAgo, NOW } from './builders.js';
+import { problemsOf } from '../support/config.js';
 
 const INDEX = 'application/vnd.oci.image.index.v1+json';
 const OCI = 'application/vnd.oci.image.manifest.v1+json';
@@ -75,15 +76,7 @@ describe('tag patterns', () => {
 });
 
 describe('settings', () => {
-  const problems = (env: Record<string, string>): string[] => {
-    try {
-      loadConfig(env);
-    } catch (e) {
-      if (e instanceof ConfigError) return e.problems;
-      throw e;
-    }
-    return [];
-  };
+  const problems = (env: Record<string, string>): string[] => problemsOf(() => loadConfig(env));
 
   it('defaults: semantic versions must be locked, untagged manifests older than 30 days are dangling', () => {
     const c = loadConfig({});
